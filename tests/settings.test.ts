@@ -1,0 +1,227 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import {
+  parseSettings,
+  planSubnets,
+  settingsInputFromConfig,
+  SettingsError,
+  parseCidr,
+} from "../infra/settings";
+
+const base = { region: "eu-west-1" };
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseSettings(raw);
+  } catch (e) {
+    if (e instanceof SettingsError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected parseSettings to reject the settings");
+}
+
+describe("parseSettings", () => {
+  test("fills every default from a region alone", () => {
+    const s = parseSettings(base);
+    expect(s.network).toEqual({
+      cidr: "10.0.0.0/16",
+      azCount: 2,
+      natGateways: 1,
+      privateSubnetPrefix: 19,
+    });
+    expect(s.keda.chartVersion).toMatch(/^2\.20\.\d+$/);
+    expect(s.orchestration.enabled).toBe(false);
+    expect(s.nodeAutoscaling).toBe("karpenter");
+  });
+
+  test("a configured zero stays zero", () => {
+    const s = parseSettings({
+      ...base,
+      keda: { consumer: { cooldownPeriod: 0 } },
+      storage: { rawRetentionDays: 0 },
+    });
+    expect(s.keda.consumer.cooldownPeriod).toBe(0);
+    expect(s.storage.rawRetentionDays).toBe(0);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["a region that is not one", { region: "Europe" }, /^aws:region: .*got "Europe"/],
+    ["a missing region", {}, /^aws:region: .*got nothing/],
+    [
+      "too many AZs",
+      { ...base, network: { azCount: 4 } },
+      /^event-pipeline:network\.azCount: .*<=3.*got 4/,
+    ],
+    [
+      "more NAT gateways than AZs",
+      { ...base, network: { azCount: 2, natGateways: 3 } },
+      /^event-pipeline:network\.natGateways: must be at most azCount \(2\)/,
+    ],
+    [
+      "a CIDR that is not one",
+      { ...base, network: { cidr: "10.0.0.0" } },
+      /^event-pipeline:network\.cidr: must be an IPv4 CIDR.*got "10\.0\.0\.0"/,
+    ],
+    [
+      "subnets that do not fit the CIDR",
+      { ...base, network: { cidr: "10.0.0.0/20", privateSubnetPrefix: 19 } },
+      /^event-pipeline:network\.cidr: privateSubnetPrefix \/19 must be longer/,
+    ],
+    [
+      "three /19 subnets in a /18",
+      { ...base, network: { cidr: "10.0.0.0/18", azCount: 3, natGateways: 1 } },
+      /need .* addresses but 10\.0\.0\.0\/18 has 16384/,
+    ],
+    [
+      "desired below min",
+      { ...base, cluster: { nodeGroup: { minSize: 3, desiredSize: 2, maxSize: 4 } } },
+      /^event-pipeline:cluster\.nodeGroup\.desiredSize: must satisfy minSize \(3\)/,
+    ],
+    [
+      "an unknown capacity type",
+      { ...base, cluster: { nodeGroup: { capacityType: "spot" } } },
+      /^event-pipeline:cluster\.nodeGroup\.capacityType: .*"ON_DEMAND"\|"SPOT".*got "spot"/,
+    ],
+    [
+      "a KEDA chart outside 2.20.x",
+      { ...base, keda: { chartVersion: "2.16.0" } },
+      /^event-pipeline:keda\.chartVersion: must be an exact 2\.20\.x/,
+    ],
+    [
+      "an unknown scaling strategy",
+      { ...base, keda: { preprocess: { scalingStrategy: "greedy" } } },
+      /^event-pipeline:keda\.preprocess\.scalingStrategy: .*got "greedy"/,
+    ],
+    [
+      "a negative replica count",
+      { ...base, keda: { consumer: { minReplicas: -1 } } },
+      /^event-pipeline:keda\.consumer\.minReplicas: .*>=0.*got -1/,
+    ],
+    [
+      "min replicas above max",
+      { ...base, keda: { consumer: { minReplicas: 5, maxReplicas: 2 } } },
+      /^event-pipeline:keda\.consumer\.minReplicas: must be at most maxReplicas \(2\)/,
+    ],
+    [
+      "a visibility timeout shorter than the job",
+      {
+        ...base,
+        queues: { preprocessVisibilityTimeoutSeconds: 200, preprocessExpectedSeconds: 300 },
+      },
+      /^event-pipeline:queues\.preprocessVisibilityTimeoutSeconds: must exceed preprocessExpectedSeconds \(300\)/,
+    ],
+    [
+      "a fractional receive count",
+      { ...base, queues: { maxReceiveCount: 2.5 } },
+      /^event-pipeline:queues\.maxReceiveCount: .*int.*got 2\.5/,
+    ],
+    [
+      "a bad-event ratio above one",
+      { ...base, workloads: { badEventRatio: 1.5 } },
+      /^event-pipeline:workloads\.badEventRatio: .*<=1.*got 1\.5/,
+    ],
+    [
+      "a misspelled key",
+      { ...base, keda: { consumer: { pollingIntervall: 5 } } },
+      /^event-pipeline:keda\.consumer: unknown key\(s\) "pollingIntervall"/,
+    ],
+    [
+      "an unpinned add-on version",
+      { ...base, cluster: { podIdentityAgentVersion: "latest" } },
+      /^event-pipeline:cluster\.podIdentityAgentVersion: must be an exact add-on version/,
+    ],
+    [
+      "an invalid alarm e-mail",
+      { ...base, monitoring: { alarmEmails: ["ops"] } },
+      /^event-pipeline:monitoring\.alarmEmails\.0: must be an e-mail address.*got "ops"/,
+    ],
+    [
+      "an orchestration prefix equal to input/",
+      { ...base, orchestration: { prefix: "input/" } },
+      /^event-pipeline:orchestration\.prefix: must differ from input\//,
+    ],
+    [
+      "a log retention CloudWatch does not offer",
+      { ...base, cluster: { logRetentionDays: 10 } },
+      /^event-pipeline:cluster\.logRetentionDays: .*got 10/,
+    ],
+  ];
+
+  test.each(bad)("rejects %s with a message naming the key and value", (_name, raw, expected) => {
+    const problems = problemsOf(raw);
+    expect(problems.some((p) => expected.test(p))).toBe(true);
+  });
+
+  test("reports every problem at once", () => {
+    const problems = problemsOf({
+      region: "x",
+      network: { azCount: 9 },
+      keda: { chartVersion: "3" },
+    });
+    expect(problems).toHaveLength(3);
+  });
+});
+
+describe("settingsInputFromConfig", () => {
+  test("reads namespaced keys and decodes the JSON strings Pulumi gives for objects", () => {
+    const raw = settingsInputFromConfig({
+      "aws:region": "us-east-2",
+      "event-pipeline:network": '{"azCount":3,"natGateways":3}',
+      "event-pipeline:nodeAutoscaling": "none",
+      "other-project:network": "{}",
+    });
+    expect(raw).toEqual({
+      region: "us-east-2",
+      network: { azCount: 3, natGateways: 3 },
+      nodeAutoscaling: "none",
+    });
+  });
+
+  test.each(["dev", "prod"])("Pulumi.%s.yaml parses into valid settings", (stack) => {
+    const file = parse(readFileSync(join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const s = parseSettings(settingsInputFromConfig(file.config));
+    expect(s.region).toBe("eu-west-1");
+  });
+
+  test("the prod stack spreads over three AZs with a NAT gateway each and keeps its buckets", () => {
+    const file = parse(readFileSync(join(__dirname, "..", "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const s = parseSettings(settingsInputFromConfig(file.config));
+    expect([s.network.azCount, s.network.natGateways, s.storage.forceDestroy]).toEqual([
+      3,
+      3,
+      false,
+    ]);
+  });
+});
+
+describe("planSubnets", () => {
+  test("private and public subnets are disjoint, inside the VPC, one of each per AZ", () => {
+    const s = parseSettings({
+      ...base,
+      network: { cidr: "10.20.0.0/16", azCount: 3, natGateways: 3 },
+    });
+    const plan = planSubnets(s.network);
+    expect(plan.privateCidrs).toEqual(["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"]);
+    expect(plan.publicCidrs).toEqual(["10.20.96.0/23", "10.20.98.0/23", "10.20.100.0/23"]);
+    const ranges = [...plan.privateCidrs, ...plan.publicCidrs].map((c) => {
+      const { base: start, prefix } = parseCidr(c)!;
+      return [start, start + 2 ** (32 - prefix)] as const;
+    });
+    const vpc = parseCidr("10.20.0.0/16")!;
+    for (const [i, [a0, a1]] of ranges.entries()) {
+      expect(a0).toBeGreaterThanOrEqual(vpc.base);
+      expect(a1).toBeLessThanOrEqual(vpc.base + 2 ** 16);
+      for (const [b0, b1] of ranges.slice(i + 1)) expect(a1 <= b0 || b1 <= a0).toBe(true);
+    }
+  });
+
+  test("parseCidr rejects an unaligned base address", () => {
+    expect(parseCidr("10.0.0.1/16")).toBeUndefined();
+    expect(parseCidr("10.0.0.0/16")).toEqual({ base: 10 * 2 ** 24, prefix: 16 });
+  });
+});
