@@ -459,7 +459,8 @@ export interface SubnetPlan {
 export function planSubnets(network: z.infer<typeof networkSchema>): SubnetPlan {
   const error = subnetPlanError(network);
   const vpc = parseCidr(network.cidr);
-  if (error || !vpc) throw new SettingsError([`${PROJECT}:network.cidr: ${error ?? "invalid CIDR"}`]);
+  if (error || !vpc)
+    throw new SettingsError([`${PROJECT}:network.cidr: ${error ?? "invalid CIDR"}`]);
   const privateSize = 2 ** (32 - network.privateSubnetPrefix);
   const publicPrefix = network.privateSubnetPrefix + 4;
   const publicSize = 2 ** (32 - publicPrefix);
