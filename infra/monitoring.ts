@@ -1,0 +1,243 @@
+/**
+ * Operations: an encrypted alarm topic, the queue alarms, a dashboard, S3 request metrics for the
+ * outputs, and Container Insights (pod logs and metrics) with log retention.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { alarmSpecs, type AlarmSpec, type WatchedQueues } from "./monitoring/alarms";
+import { dashboardBody } from "./monitoring/dashboard";
+import {
+  alarmTopicKeyPolicy,
+  alarmTopicPolicy,
+  containerInsightsAgentPolicy,
+  containerInsightsLogGroups,
+  podIdentityTrustPolicy,
+  type AccountScope,
+} from "./monitoring/policies";
+import type { Settings } from "./settings";
+
+/** Service account of the CloudWatch agent, set by the amazon-cloudwatch-observability add-on. */
+export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = "cloudwatch-agent";
+
+export interface MonitoringArgs {
+  /** Validated settings of the stack. */
+  readonly settings: Settings;
+  /** Partition, region and account of the stack. */
+  readonly scope: pulumi.Input<AccountScope>;
+  /** Physical names of the queues to watch (known before deployment: see `physicalNames`). */
+  readonly queues: WatchedQueues;
+  /** Bucket that receives `output/` objects. */
+  readonly processedBucket: pulumi.Input<string>;
+  /** Bucket that receives `events/` objects. */
+  readonly eventsBucket: pulumi.Input<string>;
+  /** EKS cluster whose pod logs and metrics go to Container Insights. */
+  readonly clusterName: pulumi.Input<string>;
+  /** Resources the add-on must wait for (e.g. the node group, the Pod Identity agent). */
+  readonly addonDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** ARN of the encrypted SNS topic every alarm notifies. */
+  public readonly alarmTopicArn: pulumi.Output<string>;
+  /** Name of the CloudWatch dashboard. */
+  public readonly dashboardName: pulumi.Output<string>;
+  /** Names of the alarms. */
+  public readonly alarmNames: pulumi.Output<string>[];
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pipeline:infra:Monitoring", name, {}, opts);
+    const self = { parent: this };
+    const { settings } = args;
+    const scope = pulumi.output(args.scope);
+
+    const key = new aws.kms.Key(
+      `${name}-alarms`,
+      {
+        description: `Encrypts ${name} alarm notifications`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: scope.apply((s) => JSON.stringify(alarmTopicKeyPolicy(s))),
+      },
+      self,
+    );
+    const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn }, self);
+    new aws.sns.TopicPolicy(
+      `${name}-alarms`,
+      {
+        arn: topic.arn,
+        policy: pulumi
+          .all([scope, topic.arn])
+          .apply(([s, arn]) => JSON.stringify(alarmTopicPolicy(s, arn))),
+      },
+      self,
+    );
+    for (const email of settings.monitoring.alarmEmails) {
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-${email}`,
+        { topic: topic.arn, protocol: "email", endpoint: email },
+        self,
+      );
+    }
+
+    this.alarmNames = alarmSpecs(settings, args.queues).map(
+      (spec) => this.alarm(name, spec, topic.arn).name,
+    );
+
+    const outputFilter = new aws.s3.BucketMetric(
+      `${name}-output-puts`,
+      { bucket: args.processedBucket, name: "output", filter: { prefix: "output/" } },
+      self,
+    );
+    const eventsFilter = new aws.s3.BucketMetric(
+      `${name}-events-puts`,
+      { bucket: args.eventsBucket, name: "events", filter: { prefix: "events/" } },
+      self,
+    );
+    const alarmArns = pulumi
+      .all([scope, pulumi.all(this.alarmNames)])
+      .apply(([s, names]) =>
+        names.map((n) => `arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${n}`),
+      );
+    const dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+        dashboardBody: pulumi
+          .all([
+            scope,
+            args.processedBucket,
+            args.eventsBucket,
+            outputFilter.name,
+            eventsFilter.name,
+            alarmArns,
+          ])
+          .apply(([s, processed, events, outputId, eventsId, arns]) =>
+            JSON.stringify(
+              dashboardBody({
+                region: s.region,
+                queues: args.queues,
+                processedBucket: processed,
+                eventsBucket: events,
+                outputFilterId: outputId,
+                eventsFilterId: eventsId,
+                alarmArns: arns,
+              }),
+            ),
+          ),
+      },
+      self,
+    );
+
+    this.containerInsights(name, args, scope);
+
+    this.alarmTopicArn = topic.arn;
+    this.dashboardName = dashboard.dashboardName;
+    this.registerOutputs({ alarmTopicArn: this.alarmTopicArn, dashboardName: this.dashboardName });
+  }
+
+  private alarm(
+    name: string,
+    spec: AlarmSpec,
+    topicArn: pulumi.Output<string>,
+  ): aws.cloudwatch.MetricAlarm {
+    const common = {
+      alarmDescription: spec.description,
+      comparisonOperator: spec.comparison,
+      threshold: spec.threshold,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.datapointsToAlarm,
+      treatMissingData: spec.treatMissingData,
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    };
+    const first = spec.metrics[0];
+    if (!spec.expression && first) {
+      return new aws.cloudwatch.MetricAlarm(
+        `${name}-${spec.key}`,
+        {
+          ...common,
+          namespace: "AWS/SQS",
+          metricName: first.metricName,
+          statistic: first.stat,
+          period: spec.periodSeconds,
+          dimensions: { QueueName: first.queueName },
+        },
+        { parent: this },
+      );
+    }
+    return new aws.cloudwatch.MetricAlarm(
+      `${name}-${spec.key}`,
+      {
+        ...common,
+        metricQueries: [
+          { id: "e1", expression: spec.expression, label: spec.key, returnData: true },
+          ...spec.metrics.map((m) => ({
+            id: m.id,
+            returnData: false,
+            metric: {
+              namespace: "AWS/SQS",
+              metricName: m.metricName,
+              stat: m.stat,
+              period: spec.periodSeconds,
+              dimensions: { QueueName: m.queueName },
+            },
+          })),
+        ],
+      },
+      { parent: this },
+    );
+  }
+
+  /** Container Insights: log groups with retention, the agent's role, and the pinned add-on. */
+  private containerInsights(
+    name: string,
+    args: MonitoringArgs,
+    scope: pulumi.Output<AccountScope>,
+  ) {
+    const self = { parent: this };
+    const groups = pulumi.output(args.clusterName).apply(containerInsightsLogGroups);
+    const logGroups = ["application", "dataplane", "host", "performance"].map(
+      (kind, i) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-insights-${kind}`,
+          {
+            name: groups.apply((g) => g[i] ?? ""),
+            retentionInDays: args.settings.monitoring.logRetentionDays,
+          },
+          self,
+        ),
+    );
+    const role = new aws.iam.Role(
+      `${name}-cloudwatch-agent`,
+      {
+        description: "CloudWatch agent and Fluent Bit of Container Insights (Pod Identity)",
+        assumeRolePolicy: scope.apply((s) => JSON.stringify(podIdentityTrustPolicy(s))),
+      },
+      self,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-cloudwatch-agent`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([scope, args.clusterName])
+          .apply(([s, cluster]) => JSON.stringify(containerInsightsAgentPolicy(s, cluster))),
+      },
+      self,
+    );
+    new aws.eks.Addon(
+      `${name}-cloudwatch-observability`,
+      {
+        clusterName: args.clusterName,
+        addonName: "amazon-cloudwatch-observability",
+        addonVersion: args.settings.monitoring.observabilityAddonVersion,
+        podIdentityAssociations: [
+          { roleArn: role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT },
+        ],
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+      },
+      { ...self, dependsOn: [...logGroups, ...(args.addonDependsOn ?? [])] },
+    );
+  }
+}
