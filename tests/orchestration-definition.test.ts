@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- payload templates are read field by field */
 import aslValidator from "asl-validator";
 import jsonata from "jsonata";
 import {
