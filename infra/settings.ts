@@ -79,6 +79,17 @@ export const clusterSchema = z.strictObject({
       z.literal(365),
     ])
     .default(30),
+  /** IAM principals (role or user ARNs) that get cluster-admin access entries besides the creator. */
+  adminPrincipalArns: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+          "must be an IAM role or user ARN",
+        ),
+    )
+    .default([]),
   nodeGroup: nodeGroupSchema.prefault({}),
 });
 

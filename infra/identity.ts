@@ -1,0 +1,278 @@
+/**
+ * Workload identity: one IAM role per workload (preprocess, producer, consumer) and one for KEDA's
+ * operator, each trusted only by EKS Pod Identity for its own (cluster, namespace, service account),
+ * each with an inline policy of the exact actions it uses on the exact resources; and the Pod Identity
+ * associations that hand the roles to the service accounts.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT, KEYS, SERVICE_ACCOUNTS, type Workload } from "./names";
+import {
+  arnWithSuffix,
+  policyDocument,
+  type Arn,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./policies";
+
+/** The principals that get a role: the workloads and KEDA's operator. */
+export type Principal = Workload | "kedaOperator";
+
+export const PRINCIPALS: readonly Principal[] = [
+  "preprocess",
+  "producer",
+  "consumer",
+  "kedaOperator",
+];
+
+/** The service that assumes roles on behalf of pods. */
+export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
+
+export interface IdentityArgs {
+  /** The cluster whose pods assume the roles. */
+  readonly clusterName: pulumi.Input<string>;
+  readonly clusterArn: pulumi.Input<string>;
+  /** Namespace of the workloads (settings.workloads.namespace). */
+  readonly workloadNamespace: string;
+  /** Namespace of KEDA (settings.keda.namespace). */
+  readonly kedaNamespace: string;
+  /** Resources the workloads use. */
+  readonly rawBucketArn: pulumi.Input<string>;
+  readonly processedBucketArn: pulumi.Input<string>;
+  readonly eventsBucketArn: pulumi.Input<string>;
+  readonly preprocessQueueArn: pulumi.Input<string>;
+  readonly eventsQueueArn: pulumi.Input<string>;
+  /** The KMS key the buckets encrypt with. */
+  readonly dataKeyArn: pulumi.Input<string>;
+  /** AWS region of the stack (for the `kms:ViaService` condition). */
+  readonly region: string;
+  /** Tags for every resource. */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The trust policy of a Pod Identity role: only EKS Pod Identity may assume it, and only for the one
+ * service account in the one namespace of the one cluster (session tags Pod Identity always sets).
+ */
+export function podIdentityTrustPolicy(args: {
+  readonly clusterArn: Arn;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}): PolicyDocument {
+  return policyDocument({
+    Sid: "AllowEksPodIdentity",
+    Effect: "Allow",
+    Principal: { Service: POD_IDENTITY_SERVICE },
+    Action: ["sts:AssumeRole", "sts:TagSession"],
+    Condition: {
+      StringEquals: {
+        "aws:RequestTag/eks-cluster-arn": args.clusterArn,
+        "aws:RequestTag/kubernetes-namespace": args.namespace,
+        "aws:RequestTag/kubernetes-service-account": args.serviceAccount,
+      },
+    },
+  });
+}
+
+/** Where the data key may be used from: S3 in this region and partition. */
+export interface KmsScope {
+  readonly region: string;
+  /** DNS suffix of the partition (`amazonaws.com`; `amazonaws.com.cn` in China). */
+  readonly dnsSuffix?: Arn;
+}
+
+/** Use of the bucket key, only through S3 in this region (objects are SSE-KMS). */
+export function kmsThroughS3(
+  dataKeyArn: Arn,
+  scope: KmsScope,
+  actions: ("kms:Decrypt" | "kms:GenerateDataKey")[],
+): PolicyStatement {
+  return {
+    Sid: "UseDataKeyThroughS3",
+    Effect: "Allow",
+    Action: actions,
+    Resource: dataKeyArn,
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": arnWithPrefix(`s3.${scope.region}.`, scope.dnsSuffix ?? "amazonaws.com"),
+      },
+    },
+  };
+}
+
+function arnWithPrefix(prefix: string, value: Arn): Arn {
+  return typeof value === "string"
+    ? `${prefix}${value}`
+    : pulumi.output(value).apply((v) => `${prefix}${v}`);
+}
+
+/**
+ * Preprocess jobs: read uploads under `input/`, write results under `output/` and rejections under
+ * `errors/`, consume their queue (visibility changes are the heartbeat of long files).
+ */
+export function preprocessPolicy(args: {
+  readonly rawBucketArn: Arn;
+  readonly processedBucketArn: Arn;
+  readonly preprocessQueueArn: Arn;
+  readonly dataKeyArn: Arn;
+  readonly kms: KmsScope;
+}): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "ReadUploads",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: arnWithSuffix(args.rawBucketArn, `/${KEYS.inputPrefix}*`),
+    },
+    {
+      Sid: "WriteResults",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: [
+        arnWithSuffix(args.processedBucketArn, `/${KEYS.outputPrefix}*`),
+        arnWithSuffix(args.processedBucketArn, `/${KEYS.errorsPrefix}*`),
+      ],
+    },
+    {
+      Sid: "ConsumePreprocessQueue",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+      Resource: args.preprocessQueueArn,
+    },
+    kmsThroughS3(args.dataKeyArn, args.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  );
+}
+
+/** The producer: send events. */
+export function producerPolicy(args: { readonly eventsQueueArn: Arn }): PolicyDocument {
+  return policyDocument({
+    Sid: "SendEvents",
+    Effect: "Allow",
+    Action: "sqs:SendMessage",
+    Resource: args.eventsQueueArn,
+  });
+}
+
+/**
+ * The consumer: consume events (releasing unfinished messages on shutdown changes their visibility)
+ * and store batches under `events/` and `quarantine/`. Multipart uploads of large batches need
+ * `kms:Decrypt` besides `kms:GenerateDataKey`.
+ */
+export function consumerPolicy(args: {
+  readonly eventsQueueArn: Arn;
+  readonly eventsBucketArn: Arn;
+  readonly dataKeyArn: Arn;
+  readonly kms: KmsScope;
+}): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "ConsumeEvents",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+      Resource: args.eventsQueueArn,
+    },
+    {
+      Sid: "StoreBatches",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: [
+        arnWithSuffix(args.eventsBucketArn, `/${KEYS.eventsPrefix}*`),
+        arnWithSuffix(args.eventsBucketArn, `/${KEYS.quarantinePrefix}*`),
+      ],
+    },
+    kmsThroughS3(args.dataKeyArn, args.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  );
+}
+
+/** KEDA's operator: read the depth of the two queues it scales on, nothing else. */
+export function kedaOperatorPolicy(args: { readonly queueArns: Arn[] }): PolicyDocument {
+  return policyDocument({
+    Sid: "ReadQueueDepth",
+    Effect: "Allow",
+    Action: "sqs:GetQueueAttributes",
+    Resource: args.queueArns,
+  });
+}
+
+/** A role with its association. */
+export interface PodRole {
+  readonly role: aws.iam.Role;
+  readonly association: aws.eks.PodIdentityAssociation;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+export class Identity extends pulumi.ComponentResource {
+  public readonly roles: Readonly<Record<Principal, PodRole>>;
+  /** KEDA's association; the KEDA chart must wait for it so the operator starts with credentials. */
+  public readonly kedaOperatorAssociation: aws.eks.PodIdentityAssociation;
+
+  constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pipeline:infra:Identity", name, {}, opts);
+    const self = { parent: this };
+    const tags = args.tags ?? {};
+
+    const kms = {
+      region: args.region,
+      dnsSuffix: aws.getPartitionOutput({}, self).dnsSuffix,
+    };
+    const policies: Record<Principal, PolicyDocument> = {
+      preprocess: preprocessPolicy({ ...args, kms }),
+      producer: producerPolicy(args),
+      consumer: consumerPolicy({ ...args, kms }),
+      kedaOperator: kedaOperatorPolicy({
+        queueArns: [args.preprocessQueueArn, args.eventsQueueArn],
+      }),
+    };
+    const subjects: Record<Principal, { namespace: string; serviceAccount: string }> = {
+      preprocess: {
+        namespace: args.workloadNamespace,
+        serviceAccount: SERVICE_ACCOUNTS.preprocess,
+      },
+      producer: { namespace: args.workloadNamespace, serviceAccount: SERVICE_ACCOUNTS.producer },
+      consumer: { namespace: args.workloadNamespace, serviceAccount: SERVICE_ACCOUNTS.consumer },
+      kedaOperator: {
+        namespace: args.kedaNamespace,
+        serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT,
+      },
+    };
+
+    const make = (principal: Principal): PodRole => {
+      const key = principal === "kedaOperator" ? "keda-operator" : principal;
+      const { namespace, serviceAccount } = subjects[principal];
+      const role = new aws.iam.Role(
+        `${name}-${key}`,
+        {
+          description: `Pod Identity role of ${namespace}/${serviceAccount}`,
+          assumeRolePolicy: pulumi.jsonStringify(
+            podIdentityTrustPolicy({ clusterArn: args.clusterArn, namespace, serviceAccount }),
+          ),
+          tags,
+        },
+        self,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${key}`,
+        { role: role.name, policy: pulumi.jsonStringify(policies[principal]) },
+        { parent: role },
+      );
+      const association = new aws.eks.PodIdentityAssociation(
+        `${name}-${key}`,
+        { clusterName: args.clusterName, namespace, serviceAccount, roleArn: role.arn, tags },
+        { parent: role },
+      );
+      return { role, association, namespace, serviceAccount };
+    };
+
+    this.roles = {
+      preprocess: make("preprocess"),
+      producer: make("producer"),
+      consumer: make("consumer"),
+      kedaOperator: make("kedaOperator"),
+    };
+    this.kedaOperatorAssociation = this.roles.kedaOperator.association;
+    this.registerOutputs({
+      roleArns: Object.fromEntries(PRINCIPALS.map((p) => [p, this.roles[p].role.arn])),
+    });
+  }
+}

@@ -1,0 +1,11 @@
+/** The infrastructure components, one per file (see each file for what it builds and why). */
+export { Network } from "./network";
+export { Cluster } from "./cluster";
+export { Storage } from "./storage";
+export { Queues } from "./queues";
+export { Identity } from "./identity";
+export { Keda } from "./keda";
+export { ProcessorImage } from "./image";
+export { Monitoring } from "./monitoring";
+export { parseSettings, settingsInputFromConfig, type Settings } from "./settings";
+export { physicalNames } from "./names";

@@ -1,0 +1,211 @@
+/**
+ * The queues: preprocess (fed by the raw bucket's notifications) and events (fed by the producer),
+ * each with a dead-letter queue, SQS-managed encryption and TLS-only policies; and the raw bucket's
+ * notification that turns an uploaded `input/*.csv` into a preprocess message.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { KEYS, physicalNames } from "./names";
+import { denyInsecureTransport, policyDocument, type Arn, type PolicyDocument } from "./policies";
+import type { Settings } from "./settings";
+
+/** The longest SQS keeps a message (14 days): dead letters wait that long for a human. */
+export const DLQ_RETENTION_SECONDS = 1209600;
+/** Long polling: receivers wait up to 20 s for a message instead of polling empty queues. */
+export const RECEIVE_WAIT_SECONDS = 20;
+/** The S3 event that starts preprocessing. */
+export const OBJECT_CREATED = "s3:ObjectCreated:*";
+
+export interface QueuesArgs {
+  /** Queue settings (visibility timeouts, retention, redrive). */
+  readonly queues: Settings["queues"];
+  /** Pulumi project and stack, for the queue names. */
+  readonly project: string;
+  readonly stack: string;
+  /** The raw bucket whose uploads feed the preprocess queue. */
+  readonly rawBucket: {
+    readonly bucket: aws.s3.Bucket;
+    readonly arn: pulumi.Input<string>;
+    readonly policy?: aws.s3.BucketPolicy;
+  };
+  /** Also send the raw bucket's events to EventBridge (the orchestrated path needs them). */
+  readonly eventBridge: boolean;
+  /** Tags for every resource. */
+  readonly tags?: Record<string, string>;
+}
+
+/** The redrive policy of a main queue. */
+export function redrivePolicy(dlqArn: string, maxReceiveCount: number): string {
+  return JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount });
+}
+
+/** The policy of the preprocess queue: only the raw bucket of this account may send, TLS only. */
+export function preprocessQueuePolicy(args: {
+  readonly queueArn: Arn;
+  readonly rawBucketArn: Arn;
+  readonly accountId: Arn;
+}): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "AllowRawBucketNotifications",
+      Effect: "Allow",
+      Principal: { Service: "s3.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: args.queueArn,
+      Condition: {
+        ArnEquals: { "aws:SourceArn": args.rawBucketArn },
+        StringEquals: { "aws:SourceAccount": args.accountId },
+      },
+    },
+    denyInsecureTransport("sqs", [args.queueArn]),
+  );
+}
+
+/** The policy of every other queue: TLS only (IAM grants the rest). */
+export function tlsOnlyQueuePolicy(queueArn: Arn): PolicyDocument {
+  return policyDocument(denyInsecureTransport("sqs", [queueArn]));
+}
+
+/** The raw bucket's notification: `input/*.csv` creations to the preprocess queue. */
+export function rawNotificationArgs(
+  bucket: pulumi.Input<string>,
+  preprocessQueueArn: pulumi.Input<string>,
+  eventBridge: boolean,
+): aws.s3.BucketNotificationArgs {
+  return {
+    bucket,
+    eventbridge: eventBridge,
+    queues: [
+      {
+        id: "preprocess-csv-uploads",
+        queueArn: preprocessQueueArn,
+        events: [OBJECT_CREATED],
+        filterPrefix: KEYS.inputPrefix,
+        filterSuffix: KEYS.inputSuffix,
+      },
+    ],
+  };
+}
+
+/** A queue and its dead-letter queue. */
+export interface QueuePair {
+  readonly queue: aws.sqs.Queue;
+  readonly dlq: aws.sqs.Queue;
+}
+
+export class Queues extends pulumi.ComponentResource {
+  public readonly preprocess: QueuePair;
+  public readonly events: QueuePair;
+  public readonly rawNotification: aws.s3.BucketNotification;
+
+  constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pipeline:infra:Queues", name, {}, opts);
+    const self = { parent: this };
+    const tags = args.tags ?? {};
+    const names = physicalNames(args.project, args.stack);
+    const q = args.queues;
+    const account = aws.getCallerIdentityOutput({}, self).accountId;
+
+    const pair = (
+      key: "preprocess" | "events",
+      queueName: string,
+      dlqName: string,
+      visibilityTimeoutSeconds: number,
+    ): QueuePair => {
+      const dlq = new aws.sqs.Queue(
+        `${name}-${key}-dlq`,
+        {
+          name: dlqName,
+          messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+          sqsManagedSseEnabled: true,
+          tags,
+        },
+        self,
+      );
+      const queue = new aws.sqs.Queue(
+        `${name}-${key}`,
+        {
+          name: queueName,
+          visibilityTimeoutSeconds,
+          messageRetentionSeconds: q.messageRetentionSeconds,
+          receiveWaitTimeSeconds: RECEIVE_WAIT_SECONDS,
+          sqsManagedSseEnabled: true,
+          redrivePolicy: dlq.arn.apply((arn) => redrivePolicy(arn, q.maxReceiveCount)),
+          tags,
+        },
+        self,
+      );
+      // Only the own main queue may move messages into (and back out of) the DLQ.
+      new aws.sqs.RedriveAllowPolicy(
+        `${name}-${key}-dlq`,
+        {
+          queueUrl: dlq.url,
+          redriveAllowPolicy: pulumi.jsonStringify({
+            redrivePermission: "byQueue",
+            sourceQueueArns: [queue.arn],
+          }),
+        },
+        self,
+      );
+      new aws.sqs.QueuePolicy(
+        `${name}-${key}-dlq`,
+        { queueUrl: dlq.url, policy: pulumi.jsonStringify(tlsOnlyQueuePolicy(dlq.arn)) },
+        self,
+      );
+      return { queue, dlq };
+    };
+
+    this.preprocess = pair(
+      "preprocess",
+      names.preprocessQueue,
+      names.preprocessDlq,
+      q.preprocessVisibilityTimeoutSeconds,
+    );
+    this.events = pair(
+      "events",
+      names.eventsQueue,
+      names.eventsDlq,
+      q.eventsVisibilityTimeoutSeconds,
+    );
+
+    const preprocessPolicy = new aws.sqs.QueuePolicy(
+      `${name}-preprocess`,
+      {
+        queueUrl: this.preprocess.queue.url,
+        policy: pulumi.jsonStringify(
+          preprocessQueuePolicy({
+            queueArn: this.preprocess.queue.arn,
+            rawBucketArn: args.rawBucket.arn,
+            accountId: account,
+          }),
+        ),
+      },
+      self,
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-events`,
+      {
+        queueUrl: this.events.queue.url,
+        policy: pulumi.jsonStringify(tlsOnlyQueuePolicy(this.events.queue.arn)),
+      },
+      self,
+    );
+
+    // S3 validates the destination when the notification is written: the policy must exist first.
+    this.rawNotification = new aws.s3.BucketNotification(
+      `${name}-raw-notification`,
+      rawNotificationArgs(args.rawBucket.bucket.id, this.preprocess.queue.arn, args.eventBridge),
+      {
+        ...self,
+        dependsOn: [preprocessPolicy, ...(args.rawBucket.policy ? [args.rawBucket.policy] : [])],
+      },
+    );
+
+    this.registerOutputs({
+      preprocessQueueUrl: this.preprocess.queue.url,
+      preprocessDlqUrl: this.preprocess.dlq.url,
+      eventsQueueUrl: this.events.queue.url,
+      eventsDlqUrl: this.events.dlq.url,
+    });
+  }
+}

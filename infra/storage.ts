@@ -1,0 +1,224 @@
+/**
+ * The pipeline's buckets: raw uploads, processed results and stored events.
+ *
+ * Encryption: SSE-KMS with one customer-managed key (rotation on) and S3 Bucket Keys. Reading or
+ * writing an object then needs both an S3 and a KMS grant, key use is audited in CloudTrail, and
+ * disabling the key makes the data unreadable at once; Bucket Keys cut the KMS requests (and their
+ * cost) to a few per bucket instead of one per object.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { physicalNames } from "./names";
+import {
+  arnWithSuffix,
+  denyInsecureTransport,
+  policyDocument,
+  type Arn,
+  type PolicyDocument,
+} from "./policies";
+import type { Settings } from "./settings";
+
+/** The buckets by role. */
+export type BucketRole = "raw" | "processed" | "events";
+
+export const BUCKET_ROLES: readonly BucketRole[] = ["raw", "processed", "events"];
+
+/** Days after which S3 aborts an incomplete multipart upload and frees its parts. */
+export const ABORT_MULTIPART_DAYS = 7;
+
+export interface StorageArgs {
+  /** Storage settings (retention, forceDestroy). */
+  readonly storage: Settings["storage"];
+  /** Pulumi project and stack, for the bucket name prefixes. */
+  readonly project: string;
+  readonly stack: string;
+  /** Tags for every resource. */
+  readonly tags?: Record<string, string>;
+}
+
+/** A lifecycle rule as S3 takes it. */
+export interface LifecycleRule {
+  readonly id: string;
+  readonly status: "Enabled";
+  readonly filter: { readonly prefix: string };
+  readonly abortIncompleteMultipartUpload?: { readonly daysAfterInitiation: number };
+  readonly expiration?: { readonly days?: number; readonly expiredObjectDeleteMarker?: boolean };
+  readonly noncurrentVersionExpiration?: { readonly noncurrentDays: number };
+}
+
+/** Whether a bucket keeps object versions (only raw uploads: they are the source of truth). */
+export function isVersioned(role: BucketRole): boolean {
+  return role === "raw";
+}
+
+/** Retention of current objects in a bucket, days (0 = forever). */
+export function retentionDays(role: BucketRole, storage: Settings["storage"]): number {
+  const days: Record<BucketRole, number> = {
+    raw: storage.rawRetentionDays,
+    processed: storage.processedRetentionDays,
+    events: storage.eventsRetentionDays,
+  };
+  return days[role];
+}
+
+/** The lifecycle rules of a bucket: abort stale multipart uploads, expire by retention and versions. */
+export function lifecycleRules(role: BucketRole, storage: Settings["storage"]): LifecycleRule[] {
+  const all = { prefix: "" };
+  const rules: LifecycleRule[] = [
+    {
+      id: "abort-incomplete-multipart-uploads",
+      status: "Enabled",
+      filter: all,
+      abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
+    },
+  ];
+  const days = retentionDays(role, storage);
+  if (days > 0) {
+    rules.push({ id: "expire-objects", status: "Enabled", filter: all, expiration: { days } });
+  }
+  if (isVersioned(role)) {
+    rules.push({
+      id: "expire-noncurrent-versions",
+      status: "Enabled",
+      filter: all,
+      noncurrentVersionExpiration: { noncurrentDays: storage.noncurrentVersionDays },
+    });
+    rules.push({
+      id: "remove-expired-delete-markers",
+      status: "Enabled",
+      filter: all,
+      expiration: { expiredObjectDeleteMarker: true },
+    });
+  }
+  return rules;
+}
+
+/** The bucket policy: TLS only. */
+export function bucketPolicy(bucketArn: Arn): PolicyDocument {
+  return policyDocument(denyInsecureTransport("s3", [bucketArn, arnWithSuffix(bucketArn, "/*")]));
+}
+
+/** One hardened bucket. */
+export interface PipelineBucket {
+  readonly bucket: aws.s3.Bucket;
+  readonly name: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
+  /** The bucket policy; resources that must wait for it (notifications) depend on it. */
+  readonly policy: aws.s3.BucketPolicy;
+}
+
+export class Storage extends pulumi.ComponentResource {
+  public readonly raw: PipelineBucket;
+  public readonly processed: PipelineBucket;
+  public readonly events: PipelineBucket;
+  /** The KMS key that encrypts every object. */
+  public readonly dataKey: aws.kms.Key;
+  public readonly dataKeyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pipeline:infra:Storage", name, {}, opts);
+    const self = { parent: this };
+    const tags = args.tags ?? {};
+    const names = physicalNames(args.project, args.stack);
+    const prefixes: Record<BucketRole, string> = {
+      raw: names.rawBucket,
+      processed: names.processedBucket,
+      events: names.eventsBucket,
+    };
+
+    this.dataKey = new aws.kms.Key(
+      `${name}-data-key`,
+      {
+        description: `Encrypts the objects of the ${args.project}-${args.stack} buckets`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags,
+      },
+      self,
+    );
+    new aws.kms.Alias(
+      `${name}-data-key`,
+      { name: `alias/${args.project}-${args.stack}-data`, targetKeyId: this.dataKey.keyId },
+      self,
+    );
+
+    const make = (role: BucketRole): PipelineBucket => {
+      const bucket = new aws.s3.Bucket(
+        `${name}-${role}`,
+        {
+          bucketPrefix: `${prefixes[role]}-`,
+          forceDestroy: args.storage.forceDestroy,
+          tags: { ...tags, "pipeline:bucket": role },
+        },
+        self,
+      );
+      const child = { parent: bucket };
+      new aws.s3.BucketOwnershipControls(
+        `${name}-${role}`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        child,
+      );
+      const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-${role}`,
+        {
+          bucket: bucket.id,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+        child,
+      );
+      new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-${role}`,
+        {
+          bucket: bucket.id,
+          rules: [
+            {
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: this.dataKey.arn,
+              },
+              bucketKeyEnabled: true,
+            },
+          ],
+        },
+        child,
+      );
+      const versioning = isVersioned(role)
+        ? new aws.s3.BucketVersioning(
+            `${name}-${role}`,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            child,
+          )
+        : undefined;
+      new aws.s3.BucketLifecycleConfiguration(
+        `${name}-${role}`,
+        { bucket: bucket.id, rules: lifecycleRules(role, args.storage) },
+        // Lifecycle rules on noncurrent versions need versioning switched on first.
+        { ...child, dependsOn: versioning ? [versioning] : [] },
+      );
+      const policy = new aws.s3.BucketPolicy(
+        `${name}-${role}`,
+        {
+          bucket: bucket.id,
+          policy: pulumi.jsonStringify(pulumi.output(bucketPolicy(bucket.arn))),
+        },
+        // S3 rejects a policy while the public-access block is being written.
+        { ...child, dependsOn: [publicAccess] },
+      );
+      return { bucket, name: bucket.bucket, arn: bucket.arn, policy };
+    };
+
+    this.raw = make("raw");
+    this.processed = make("processed");
+    this.events = make("events");
+    this.dataKeyArn = this.dataKey.arn;
+    this.registerOutputs({
+      rawBucketName: this.raw.name,
+      processedBucketName: this.processed.name,
+      eventsBucketName: this.events.name,
+      dataKeyArn: this.dataKeyArn,
+    });
+  }
+}
