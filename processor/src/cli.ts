@@ -18,7 +18,17 @@ export interface Command {
 }
 
 /** The registry: add a command with one line here. */
-export const COMMANDS: Readonly<Record<string, Command>> = {};
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  produce: {
+    summary: "send store events to EVENTS_QUEUE_URL (EVENTS_TOTAL at EVENTS_PER_SECOND)",
+    run: async (args) => (await import("./events/commands")).produce(args),
+  },
+  consume: {
+    usage: "[--until-empty]",
+    summary: "store events from EVENTS_QUEUE_URL as NDJSON in EVENTS_BUCKET",
+    run: async (args) => (await import("./events/commands")).consume(args),
+  },
+};
 
 /** The help text listing every command. */
 export function usage(commands: Readonly<Record<string, Command>> = COMMANDS): string {

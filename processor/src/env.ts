@@ -37,6 +37,13 @@ export const nonNegativeInt = (fallback: number) =>
     z.number({ error: "must be a number" }).int("must be an integer").min(0, "must be >= 0"),
   );
 
+/** A non-negative number (fractions allowed, e.g. a rate of 0.5 per second) with a default. */
+export const nonNegativeNumber = (fallback: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? fallback : Number(v)),
+    z.number({ error: "must be a number" }).finite("must be finite").min(0, "must be >= 0"),
+  );
+
 /** Variables every command reads: where AWS is, and how chatty the logs are. */
 export const commonEnvSchema = z.object({
   AWS_REGION: optionalString(),
