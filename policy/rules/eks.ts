@@ -1,0 +1,185 @@
+/**
+ * EKS rules, for both shapes a cluster takes: the `eks:index:Cluster` component's inputs (what a
+ * program under mocks shows) and the `aws:eks/cluster:Cluster` it creates (what a preview shows).
+ */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+  type Props,
+  asList,
+  forStack,
+  forTypes,
+  label,
+  readKnown,
+  refersTo,
+  type StackResource,
+  type Violation,
+} from "../support";
+
+export const AWS_CLUSTER_TYPE = "aws:eks/cluster:Cluster";
+export const EKS_CLUSTER_TYPE = "eks:index:Cluster";
+export const NODE_GROUP_TYPES = ["aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup"];
+export const SUBNET_TYPE = "aws:ec2/subnet:Subnet";
+export const LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate";
+export const EC2_NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+
+/** Control-plane log types every cluster ships to CloudWatch. */
+export const CONTROL_PLANE_LOGS = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+] as const;
+
+/** The authentication mode of a cluster, whichever shape it has. */
+function authenticationMode(type: string, props: Props): unknown {
+  return type === AWS_CLUSTER_TYPE
+    ? props.accessConfig?.authenticationMode
+    : props.authenticationMode;
+}
+
+/** Clusters authenticate through EKS access entries only (no aws-auth ConfigMap). */
+export function authModeProblems(props: Props, type: string): string[] {
+  const mode = authenticationMode(type, props);
+  return mode === "API"
+    ? []
+    : [
+        `authentication mode must be API (access entries, no aws-auth ConfigMap); got ${String(mode)}`,
+      ];
+}
+
+/** Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key. */
+export function secretsEncryptionProblems(props: Props, type: string): string[] {
+  if (type === AWS_CLUSTER_TYPE) {
+    const config = props.encryptionConfig as
+      { resources?: unknown; provider?: { keyArn?: unknown } } | undefined;
+    const ok =
+      asList(config?.resources as string).includes("secrets") &&
+      typeof config?.provider?.keyArn === "string" &&
+      config.provider.keyArn !== "";
+    return ok ? [] : ["encryptionConfig must encrypt secrets with a KMS key"];
+  }
+  const key = props.encryptionConfigKeyArn;
+  return typeof key === "string" && key !== ""
+    ? []
+    : ["encryptionConfigKeyArn must name a KMS key that encrypts Kubernetes secrets"];
+}
+
+/** All five control-plane log types are enabled. */
+export function controlPlaneLogProblems(props: Props): string[] {
+  const enabled = asList(props.enabledClusterLogTypes as string);
+  const missing = CONTROL_PLANE_LOGS.filter((t) => !enabled.includes(t));
+  return missing.length ? [`enabledClusterLogTypes is missing ${missing.join(", ")}`] : [];
+}
+
+/**
+ * Instance metadata needs a session token (IMDSv2) and cannot be reached from pods through extra
+ * hops; node groups pin their metadata settings in a launch template.
+ */
+export function imdsProblems(props: Props, type: string): string[] {
+  if (NODE_GROUP_TYPES.includes(type)) {
+    const lt = props.launchTemplate as { id?: unknown; name?: unknown } | undefined;
+    return lt && (lt.id || lt.name)
+      ? []
+      : ["node group must use a launch template that requires IMDSv2"];
+  }
+  const options = (
+    type === EC2_NODE_CLASS_TYPE ? props.spec?.metadataOptions : props.metadataOptions
+  ) as { httpTokens?: unknown; httpPutResponseHopLimit?: unknown } | undefined;
+  // Karpenter's documented default is httpTokens: required, hop limit 1.
+  if (type === EC2_NODE_CLASS_TYPE && options === undefined) return [];
+  const problems: string[] = [];
+  if (options?.httpTokens !== "required") {
+    problems.push(
+      `metadataOptions.httpTokens must be "required" (got ${String(options?.httpTokens)})`,
+    );
+  }
+  const hops = options?.httpPutResponseHopLimit;
+  if (typeof hops === "number" && hops > 2) {
+    problems.push(`metadataOptions.httpPutResponseHopLimit must be at most 2 (got ${hops})`);
+  }
+  return problems;
+}
+
+/**
+ * Worker nodes run in private subnets: every node group's subnets are subnets of this stack that do
+ * not map public IPs, launch templates attach no public address, and a cluster's built-in node group
+ * (when not skipped) gets no public IP.
+ */
+export function checkPrivateNodes(resources: readonly StackResource[]): Violation[] {
+  const violations: Violation[] = [];
+  const subnets = resources.filter((r) => r.type === SUBNET_TYPE);
+  for (const group of resources.filter((r) => NODE_GROUP_TYPES.includes(r.type))) {
+    const used = subnets.filter((s) => refersTo(group, "subnetIds", s));
+    const declared = asList(readKnown(() => group.props.subnetIds) as string[]);
+    if (used.length === 0 || used.length < declared.length) {
+      violations.push({
+        urn: group.urn,
+        message: `${label(group)} must run in the stack's own private subnets`,
+      });
+    }
+    for (const s of used.filter((s) => readKnown(() => s.props.mapPublicIpOnLaunch) === true)) {
+      violations.push({
+        urn: group.urn,
+        message: `${label(group)} uses public subnet ${label(s)} (mapPublicIpOnLaunch)`,
+      });
+    }
+  }
+  for (const lt of resources.filter((r) => r.type === LAUNCH_TEMPLATE_TYPE)) {
+    const nics = asList(readKnown(() => lt.props.networkInterfaces) as Record<string, unknown>[]);
+    if (nics.some((n) => String(n?.associatePublicIpAddress) === "true")) {
+      violations.push({ urn: lt.urn, message: `${label(lt)} gives nodes a public IP address` });
+    }
+  }
+  for (const c of resources.filter((r) => r.type === EKS_CLUSTER_TYPE)) {
+    const skip = readKnown(() => c.props.skipDefaultNodeGroup) === true;
+    if (!skip && readKnown(() => c.props.nodeAssociatePublicIpAddress) !== false) {
+      violations.push({
+        urn: c.urn,
+        message: `${label(c)}: set skipDefaultNodeGroup, or nodeAssociatePublicIpAddress: false`,
+      });
+    }
+  }
+  return violations;
+}
+
+const CLUSTERS = [AWS_CLUSTER_TYPE, EKS_CLUSTER_TYPE];
+
+export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  {
+    name: "eks-private-nodes",
+    description: "EKS worker nodes run in private subnets without public IP addresses.",
+    enforcementLevel: "mandatory",
+    validateStack: forStack(checkPrivateNodes),
+  },
+  {
+    name: "eks-api-authentication-mode",
+    description: "EKS clusters use the API authentication mode (access entries).",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes(CLUSTERS, (props, args) => authModeProblems(props, args.type)),
+  },
+  {
+    name: "eks-secrets-encryption",
+    description: "EKS clusters envelope-encrypt Kubernetes secrets with a KMS key.",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes(CLUSTERS, (props, args) =>
+      secretsEncryptionProblems(props, args.type),
+    ),
+  },
+  {
+    name: "eks-control-plane-logs",
+    description: "EKS clusters send all five control-plane log types to CloudWatch.",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes(CLUSTERS, controlPlaneLogProblems),
+  },
+  {
+    name: "eks-imdsv2",
+    description:
+      "Nodes require IMDSv2 with a hop limit of at most 2 (launch templates, managed node groups, Karpenter EC2NodeClasses).",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes(
+      [LAUNCH_TEMPLATE_TYPE, EC2_NODE_CLASS_TYPE, ...NODE_GROUP_TYPES],
+      (props, args) => imdsProblems(props, args.type),
+    ),
+  },
+];
