@@ -21,7 +21,6 @@ import { buildJobManifest } from "../infra/orchestration/job";
 const job = buildJobManifest({
   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor@sha256:" + "a".repeat(64),
   namespace: "pipeline",
-  serviceAccountName: "batch-object",
   prefix: "batch/",
   outputBucket: "processed-bucket",
   region: "eu-west-1",

@@ -32,6 +32,8 @@ export const DETAIL_TYPES = {
 
 /** Where the lake keeps the copied inputs: `raw/<original key>`. */
 export const LAKE_RAW_PREFIX = "raw/";
+/** Where the lake keeps the EMR engine's Spark entry point. */
+export const LAKE_ARTIFACTS_PREFIX = "artifacts/";
 
 /** Names of the states (stable: they appear in execution history, alarms and tests). */
 export const STATE_NAMES = {

@@ -1,21 +1,32 @@
 /**
  * The Kubernetes Job the state machine starts through `eks:runJob.sync`: the processor image runs
  * `preprocess-object` for the object named in the execution input. A payload template, because the
- * Job's name and arguments come from the execution (`.$` keys); everything else is fixed here.
- * Pure: no Pulumi.
+ * Job's name and arguments come from the execution (`.$` keys); everything else is fixed here and
+ * hardened exactly like the KEDA preprocess jobs (the k8s spec helpers), so the Job is admitted by
+ * the namespace's Pod Security "restricted" level. Pure: no Pulumi.
  */
+import {
+  assertDigestPinned,
+  containerResources,
+  containerSecurityContext,
+  podSecurityContext,
+  tmpMount,
+  tmpVolume,
+} from "../../k8s/specs/common";
+import { PROJECT } from "../settings";
 import type { PayloadTemplate } from "./asl";
 
-/** Label that marks the Jobs (and their Pods) this path starts. */
-export const JOB_COMPONENT_LABEL = "batch-object";
+/** `app.kubernetes.io/component` of the Jobs (and Pods) this path starts. */
+export const JOB_COMPONENT = "batch-object";
+
+/** Service account of the Jobs; its Pod Identity role reads the prefix and writes outputs. */
+export const JOB_SERVICE_ACCOUNT = "batch-object";
 
 export interface JobManifestInput {
   /** The processor image, digest-pinned (`repo@sha256:…`). */
   readonly image: string;
   readonly namespace: string;
-  /** Service account bound (Pod Identity) to the role that may read the prefix and write outputs. */
-  readonly serviceAccountName: string;
-  /** Raw key prefix this path owns (stripped from output keys like `input/` on the KEDA path). */
+  /** Raw key prefix this path owns (stripped from output keys as `input/` is on the KEDA path). */
   readonly prefix: string;
   /** Bucket the processor writes outputs and error reports to. */
   readonly outputBucket: string;
@@ -24,37 +35,19 @@ export interface JobManifestInput {
   readonly activeDeadlineSeconds: number;
   /** Seconds a finished Job stays for inspection before Kubernetes deletes it. */
   readonly ttlSecondsAfterFinished?: number;
-  /** Container resources (requests = limits for memory: the preprocessing holds a file in memory). */
-  readonly resources?: {
-    readonly cpu: string;
-    readonly memory: string;
-  };
 }
 
-/**
- * The hardened container security context every processor container uses: non-root, read-only root
- * filesystem, no privilege escalation, no capabilities, the runtime's default seccomp profile.
- */
-export function hardenedContainerSecurityContext(): PayloadTemplate {
-  return {
-    runAsNonRoot: true,
-    runAsUser: 1000,
-    runAsGroup: 1000,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    privileged: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+/** A JSON copy of a typed Kubernetes object, as payload template data. */
+function payload(value: object): PayloadTemplate {
+  return JSON.parse(JSON.stringify(value)) as PayloadTemplate;
 }
 
-/** The batch/v1 Job manifest (with `.$` keys evaluated by Step Functions per execution). */
+/** The batch/v1 Job manifest (with `.$` keys that Step Functions evaluates per execution). */
 export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
-  const resources = input.resources ?? { cpu: "500m", memory: "1Gi" };
   const labels = {
     "app.kubernetes.io/name": "processor",
-    "app.kubernetes.io/component": JOB_COMPONENT_LABEL,
-    "app.kubernetes.io/part-of": "event-pipeline",
+    "app.kubernetes.io/component": JOB_COMPONENT,
+    "app.kubernetes.io/part-of": PROJECT,
     "app.kubernetes.io/managed-by": "step-functions",
   };
   return {
@@ -65,45 +58,38 @@ export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
       "name.$": "States.Format('batch-object-{}', States.UUID())",
       namespace: input.namespace,
       labels,
-      annotations: { "pipeline.example/execution-arn.$": "$$.Execution.Id" },
+      annotations: { "event-pipeline/execution-arn.$": "$$.Execution.Id" },
     },
     spec: {
-      // Step Functions owns retries, so each attempt shows in the execution history.
+      // Step Functions owns retries, so every attempt shows in the execution history.
       backoffLimit: 0,
       activeDeadlineSeconds: input.activeDeadlineSeconds,
       ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 3600,
       template: {
         metadata: { labels },
         spec: {
-          serviceAccountName: input.serviceAccountName,
+          serviceAccountName: JOB_SERVICE_ACCOUNT,
           restartPolicy: "Never",
+          // Pod Identity injects its own token; the Kubernetes API token is not needed.
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            fsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: payload(podSecurityContext()),
           containers: [
             {
               name: "processor",
-              image: input.image,
+              image: assertDigestPinned(input.image),
               imagePullPolicy: "IfNotPresent",
               "args.$": `States.Array('preprocess-object', '--bucket', $.object.bucket, '--key', $.object.key, '--prefix', '${input.prefix}')`,
               env: [
-                { name: "OUTPUT_BUCKET", value: input.outputBucket },
                 { name: "AWS_REGION", value: input.region },
-                { name: "NODE_ENV", value: "production" },
+                { name: "LOG_LEVEL", value: "info" },
+                { name: "OUTPUT_BUCKET", value: input.outputBucket },
               ],
-              resources: {
-                requests: { cpu: resources.cpu, memory: resources.memory },
-                limits: { memory: resources.memory },
-              },
-              securityContext: hardenedContainerSecurityContext(),
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              resources: payload(containerResources("preprocess")),
+              securityContext: payload(containerSecurityContext()),
+              volumeMounts: [payload(tmpMount())],
             },
           ],
-          // The root filesystem is read-only; the processor may spill to /tmp.
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
+          volumes: [payload(tmpVolume("preprocess"))],
         },
       },
     },

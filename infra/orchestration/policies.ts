@@ -1,44 +1,29 @@
 /**
- * IAM, KMS, SNS and SQS policy documents of the orchestrated variant: pure functions over resolved
- * ARNs, exact actions only, `iam:PassRole` only on the role the state machine passes and only to the
- * service it passes it to. Unit-tested without Pulumi; the component feeds them from Outputs.
+ * IAM, KMS, SNS and SQS policy documents of the orchestrated variant: pure functions over ARNs
+ * (strings in tests, Outputs in the program), exact actions on exact resources, and `iam:PassRole`
+ * only on the one role the state machine passes, only to the service it passes it to.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { kmsThroughS3, type KmsScope } from "../identity";
 import { KEY_ADMIN_ACTIONS } from "../monitoring/policies";
 import { KEYS } from "../names";
+import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
+import {
+  arnWithSuffix,
+  denyInsecureTransport,
+  policyDocument,
+  type Arn,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../policies";
 
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?:
-    "*" | { readonly Service?: string | string[]; readonly AWS?: string | string[] };
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<
-    Record<string, Readonly<Record<string, string | readonly string[]>>>
-  >;
-}
-
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly PolicyStatement[];
-}
-
-const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
-  Version: "2012-10-17",
-  Statement: statements,
-});
-
-/** Trust for a service principal, confined to this account (and, when given, to one source ARN). */
-export function serviceTrustPolicy(
-  service: string,
-  account: string,
-  sourceArn?: string,
-): PolicyDocument {
-  return doc({
+/** Trust for an AWS service principal, confined to this account and, when given, one source ARN. */
+export function serviceTrustPolicy(service: string, account: Arn, sourceArn?: Arn): PolicyDocument {
+  return policyDocument({
+    Sid: "AllowServiceOfThisAccount",
     Effect: "Allow",
     Principal: { Service: service },
     Action: "sts:AssumeRole",
-    Resource: "*",
     Condition: {
       StringEquals: { "aws:SourceAccount": account },
       ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
@@ -46,191 +31,180 @@ export function serviceTrustPolicy(
   });
 }
 
-/** Trust for EKS Pod Identity (DESIGN.md: `sts:AssumeRole` and `sts:TagSession`). */
-export function podIdentityTrustPolicy(account: string): PolicyDocument {
-  return doc({
-    Effect: "Allow",
-    Principal: { Service: "pods.eks.amazonaws.com" },
-    Action: ["sts:AssumeRole", "sts:TagSession"],
-    Resource: "*",
-    Condition: { StringEquals: { "aws:SourceAccount": account } },
-  });
-}
-
-/** A trust policy has a Resource in our type only for uniformity; IAM rejects it, so strip it. */
-export function trustPolicyJson(policy: PolicyDocument): string {
-  return JSON.stringify({
-    Version: policy.Version,
-    Statement: policy.Statement.map(({ Resource: _r, ...rest }) => rest),
-  });
-}
-
 /** Where the processing runs, as the state machine's role needs to know it. */
 export type EngineAccess =
-  | { readonly kind: "eks"; readonly clusterArn: string }
+  | { readonly kind: "eks"; readonly clusterArn: Arn }
   | {
       readonly kind: "emr";
-      readonly virtualClusterArn: string;
+      readonly virtualClusterArn: Arn;
       /** The job execution role the state machine passes in StartJobRun. */
-      readonly executionRoleArn: string;
+      readonly executionRoleArn: Arn;
     };
 
 export interface StateMachinePolicyInput {
-  readonly rawBucketArn: string;
+  readonly rawBucketArn: Arn;
   /** Raw key prefix this path owns, e.g. `batch/`. */
   readonly prefix: string;
-  readonly processedBucketArn: string;
-  readonly lakeBucketArn: string;
-  readonly tableArn: string;
-  readonly eventBusArn: string;
+  readonly processedBucketArn: Arn;
+  readonly lakeBucketArn: Arn;
+  /** The KMS key every bucket encrypts with (SSE-KMS). */
+  readonly dataKeyArn: Arn;
+  readonly kms: KmsScope;
+  readonly tableArn: Arn;
+  readonly eventBusArn: Arn;
   readonly engine: EngineAccess;
 }
 
+/** What the engine needs: see the EKS and EMR on EKS integration pages of Step Functions. */
+function engineStatements(engine: EngineAccess): PolicyStatement[] {
+  if (engine.kind === "eks") {
+    // eks:runJob signs Kubernetes API calls as this role (access entry + namespace RBAC); the
+    // cluster itself is only described.
+    return [
+      {
+        Sid: "DescribeTheCluster",
+        Effect: "Allow",
+        Action: "eks:DescribeCluster",
+        Resource: engine.clusterArn,
+      },
+    ];
+  }
+  return [
+    {
+      Sid: "StartJobRunsWithTheExecutionRole",
+      Effect: "Allow",
+      Action: "emr-containers:StartJobRun",
+      Resource: engine.virtualClusterArn,
+      Condition: { ArnEquals: { "emr-containers:ExecutionRoleArn": engine.executionRoleArn } },
+    },
+    {
+      Sid: "ObserveAndCancelJobRuns",
+      Effect: "Allow",
+      Action: ["emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"],
+      Resource: arnWithSuffix(engine.virtualClusterArn, "/jobruns/*"),
+    },
+    {
+      Sid: "PassOnlyTheJobExecutionRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: engine.executionRoleArn,
+      Condition: { StringEquals: { "iam:PassedToService": "emr-containers.amazonaws.com" } },
+    },
+  ];
+}
+
 /**
- * The state machine's permissions: start/observe the job, copy the input to the lake, read the
+ * The state machine's permissions: run and observe the job, copy the input into the lake, read the
  * metrics, update the results table, put events on the custom bus. Nothing else.
  */
 export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocument {
-  const engine: PolicyStatement[] =
-    input.engine.kind === "eks"
-      ? [
-          {
-            // eks:runJob authenticates to the Kubernetes API as this role (access entry); the
-            // integration reads the cluster it was given.
-            Sid: "DescribeTheCluster",
-            Effect: "Allow",
-            Action: ["eks:DescribeCluster"],
-            Resource: input.engine.clusterArn,
-          },
-        ]
-      : [
-          {
-            Sid: "StartJobRunsWithTheExecutionRole",
-            Effect: "Allow",
-            Action: ["emr-containers:StartJobRun"],
-            Resource: input.engine.virtualClusterArn,
-            Condition: {
-              ArnEquals: { "emr-containers:ExecutionRoleArn": input.engine.executionRoleArn },
-            },
-          },
-          {
-            Sid: "ObserveAndCancelJobRuns",
-            Effect: "Allow",
-            Action: ["emr-containers:DescribeJobRun", "emr-containers:CancelJobRun"],
-            Resource: `${input.engine.virtualClusterArn}/jobruns/*`,
-          },
-          {
-            Sid: "PassOnlyTheJobExecutionRole",
-            Effect: "Allow",
-            Action: ["iam:PassRole"],
-            Resource: input.engine.executionRoleArn,
-            Condition: { StringEquals: { "iam:PassedToService": "emr-containers.amazonaws.com" } },
-          },
-        ];
-  return doc(
-    ...engine,
+  return policyDocument(
+    ...engineStatements(input.engine),
     {
       // CopySource names the exact version, which needs GetObjectVersion.
       Sid: "ReadInputsUnderThePrefix",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
-      Resource: `${input.rawBucketArn}/${input.prefix}*`,
+      Resource: arnWithSuffix(input.rawBucketArn, `/${input.prefix}*`),
     },
     {
-      Sid: "CopyInputsToTheLake",
+      Sid: "CopyInputsIntoTheLake",
       Effect: "Allow",
-      Action: ["s3:PutObject"],
-      Resource: `${input.lakeBucketArn}/raw/*`,
+      Action: "s3:PutObject",
+      Resource: arnWithSuffix(input.lakeBucketArn, `/${LAKE_RAW_PREFIX}*`),
     },
     {
       Sid: "ReadQualityMetrics",
       Effect: "Allow",
-      Action: ["s3:GetObject"],
-      Resource: `${input.processedBucketArn}/${KEYS.outputPrefix}*`,
+      Action: "s3:GetObject",
+      Resource: arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
     },
+    kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
     {
       Sid: "RecordResults",
       Effect: "Allow",
-      Action: ["dynamodb:UpdateItem"],
+      Action: "dynamodb:UpdateItem",
       Resource: input.tableArn,
     },
     {
       Sid: "AnnounceOnTheCustomBus",
       Effect: "Allow",
-      Action: ["events:PutEvents"],
+      Action: "events:PutEvents",
       Resource: input.eventBusArn,
     },
   );
 }
 
 /** EventBridge's permission to start executions of exactly one state machine. */
-export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
-  return doc({
+export function startExecutionPolicy(stateMachineArn: Arn): PolicyDocument {
+  return policyDocument({
+    Sid: "StartTheBatchStateMachine",
     Effect: "Allow",
-    Action: ["states:StartExecution"],
+    Action: "states:StartExecution",
     Resource: stateMachineArn,
   });
 }
 
 export interface JobRolePolicyInput {
-  readonly rawBucketArn: string;
+  readonly rawBucketArn: Arn;
   readonly prefix: string;
-  readonly processedBucketArn: string;
-  /** EMR only: where the Spark entry point is stored (`<lake>/artifacts/*`). */
-  readonly artifactsArn?: string;
+  readonly processedBucketArn: Arn;
+  readonly dataKeyArn: Arn;
+  readonly kms: KmsScope;
+  /** EMR only: the lake, whose `artifacts/` holds the Spark entry point. */
+  readonly lakeBucketArn?: Arn;
 }
 
 /** The processing job's permissions: read its prefix, write outputs and error reports. */
 export function jobRolePolicy(input: JobRolePolicyInput): PolicyDocument {
-  return doc(
+  const reads: Arn[] = [arnWithSuffix(input.rawBucketArn, `/${input.prefix}*`)];
+  if (input.lakeBucketArn)
+    reads.push(arnWithSuffix(input.lakeBucketArn, `/${LAKE_ARTIFACTS_PREFIX}*`));
+  return policyDocument(
     {
       Sid: "ReadInputsUnderThePrefix",
       Effect: "Allow",
-      Action: ["s3:GetObject"],
-      Resource: [
-        `${input.rawBucketArn}/${input.prefix}*`,
-        ...(input.artifactsArn ? [input.artifactsArn] : []),
-      ],
+      Action: "s3:GetObject",
+      Resource: reads,
     },
     {
       Sid: "WriteOutputsAndErrorReports",
       Effect: "Allow",
-      Action: ["s3:PutObject"],
+      Action: "s3:PutObject",
       Resource: [
-        `${input.processedBucketArn}/${KEYS.outputPrefix}*`,
-        `${input.processedBucketArn}/${KEYS.errorsPrefix}*`,
+        arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
+        arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),
       ],
     },
+    kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
   );
 }
 
-export interface KeyPolicyInput {
-  readonly partition: string;
-  readonly account: string;
+/**
+ * Policy of the notification topic's KMS key: the account administers it with exact actions (as the
+ * alarm topic's key); EventBridge may use it only for rules on the variant's custom bus, so the
+ * notification rule can publish to the encrypted topic (the AWS managed SNS key cannot be granted to
+ * EventBridge). SNS decrypts for the e-mail subscriptions itself. In a key policy `Resource: "*"`
+ * means this key.
+ */
+export function notificationKeyPolicy(input: {
+  readonly partition: Arn;
+  readonly account: Arn;
   readonly region: string;
   /** The custom bus whose rules publish to the encrypted topic. */
   readonly eventBusName: string;
-}
-
-/**
- * Policy of the notification topic's KMS key: the account administers it (exact actions, as the
- * alarm topic's key); EventBridge may use it only for rules on the variant's custom bus, so the
- * notification rule can publish to the encrypted topic (the AWS managed SNS key cannot be granted to
- * EventBridge). SNS decrypts for the e-mail subscriptions on its own. `Resource: "*"` in a key policy
- * means this key.
- */
-export function notificationKeyPolicy(input: KeyPolicyInput): PolicyDocument {
+}): PolicyDocument {
   const { partition, account, region } = input;
-  return doc(
+  return policyDocument(
     {
-      Sid: "AccountAdministersThroughIam",
+      Sid: "AccountAdministersKey",
       Effect: "Allow",
-      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Principal: { AWS: join(["arn:", partition, ":iam::", account, ":root"]) },
       Action: [...KEY_ADMIN_ACTIONS],
       Resource: "*",
     },
     {
-      Sid: "EventBridgeRulesOfTheBusEncrypt",
+      Sid: "RulesOfTheBusEncryptNotifications",
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
@@ -238,71 +212,61 @@ export function notificationKeyPolicy(input: KeyPolicyInput): PolicyDocument {
       Condition: {
         StringEquals: { "aws:SourceAccount": account },
         ArnLike: {
-          "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/${input.eventBusName}/*`,
+          "aws:SourceArn": join([
+            "arn:",
+            partition,
+            `:events:${region}:`,
+            account,
+            `:rule/${input.eventBusName}/*`,
+          ]),
         },
       },
     },
   );
 }
 
-/** The topic accepts publications only from the notification rule. */
-export function topicPolicy(topicArn: string, ruleArn: string, account: string): PolicyDocument {
-  return doc(
+/** Concatenates strings and Outputs (a plain string when every part is one). */
+function join(parts: Arn[]): Arn {
+  if (parts.every((p) => typeof p === "string")) return parts.join("");
+  return pulumi.all(parts).apply((ps) => ps.join(""));
+}
+
+/** The topic accepts publications only from the notification rule, over TLS. */
+export function topicPolicy(topicArn: Arn, ruleArn: Arn, account: Arn): PolicyDocument {
+  return policyDocument(
     {
       Sid: "NotificationRulePublishes",
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
-      Action: ["sns:Publish"],
+      Action: "sns:Publish",
       Resource: topicArn,
-      Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-    },
-    {
-      Sid: "OwnerManages",
-      Effect: "Allow",
-      Principal: { AWS: account },
-      Action: [
-        "sns:GetTopicAttributes",
-        "sns:SetTopicAttributes",
-        "sns:Subscribe",
-        "sns:ListSubscriptionsByTopic",
-        "sns:DeleteTopic",
-      ],
-      Resource: topicArn,
+      Condition: {
+        ArnEquals: { "aws:SourceArn": ruleArn },
+        StringEquals: { "aws:SourceAccount": account },
+      },
     },
     {
       Sid: "DenyInsecureTransport",
       Effect: "Deny",
       Principal: "*",
-      Action: ["sns:Publish"],
+      Action: "sns:Publish",
       Resource: topicArn,
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     },
   );
 }
 
-/** The dead-letter queue accepts events only from the variant's rules. */
-export function deadLetterQueuePolicy(
-  queueArn: string,
-  ruleArns: readonly string[],
-): PolicyDocument {
-  return doc({
-    Sid: "RulesDeadLetter",
-    Effect: "Allow",
-    Principal: { Service: "events.amazonaws.com" },
-    Action: ["sqs:SendMessage"],
-    Resource: queueArn,
-    Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
-  });
-}
-
-/** Lake bucket: TLS only. */
-export function lakeBucketPolicy(bucketArn: string): PolicyDocument {
-  return doc({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  });
+/** The dead-letter queue accepts events only from the variant's rules, over TLS. */
+export function deadLetterQueuePolicy(queueArn: Arn, ruleArns: Arn[]): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "RulesDeadLetter",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+    },
+    denyInsecureTransport("sqs", [queueArn]),
+  );
 }
