@@ -1,107 +1,87 @@
 /**
  * The event pipeline on Amazon EKS. Settings are read and validated once; each component is one file
- * under infra/ (or k8s/); the exports are the outputs contract (README "Stack outputs").
+ * under infra/ (or k8s/) and takes the settings sections it needs; the exports are the outputs
+ * contract (README "Stack outputs").
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as infra from "./infra";
 
 const settings = infra.parseSettings(infra.settingsInputFromConfig(pulumi.runtime.allConfig()));
-const project = pulumi.getProject();
-const stack = pulumi.getStack();
-const names = infra.physicalNames(project, stack);
-const name = `${project}-${stack}`;
+const [project, stack, region] = [pulumi.getProject(), pulumi.getStack(), settings.region];
 const tags = { "pipeline:project": project, "pipeline:stack": stack };
+const base = { ...settings, project, stack, tags }; // each component reads its own sections
+const eksName = `${project}-${stack}`; // known before the cluster exists (subnet discovery tags)
 
 // Network and cluster: private nodes, access entries, Pod Identity.
-const network = new infra.Network("network", {
-  network: settings.network,
-  region: settings.region,
-  clusterName: name,
-  tags,
-});
+const network = new infra.Network("network", { ...base, clusterName: eksName });
 const cluster = new infra.Cluster("cluster", {
-  cluster: settings.cluster,
-  clusterName: name,
+  ...base,
+  clusterName: eksName,
   vpcId: network.vpcId,
   privateSubnetIds: network.privateSubnetIds,
   publicSubnetIds: network.publicSubnetIds,
-  tags,
 });
 
-// Data plane: buckets, queues (and the raw bucket's notification), one IAM role per workload.
-const storage = new infra.Storage("storage", { storage: settings.storage, project, stack, tags });
+// Data: buckets, queues (with the raw bucket's notification), one IAM role per workload.
+const storage = new infra.Storage("storage", base);
 const queues = new infra.Queues("queues", {
-  queues: settings.queues,
-  project,
-  stack,
+  ...base,
   rawBucket: storage.raw,
   eventBridge: settings.orchestration.enabled,
-  tags,
 });
+const namespaces = { workloads: settings.workloads.namespace, keda: settings.keda.namespace };
 const identity = new infra.Identity("identity", {
-  clusterName: cluster.clusterName,
-  clusterArn: cluster.clusterArn,
-  workloadNamespace: settings.workloads.namespace,
-  kedaNamespace: settings.keda.namespace,
-  rawBucketArn: storage.raw.arn,
-  processedBucketArn: storage.processed.arn,
-  eventsBucketArn: storage.events.arn,
-  preprocessQueueArn: queues.preprocess.queue.arn,
-  eventsQueueArn: queues.events.queue.arn,
-  dataKeyArn: storage.dataKeyArn,
-  region: settings.region,
+  cluster,
+  storage,
+  queues,
+  namespaces,
+  region,
   tags,
 });
 
 // In-cluster platform and the processor image.
 const keda = new infra.Keda("keda", {
-  namespace: settings.keda.namespace,
-  chartVersion: settings.keda.chartVersion,
+  ...settings.keda,
   clusterName: cluster.clusterName,
   provider: cluster.provider,
   dependsOn: [identity.kedaOperatorAssociation, cluster.podIdentityAgent],
 });
 const image = new infra.ProcessorImage("processor", {
-  image: settings.image,
-  repositoryName: `${project}-${stack}-processor`,
+  ...base,
+  repositoryName: `${eksName}-processor`,
   root: __dirname,
   forceDelete: settings.storage.forceDestroy,
-  tags,
 });
 
-// Operations: alarms and dashboard.
+// Operations: alarms, dashboard, Container Insights.
+const names = infra.physicalNames(project, stack);
 const monitoring = new infra.Monitoring("monitoring", {
   settings,
-  scope: pulumi
-    .all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId])
-    .apply(([partition, accountId]) => ({ partition, accountId, region: settings.region })),
+  scope: pulumi.output({
+    partition: aws.getPartitionOutput().partition,
+    accountId: aws.getCallerIdentityOutput().accountId,
+    region,
+  }),
   queues: {
     preprocess: names.preprocessQueue,
     preprocessDlq: names.preprocessDlq,
     events: names.eventsQueue,
     eventsDlq: names.eventsDlq,
   },
-  processedBucket: storage.processed.name,
-  eventsBucket: storage.events.name,
+  processedBucket: storage.processedBucketName,
+  eventsBucket: storage.eventsBucketName,
   clusterName: cluster.clusterName,
+  clusterArn: cluster.clusterArn,
   addonDependsOn: [cluster.nodeGroup, cluster.podIdentityAgent],
 });
 
-// Outputs contract (README "Stack outputs"; tests/program-outputs.test.ts keeps them in step).
-export const clusterName = cluster.clusterName;
-export const kubeconfig = cluster.kubeconfig;
-export const vpcId = network.vpcId;
-export const privateSubnetIds = network.privateSubnetIds;
-export const rawBucketName = storage.raw.name;
-export const processedBucketName = storage.processed.name;
-export const eventsBucketName = storage.events.name;
-export const preprocessQueueUrl = queues.preprocess.queue.url;
-export const preprocessDlqUrl = queues.preprocess.dlq.url;
-export const eventsQueueUrl = queues.events.queue.url;
-export const eventsDlqUrl = queues.events.dlq.url;
+// Outputs contract (README "Stack outputs"; tests/program-outputs.test.ts keeps the two in step).
+export const { clusterName, kubeconfig } = cluster;
+export const { vpcId, privateSubnetIds } = network;
+export const { rawBucketName, processedBucketName, eventsBucketName } = storage;
+export const { preprocessQueueUrl, preprocessDlqUrl, eventsQueueUrl, eventsDlqUrl } = queues;
 export const processorImage = image.imageRef;
 export const kedaNamespace = keda.namespace;
 export const workloadNamespace = settings.workloads.namespace;
-export const alarmTopicArn = monitoring.alarmTopicArn;
-export const dashboardName = monitoring.dashboardName;
+export const { alarmTopicArn, dashboardName } = monitoring;

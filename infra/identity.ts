@@ -30,20 +30,17 @@ export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
 
 export interface IdentityArgs {
   /** The cluster whose pods assume the roles. */
-  readonly clusterName: pulumi.Input<string>;
-  readonly clusterArn: pulumi.Input<string>;
-  /** Namespace of the workloads (settings.workloads.namespace). */
-  readonly workloadNamespace: string;
-  /** Namespace of KEDA (settings.keda.namespace). */
-  readonly kedaNamespace: string;
-  /** Resources the workloads use. */
-  readonly rawBucketArn: pulumi.Input<string>;
-  readonly processedBucketArn: pulumi.Input<string>;
-  readonly eventsBucketArn: pulumi.Input<string>;
-  readonly preprocessQueueArn: pulumi.Input<string>;
-  readonly eventsQueueArn: pulumi.Input<string>;
-  /** The KMS key the buckets encrypt with. */
-  readonly dataKeyArn: pulumi.Input<string>;
+  readonly cluster: { readonly clusterName: Arn; readonly clusterArn: Arn };
+  /** The buckets the workloads use, and the KMS key that encrypts them. */
+  readonly storage: Readonly<Record<"raw" | "processed" | "events", { readonly arn: Arn }>> & {
+    readonly dataKeyArn: Arn;
+  };
+  /** The queues the workloads use. */
+  readonly queues: Readonly<
+    Record<"preprocess" | "events", { readonly queue: { readonly arn: Arn } }>
+  >;
+  /** Namespace of the workloads (settings.workloads.namespace) and of KEDA (settings.keda.namespace). */
+  readonly namespaces: { readonly workloads: string; readonly keda: string };
   /** AWS region of the stack (for the `kms:ViaService` condition). */
   readonly region: string;
   /** Tags for every resource. */
@@ -216,25 +213,29 @@ export class Identity extends pulumi.ComponentResource {
       region: args.region,
       dnsSuffix: aws.getPartitionOutput({}, self).dnsSuffix,
     };
+    const arns = {
+      rawBucketArn: args.storage.raw.arn,
+      processedBucketArn: args.storage.processed.arn,
+      eventsBucketArn: args.storage.events.arn,
+      dataKeyArn: args.storage.dataKeyArn,
+      preprocessQueueArn: args.queues.preprocess.queue.arn,
+      eventsQueueArn: args.queues.events.queue.arn,
+      kms,
+    };
     const policies: Record<Principal, PolicyDocument> = {
-      preprocess: preprocessPolicy({ ...args, kms }),
-      producer: producerPolicy(args),
-      consumer: consumerPolicy({ ...args, kms }),
+      preprocess: preprocessPolicy(arns),
+      producer: producerPolicy(arns),
+      consumer: consumerPolicy(arns),
       kedaOperator: kedaOperatorPolicy({
-        queueArns: [args.preprocessQueueArn, args.eventsQueueArn],
+        queueArns: [arns.preprocessQueueArn, arns.eventsQueueArn],
       }),
     };
+    const { workloads, keda } = args.namespaces;
     const subjects: Record<Principal, { namespace: string; serviceAccount: string }> = {
-      preprocess: {
-        namespace: args.workloadNamespace,
-        serviceAccount: SERVICE_ACCOUNTS.preprocess,
-      },
-      producer: { namespace: args.workloadNamespace, serviceAccount: SERVICE_ACCOUNTS.producer },
-      consumer: { namespace: args.workloadNamespace, serviceAccount: SERVICE_ACCOUNTS.consumer },
-      kedaOperator: {
-        namespace: args.kedaNamespace,
-        serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT,
-      },
+      preprocess: { namespace: workloads, serviceAccount: SERVICE_ACCOUNTS.preprocess },
+      producer: { namespace: workloads, serviceAccount: SERVICE_ACCOUNTS.producer },
+      consumer: { namespace: workloads, serviceAccount: SERVICE_ACCOUNTS.consumer },
+      kedaOperator: { namespace: keda, serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT },
     };
 
     const make = (principal: Principal): PodRole => {
@@ -245,7 +246,11 @@ export class Identity extends pulumi.ComponentResource {
         {
           description: `Pod Identity role of ${namespace}/${serviceAccount}`,
           assumeRolePolicy: pulumi.jsonStringify(
-            podIdentityTrustPolicy({ clusterArn: args.clusterArn, namespace, serviceAccount }),
+            podIdentityTrustPolicy({
+              clusterArn: args.cluster.clusterArn,
+              namespace,
+              serviceAccount,
+            }),
           ),
           tags,
         },
@@ -258,7 +263,13 @@ export class Identity extends pulumi.ComponentResource {
       );
       const association = new aws.eks.PodIdentityAssociation(
         `${name}-${key}`,
-        { clusterName: args.clusterName, namespace, serviceAccount, roleArn: role.arn, tags },
+        {
+          clusterName: args.cluster.clusterName,
+          namespace,
+          serviceAccount,
+          roleArn: role.arn,
+          tags,
+        },
         { parent: role },
       );
       return { role, association, namespace, serviceAccount };

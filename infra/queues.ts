@@ -97,6 +97,10 @@ export class Queues extends pulumi.ComponentResource {
   public readonly preprocess: QueuePair;
   public readonly events: QueuePair;
   public readonly rawNotification: aws.s3.BucketNotification;
+  public readonly preprocessQueueUrl: pulumi.Output<string>;
+  public readonly preprocessDlqUrl: pulumi.Output<string>;
+  public readonly eventsQueueUrl: pulumi.Output<string>;
+  public readonly eventsDlqUrl: pulumi.Output<string>;
 
   constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Queues", name, {}, opts);
@@ -201,11 +205,15 @@ export class Queues extends pulumi.ComponentResource {
       },
     );
 
+    this.preprocessQueueUrl = this.preprocess.queue.url;
+    this.preprocessDlqUrl = this.preprocess.dlq.url;
+    this.eventsQueueUrl = this.events.queue.url;
+    this.eventsDlqUrl = this.events.dlq.url;
     this.registerOutputs({
-      preprocessQueueUrl: this.preprocess.queue.url,
-      preprocessDlqUrl: this.preprocess.dlq.url,
-      eventsQueueUrl: this.events.queue.url,
-      eventsDlqUrl: this.events.dlq.url,
+      preprocessQueueUrl: this.preprocessQueueUrl,
+      preprocessDlqUrl: this.preprocessDlqUrl,
+      eventsQueueUrl: this.eventsQueueUrl,
+      eventsDlqUrl: this.eventsDlqUrl,
     });
   }
 }

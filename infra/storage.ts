@@ -114,6 +114,9 @@ export class Storage extends pulumi.ComponentResource {
   /** The KMS key that encrypts every object. */
   public readonly dataKey: aws.kms.Key;
   public readonly dataKeyArn: pulumi.Output<string>;
+  public readonly rawBucketName: pulumi.Output<string>;
+  public readonly processedBucketName: pulumi.Output<string>;
+  public readonly eventsBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Storage", name, {}, opts);
@@ -214,10 +217,13 @@ export class Storage extends pulumi.ComponentResource {
     this.processed = make("processed");
     this.events = make("events");
     this.dataKeyArn = this.dataKey.arn;
+    this.rawBucketName = this.raw.name;
+    this.processedBucketName = this.processed.name;
+    this.eventsBucketName = this.events.name;
     this.registerOutputs({
-      rawBucketName: this.raw.name,
-      processedBucketName: this.processed.name,
-      eventsBucketName: this.events.name,
+      rawBucketName: this.rawBucketName,
+      processedBucketName: this.processedBucketName,
+      eventsBucketName: this.eventsBucketName,
       dataKeyArn: this.dataKeyArn,
     });
   }
