@@ -9,6 +9,12 @@ module.exports = {
       { jsc: { target: "es2023", parser: { syntax: "typescript" } }, module: { type: "commonjs" } },
     ],
   },
+  // kubernetes-models and @kubernetes-models/* are ESM-only: resolve them with the `import` condition
+  // and compile them to CommonJS like our own sources.
+  resolver: "<rootDir>/tests/support/esm-resolver.js",
+  transformIgnorePatterns: [
+    "/node_modules/(?!(kubernetes-models|@kubernetes-models|is-cidr|cidr-regex|ip-regex|re2-wasm)/)",
+  ],
   // One real S3/SQS emulator (fauxqs, ESM-only) for the whole run, started outside the test sandbox;
   // its endpoint reaches the workers as FAUXQS_ENDPOINT.
   globalSetup: "<rootDir>/tests/support/emulator-setup.mjs",

@@ -1,0 +1,3 @@
+/** Kubernetes workloads: the component and its pure spec builders. */
+export * from "./specs";
+export * from "./workloads";

@@ -1,0 +1,120 @@
+/**
+ * The consumer: a Deployment whose replica count KEDA owns (no `replicas` field, so a Pulumi update
+ * never fights the HPA), probed on the processor's health endpoints, spread over zones and nodes,
+ * with a PodDisruptionBudget and a grace period longer than its drain.
+ */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IProbe } from "kubernetes-models/v1/Probe";
+import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
+import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../infra/names";
+import type { Settings } from "../../infra/settings";
+import {
+  METRICS_PORT_NAME,
+  podSecurityContext,
+  processorContainer,
+  schedulingFields,
+  selectorLabels,
+  tmpVolume,
+  workloadLabels,
+  workloadMeta,
+  type Manifest,
+  type WorkloadInputs,
+} from "./common";
+import { consumerEnv } from "./env";
+
+/** Name of the consumer Deployment (the ScaledObject's target). */
+export const CONSUMER_NAME = "consumer";
+
+/** SQS long-poll wait of a receive the consumer may be in when SIGTERM arrives. */
+export const SQS_LONG_POLL_SECONDS = 20;
+
+/** Time the consumer needs to upload its last batch and delete that batch's messages. */
+export const CONSUMER_FLUSH_SECONDS = 30;
+
+/** Margin between the end of the drain and the kubelet's SIGKILL. */
+export const GRACE_MARGIN_SECONDS = 15;
+
+/**
+ * The consumer's worst-case drain after SIGTERM: a receive that is still long-polling, then the flush
+ * of the batch it holds (upload, then delete the batch's messages).
+ */
+export function consumerDrainSeconds(): number {
+  return SQS_LONG_POLL_SECONDS + CONSUMER_FLUSH_SECONDS;
+}
+
+/** HTTP probe on the processor's health server. */
+export function httpProbe(path: "/healthz" | "/readyz", failureThreshold: number): IProbe {
+  return {
+    httpGet: { path, port: METRICS_PORT_NAME, scheme: "HTTP" },
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+    failureThreshold,
+    successThreshold: 1,
+  };
+}
+
+/** Spread replicas over zones first, then nodes; prefer, never block scaling out. */
+export function spreadConstraints(labels: Record<string, string>): ITopologySpreadConstraint[] {
+  return ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: { ...labels } },
+  }));
+}
+
+/** The consumer Deployment. */
+export function consumerDeploymentSpec(
+  settings: Settings,
+  inputs: WorkloadInputs,
+): Manifest<IDeployment> {
+  const selector = selectorLabels("consumer");
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: workloadMeta(CONSUMER_NAME, settings.workloads.namespace, "consumer"),
+    spec: {
+      // No `replicas`: KEDA's HPA owns the count (0 when the queue is empty).
+      selector: { matchLabels: selector },
+      revisionHistoryLimit: 5,
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: workloadLabels("consumer") },
+        spec: {
+          serviceAccountName: SERVICE_ACCOUNTS.consumer,
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(),
+          terminationGracePeriodSeconds: consumerDrainSeconds() + GRACE_MARGIN_SECONDS,
+          topologySpreadConstraints: spreadConstraints(selector),
+          ...schedulingFields(inputs, "consumer"),
+          containers: [
+            processorContainer("consumer", "consume", inputs, consumerEnv(settings, inputs), {
+              ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" }],
+              livenessProbe: httpProbe("/healthz", 3),
+              readinessProbe: httpProbe("/readyz", 2),
+            }),
+          ],
+          volumes: [tmpVolume("consumer")],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * At most one consumer pod evicted at a time. `maxUnavailable` (not `minAvailable`) so a single
+ * replica, or zero, never blocks a node drain; unhealthy pods may always be evicted.
+ */
+export function consumerPdbSpec(settings: Settings): Manifest<IPodDisruptionBudget> {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: workloadMeta(CONSUMER_NAME, settings.workloads.namespace, "consumer"),
+    spec: {
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: { matchLabels: selectorLabels("consumer") },
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The processor's environment contract (DESIGN.md "Processor commands and environment") as the
+ * Kubernetes specs fill it in. One function per command, pure over settings and inputs.
+ */
+import type { Settings } from "../../infra/settings";
+import type { WorkloadInputs } from "./common";
+
+/** `processor preprocess`: the S3-event queue it drains and the bucket it writes results to. */
+export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Record<string, string> {
+  return {
+    PREPROCESS_QUEUE_URL: inputs.preprocessQueueUrl,
+    OUTPUT_BUCKET: inputs.processedBucketName,
+    // One job per `targetQueueLength` messages: a job takes its share and exits, so KEDA's job count
+    // stays a faithful picture of the work in progress.
+    MAX_MESSAGES: String(settings.keda.preprocess.targetQueueLength),
+  };
+}
+
+/**
+ * `processor produce` as a long-running Deployment: EVENTS_TOTAL 0 means "until stopped", at the
+ * configured rate, with the configured share of invalid events.
+ */
+export function producerEnv(settings: Settings, inputs: WorkloadInputs): Record<string, string> {
+  return {
+    EVENTS_QUEUE_URL: inputs.eventsQueueUrl,
+    EVENTS_TOTAL: "0",
+    EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
+    BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
+  };
+}
+
+/** `processor consume`: the events queue, the bucket it batches into and the batch bounds. */
+export function consumerEnv(settings: Settings, inputs: WorkloadInputs): Record<string, string> {
+  return {
+    EVENTS_QUEUE_URL: inputs.eventsQueueUrl,
+    EVENTS_BUCKET: inputs.eventsBucketName,
+    BATCH_MAX_EVENTS: String(settings.workloads.consumerBatchMaxEvents),
+    BATCH_MAX_AGE_SECONDS: String(settings.workloads.consumerBatchMaxAgeSeconds),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Every Kubernetes object of the workloads, built from the settings and plain inputs. The Workloads
+ * component creates exactly these; tests validate them against the Kubernetes and KEDA schemas.
+ */
+import type { Settings } from "../../infra/settings";
+import { workloadMeta, type WorkloadInputs } from "./common";
+import { CONSUMER_NAME, consumerDeploymentSpec, consumerPdbSpec } from "./consumer";
+import { consumerScaledObjectSpec, triggerAuthenticationSpec } from "./keda";
+import { serviceAccountSpecs, workloadNamespaceSpec } from "./namespace";
+import { workloadNetworkPolicySpec } from "./network-policy";
+import { PREPROCESS_NAME, preprocessScaledJobSpec } from "./preprocess";
+import { PRODUCER_NAME, producerDeploymentSpec } from "./producer";
+
+export * from "./common";
+export * from "./consumer";
+export * from "./env";
+export * from "./keda";
+export * from "./namespace";
+export * from "./network-policy";
+export * from "./preprocess";
+export * from "./producer";
+export * from "./scaling";
+
+/** All workload manifests, by role. */
+export function workloadManifests(settings: Settings, inputs: WorkloadInputs) {
+  return {
+    namespace: workloadNamespaceSpec(settings),
+    serviceAccounts: serviceAccountSpecs(settings),
+    networkPolicy: workloadNetworkPolicySpec(settings),
+    triggerAuthentication: triggerAuthenticationSpec(settings),
+    producer: producerDeploymentSpec(settings, inputs),
+    consumer: consumerDeploymentSpec(settings, inputs),
+    consumerPdb: consumerPdbSpec(settings),
+    consumerScaledObject: consumerScaledObjectSpec(settings, inputs),
+    preprocessScaledJob: preprocessScaledJobSpec(settings, inputs),
+  };
+}
+
+/** The manifests as one list (namespace first), e.g. to validate or render them. */
+export function workloadManifestList(
+  settings: Settings,
+  inputs: WorkloadInputs,
+): { apiVersion: string; kind: string; metadata: { name: string } }[] {
+  const m = workloadManifests(settings, inputs);
+  return [
+    m.namespace,
+    ...Object.values(m.serviceAccounts),
+    m.networkPolicy,
+    m.triggerAuthentication,
+    m.producer,
+    m.consumer,
+    m.consumerPdb,
+    m.consumerScaledObject,
+    m.preprocessScaledJob,
+  ];
+}
+
+/**
+ * Metadata of the objects whose spec depends on program outputs, from the settings alone. The
+ * component uses it so names stay known during a preview even when an image digest is not (an unknown
+ * name would plan a replacement); tests assert it equals the built manifests' metadata.
+ */
+export function outputDependentMetadata(settings: Settings) {
+  const ns = settings.workloads.namespace;
+  return {
+    producer: workloadMeta(PRODUCER_NAME, ns, "producer"),
+    consumer: workloadMeta(CONSUMER_NAME, ns, "consumer"),
+    consumerScaledObject: workloadMeta(CONSUMER_NAME, ns, "consumer"),
+    preprocessScaledJob: workloadMeta(PREPROCESS_NAME, ns, "preprocess"),
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * KEDA objects for the SQS-driven workloads, built from @kubernetes-models/keda types so a misspelled
+ * field fails the type-check: the TriggerAuthentication, the aws-sqs-queue triggers, the consumer's
+ * ScaledObject and the scaling half of the preprocess ScaledJob. Also the pure scaling rules that
+ * local mode reads, and KEDA's job-count formulas.
+ *
+ * Credentials: the TriggerAuthentication says `podIdentity.provider: aws` with neither `roleArn` nor
+ * `identityOwner`, so KEDA's scalers use the operator's own credentials. The operator gets them from
+ * EKS Pod Identity (association keda/keda-operator → a role that may only `sqs:GetQueueAttributes`
+ * on the two queues); the chart needs no IRSA settings. The deprecated `aws-eks` provider and the
+ * deprecated trigger-level `identityOwner` are never used.
+ */
+import type { IScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
+import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
+import type { IScaleTriggers } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaleTriggers";
+import type { ITriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
+import { PROJECT, type Settings } from "../../infra/settings";
+import { workloadMeta, type Manifest } from "./common";
+import { CONSUMER_NAME } from "./consumer";
+
+/** Name of the TriggerAuthentication both triggers reference. */
+export const TRIGGER_AUTH_NAME = "aws-keda-operator";
+
+/** The KEDA scaler type of both triggers. */
+export const SQS_TRIGGER_TYPE = "aws-sqs-queue";
+
+/**
+ * The metadata keys KEDA 2.20's aws-sqs-queue scaler reads (pkg/scalers/aws_sqs_queue_scaler.go).
+ * Anything else in a trigger's metadata is silently ignored by KEDA (`messageReceiptThreshold`), or
+ * is a credential/identity override this project must not use (`identityOwner`, `awsRoleArn`,
+ * `awsAccessKeyID`): tests reject both.
+ */
+export const SQS_TRIGGER_METADATA_KEYS = [
+  "queueURL",
+  "queueURLFromEnv",
+  "queueLength",
+  "activationQueueLength",
+  "awsRegion",
+  "awsEndpoint",
+  "scaleOnInFlight",
+  "scaleOnDelayed",
+] as const;
+
+/** The metadata of an aws-sqs-queue trigger; KEDA takes every value as a string. */
+export type SqsTriggerMetadata = Partial<
+  Record<(typeof SQS_TRIGGER_METADATA_KEYS)[number], string>
+>;
+
+/** KEDA's ScaledJob scaling strategies (scaledjob-spec `scalingStrategy.strategy`). */
+export type ScalingStrategy = Settings["keda"]["preprocess"]["scalingStrategy"];
+
+/** The TriggerAuthentication: the KEDA operator's own Pod Identity (see the module comment). */
+export function triggerAuthenticationSpec(settings: Settings): Manifest<ITriggerAuthentication> {
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "TriggerAuthentication",
+    metadata: {
+      name: TRIGGER_AUTH_NAME,
+      namespace: settings.workloads.namespace,
+      labels: { "app.kubernetes.io/part-of": PROJECT, "app.kubernetes.io/managed-by": "pulumi" },
+    },
+    spec: { podIdentity: { provider: "aws" } },
+  };
+}
+
+/** One aws-sqs-queue trigger. */
+export interface SqsTriggerArgs {
+  readonly name: string;
+  readonly queueUrl: string;
+  readonly region: string;
+  readonly queueLength: number;
+  readonly activationQueueLength: number;
+  /** Whether in-flight (received, not yet deleted) messages count towards the queue length. */
+  readonly scaleOnInFlight: boolean;
+}
+
+/** An aws-sqs-queue trigger authenticated by {@link TRIGGER_AUTH_NAME}. */
+export function sqsTrigger(
+  args: SqsTriggerArgs,
+): IScaleTriggers & { metadata: SqsTriggerMetadata } {
+  const metadata: SqsTriggerMetadata = {
+    queueURL: args.queueUrl,
+    awsRegion: args.region,
+    queueLength: String(args.queueLength),
+    activationQueueLength: String(args.activationQueueLength),
+    scaleOnInFlight: String(args.scaleOnInFlight),
+    // Delayed messages cannot be received yet; starting pods for them would only idle.
+    scaleOnDelayed: "false",
+  };
+  return {
+    type: SQS_TRIGGER_TYPE,
+    name: args.name,
+    metadata,
+    authenticationRef: { name: TRIGGER_AUTH_NAME, kind: "TriggerAuthentication" },
+  };
+}
+
+/** What the consumer ScaledObject needs from the program. */
+export interface ConsumerScalingInputs {
+  readonly eventsQueueUrl: string;
+  readonly region: string;
+}
+
+/**
+ * The consumer's ScaledObject: 0..max replicas on the events queue. In-flight messages count
+ * (`scaleOnInFlight: "true"`): a consumer holds received messages until its batch is stored, and
+ * that work must keep its replica alive. Scale-down is damped by the HPA behaviour below.
+ */
+export function consumerScaledObjectSpec(
+  settings: Settings,
+  inputs: ConsumerScalingInputs,
+): Manifest<IScaledObject> {
+  const c = settings.keda.consumer;
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledObject",
+    metadata: workloadMeta(CONSUMER_NAME, settings.workloads.namespace, "consumer"),
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: CONSUMER_NAME },
+      minReplicaCount: c.minReplicas,
+      maxReplicaCount: c.maxReplicas,
+      pollingInterval: c.pollingInterval,
+      cooldownPeriod: c.cooldownPeriod,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleDown: {
+              stabilizationWindowSeconds: c.scaleDownStabilizationSeconds,
+              selectPolicy: "Max",
+              policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+            },
+            scaleUp: {
+              stabilizationWindowSeconds: 0,
+              selectPolicy: "Max",
+              policies: [
+                { type: "Percent", value: 100, periodSeconds: 15 },
+                { type: "Pods", value: 4, periodSeconds: 15 },
+              ],
+            },
+          },
+        },
+      },
+      triggers: [
+        sqsTrigger({
+          name: "events-queue",
+          queueUrl: inputs.eventsQueueUrl,
+          region: inputs.region,
+          queueLength: c.queueLength,
+          activationQueueLength: c.activationQueueLength,
+          scaleOnInFlight: true,
+        }),
+      ],
+    },
+  };
+}
+
+/** What the preprocess ScaledJob's scaling needs from the program. */
+export interface PreprocessScalingInputs {
+  readonly preprocessQueueUrl: string;
+  readonly region: string;
+}
+
+/**
+ * Strategies that do not double-count running jobs when the trigger excludes in-flight messages.
+ *
+ * With `scaleOnInFlight: "false"` KEDA sees only *visible* messages: a message leaves that count the
+ * moment a job receives it. So a running job is already "paid for" in the metric.
+ * - `default` creates `maxScale - runningJobs`: it subtracts running jobs a second time and starves
+ *   the queue (10 visible, 5 running → 5 new jobs instead of 10). Rejected.
+ * - `custom` subtracts a share of running jobs the same way. Rejected.
+ * - `accurate` creates `maxScale - pendingJobs` (capped at `max - runningJobs`): it subtracts only the
+ *   jobs whose pods have not started, i.e. have not yet taken their message. This is exactly the
+ *   case KEDA documents it for (a scaler that does not count locked messages, a message deleted once
+ *   consumed). The default and our choice.
+ * - `eager` creates `min(max - running - pending, maxScale)`: it never subtracts from the demand, so
+ *   while pods are pending (a node being provisioned) their messages are still visible and each poll
+ *   adds jobs that later find the queue empty and exit. Allowed, for latency over cost.
+ */
+export const STRATEGIES_WITHOUT_DOUBLE_COUNT: readonly ScalingStrategy[] = ["accurate", "eager"];
+
+/** Throws, naming the setting, when the strategy would double-count running jobs. */
+export function assertStrategyFitsSqs(strategy: ScalingStrategy): ScalingStrategy {
+  if (!STRATEGIES_WITHOUT_DOUBLE_COUNT.includes(strategy)) {
+    throw new Error(
+      `${PROJECT}:keda.preprocess.scalingStrategy: "${strategy}" double-counts running jobs with ` +
+        `scaleOnInFlight "false"; use ${STRATEGIES_WITHOUT_DOUBLE_COUNT.map((s) => `"${s}"`).join(" or ")}`,
+    );
+  }
+  return strategy;
+}
+
+/** The scaling half of the preprocess ScaledJob (everything but `jobTargetRef`). */
+export function preprocessJobScaling(
+  settings: Settings,
+  inputs: PreprocessScalingInputs,
+): Omit<IScaledJobSpec, "jobTargetRef"> {
+  const p = settings.keda.preprocess;
+  return {
+    pollingInterval: p.pollingInterval,
+    minReplicaCount: 0,
+    maxReplicaCount: p.maxReplicaCount,
+    successfulJobsHistoryLimit: p.successfulJobsHistoryLimit,
+    failedJobsHistoryLimit: p.failedJobsHistoryLimit,
+    // A changed template must not kill jobs mid-file: running jobs finish, new ones use the new spec.
+    rollout: { strategy: "gradual" },
+    scalingStrategy: { strategy: assertStrategyFitsSqs(p.scalingStrategy) },
+    triggers: [
+      sqsTrigger({
+        name: "preprocess-queue",
+        queueUrl: inputs.preprocessQueueUrl,
+        region: inputs.region,
+        queueLength: p.targetQueueLength,
+        activationQueueLength: p.activationQueueLength,
+        // Visible messages only: see STRATEGIES_WITHOUT_DOUBLE_COUNT.
+        scaleOnInFlight: false,
+      }),
+    ],
+  };
+}

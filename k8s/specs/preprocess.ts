@@ -1,0 +1,78 @@
+/**
+ * The preprocess ScaledJob: KEDA starts Kubernetes Jobs from the depth of the preprocess queue; each
+ * runs `processor preprocess`, takes its share of messages and exits. Bounded retries, a hard
+ * deadline, automatic clean-up of finished Jobs, and `restartPolicy: Never` so a failed attempt is a
+ * new pod (its message becomes visible again after the visibility timeout, or reaches the DLQ).
+ */
+import type { IScaledJob } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob";
+import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
+import { SERVICE_ACCOUNTS } from "../../infra/names";
+import type { Settings } from "../../infra/settings";
+import {
+  podSecurityContext,
+  processorContainer,
+  schedulingFields,
+  tmpVolume,
+  workloadLabels,
+  workloadMeta,
+  type Manifest,
+  type WorkloadInputs,
+} from "./common";
+import { GRACE_MARGIN_SECONDS } from "./consumer";
+import { preprocessEnv } from "./env";
+import { preprocessJobScaling } from "./keda";
+
+/** Name of the ScaledJob (KEDA names its Jobs `<name>-<suffix>`). */
+export const PREPROCESS_NAME = "preprocess";
+
+/**
+ * Time a job needs after SIGTERM to release its in-flight message (visibility back to 0) or finish
+ * writing the current file's outputs.
+ */
+export const PREPROCESS_RELEASE_SECONDS = 30;
+
+/** The Job template KEDA stamps out (`jobTargetRef`). */
+export function preprocessJobTemplate(
+  settings: Settings,
+  inputs: WorkloadInputs,
+): IScaledJobSpec["jobTargetRef"] {
+  const p = settings.keda.preprocess;
+  return {
+    parallelism: 1,
+    completions: 1,
+    backoffLimit: p.backoffLimit,
+    activeDeadlineSeconds: p.activeDeadlineSeconds,
+    ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
+    template: {
+      metadata: { labels: workloadLabels("preprocess") },
+      spec: {
+        restartPolicy: "Never",
+        serviceAccountName: SERVICE_ACCOUNTS.preprocess,
+        automountServiceAccountToken: false,
+        securityContext: podSecurityContext(),
+        terminationGracePeriodSeconds: PREPROCESS_RELEASE_SECONDS + GRACE_MARGIN_SECONDS,
+        ...schedulingFields(inputs, "preprocess"),
+        containers: [
+          processorContainer("preprocess", "preprocess", inputs, preprocessEnv(settings, inputs)),
+        ],
+        volumes: [tmpVolume("preprocess")],
+      },
+    },
+  };
+}
+
+/** The preprocess ScaledJob. */
+export function preprocessScaledJobSpec(
+  settings: Settings,
+  inputs: WorkloadInputs,
+): Manifest<IScaledJob> {
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledJob",
+    metadata: workloadMeta(PREPROCESS_NAME, settings.workloads.namespace, "preprocess"),
+    spec: {
+      jobTargetRef: preprocessJobTemplate(settings, inputs),
+      ...preprocessJobScaling(settings, inputs),
+    },
+  };
+}
