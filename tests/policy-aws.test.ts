@@ -358,7 +358,7 @@ describe("EKS rules", () => {
   const good = {
     authenticationMode: "API",
     encryptionConfigKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
-    enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    enabledClusterLogTypes: ["api", "audit", "authenticator"],
     skipDefaultNodeGroup: true,
   };
   const awsCluster = (extra: Record<string, unknown> = {}) =>
@@ -406,21 +406,21 @@ describe("EKS rules", () => {
     ]);
   });
 
-  test("all five control-plane log types comply with eks-control-plane-logs", async () => {
+  test("the api, audit and authenticator logs comply with eks-control-plane-logs", async () => {
     expect(
       await violations("eks-control-plane-logs", res(EKS, "cluster", good), awsCluster()),
     ).toEqual([]);
   });
 
-  test("a cluster without audit and scheduler logs violates eks-control-plane-logs", async () => {
+  test("a cluster without the audit and authenticator logs violates eks-control-plane-logs", async () => {
     const found = await violations(
       "eks-control-plane-logs",
       res(EKS, "cluster", {
         ...good,
-        enabledClusterLogTypes: ["api", "authenticator", "controllerManager"],
+        enabledClusterLogTypes: ["api", "controllerManager", "scheduler"],
       }),
     );
-    expect(found).toEqual(["enabledClusterLogTypes is missing audit, scheduler"]);
+    expect(found).toEqual(["enabledClusterLogTypes is missing audit, authenticator"]);
   });
 
   const privateSubnet = res(
@@ -444,15 +444,34 @@ describe("EKS rules", () => {
     ).toEqual([]);
   });
 
-  test("a node group in a public subnet, or a cluster whose default nodes get public IPs, violates eks-private-nodes", async () => {
+  test("a node group in a public subnet, or a launch template with public IPs, violates eks-private-nodes", async () => {
     const ng = res(NODE_GROUP, "system", { subnetIds: ["subnet-p"] });
-    const cluster = res(EKS, "cluster", { ...good, skipDefaultNodeGroup: false });
-    expect(await violations("eks-private-nodes", privateSubnet, publicSubnet, ng, cluster)).toEqual(
-      [
-        'NodeGroup "system" uses public subnet Subnet "public-a" (mapPublicIpOnLaunch)',
-        'Cluster "cluster": set skipDefaultNodeGroup, or nodeAssociatePublicIpAddress: false',
-      ],
-    );
+    const lt = res(LAUNCH_TEMPLATE, "nodes", {
+      networkInterfaces: [{ associatePublicIpAddress: "true" }],
+    });
+    expect(await violations("eks-private-nodes", privateSubnet, publicSubnet, ng, lt)).toEqual([
+      'NodeGroup "system" uses public subnet Subnet "public-a" (mapPublicIpOnLaunch)',
+      'LaunchTemplate "nodes" gives nodes a public IP address',
+    ]);
+  });
+
+  test("an eks.Cluster that skips its default node group, or keeps it private, complies with eks-default-nodes-private", async () => {
+    const privateDefaults = res(EKS, "c2", {
+      skipDefaultNodeGroup: false,
+      nodeAssociatePublicIpAddress: false,
+    });
+    expect(
+      await violations("eks-default-nodes-private", res(EKS, "cluster", good), privateDefaults),
+    ).toEqual([]);
+  });
+
+  test("an eks.Cluster whose default nodes may get public IPs violates eks-default-nodes-private", async () => {
+    expect(
+      await violations(
+        "eks-default-nodes-private",
+        res(EKS, "cluster", { ...good, skipDefaultNodeGroup: false }),
+      ),
+    ).toEqual(["set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false"]);
   });
 
   test("a node group in a subnet this stack does not manage violates eks-private-nodes", async () => {

@@ -22,14 +22,12 @@ export const SUBNET_TYPE = "aws:ec2/subnet:Subnet";
 export const LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate";
 export const EC2_NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
-/** Control-plane log types every cluster ships to CloudWatch. */
-export const CONTROL_PLANE_LOGS = [
-  "api",
-  "audit",
-  "authenticator",
-  "controllerManager",
-  "scheduler",
-] as const;
+/**
+ * Control-plane log types every cluster ships to CloudWatch: the security trail (API requests, the
+ * audit log, authentication decisions). controllerManager and scheduler logs are diagnostics a
+ * stack may add.
+ */
+export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"] as const;
 
 /** The authentication mode of a cluster, whichever shape it has. */
 function authenticationMode(type: string, props: Props): unknown {
@@ -103,8 +101,7 @@ export function imdsProblems(props: Props, type: string): string[] {
 
 /**
  * Worker nodes run in private subnets: every node group's subnets are subnets of this stack that do
- * not map public IPs, launch templates attach no public address, and a cluster's built-in node group
- * (when not skipped) gets no public IP.
+ * not map public IPs, and launch templates attach no public address.
  */
 export function checkPrivateNodes(resources: readonly StackResource[]): Violation[] {
   const violations: Violation[] = [];
@@ -131,16 +128,18 @@ export function checkPrivateNodes(resources: readonly StackResource[]): Violatio
       violations.push({ urn: lt.urn, message: `${label(lt)} gives nodes a public IP address` });
     }
   }
-  for (const c of resources.filter((r) => r.type === EKS_CLUSTER_TYPE)) {
-    const skip = readKnown(() => c.props.skipDefaultNodeGroup) === true;
-    if (!skip && readKnown(() => c.props.nodeAssociatePublicIpAddress) !== false) {
-      violations.push({
-        urn: c.urn,
-        message: `${label(c)}: set skipDefaultNodeGroup, or nodeAssociatePublicIpAddress: false`,
-      });
-    }
-  }
   return violations;
+}
+
+/**
+ * An `eks.Cluster` component either skips its built-in self-managed node group (nodes come from
+ * managed node groups and Karpenter) or keeps those nodes off public IP addresses. Checked on the
+ * component's inputs: its outputs do not repeat them, and under mocks it has no children.
+ */
+export function defaultNodeGroupProblems(props: Props): string[] {
+  if (props.skipDefaultNodeGroup === true || props.nodeAssociatePublicIpAddress === false)
+    return [];
+  return ["set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false"];
 }
 
 const CLUSTERS = [AWS_CLUSTER_TYPE, EKS_CLUSTER_TYPE];
@@ -151,6 +150,13 @@ export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     description: "EKS worker nodes run in private subnets without public IP addresses.",
     enforcementLevel: "mandatory",
     validateStack: forStack(checkPrivateNodes),
+  },
+  {
+    name: "eks-default-nodes-private",
+    description:
+      "An eks.Cluster skips its built-in node group or gives those nodes no public IP addresses.",
+    enforcementLevel: "mandatory",
+    validateResource: forTypes([EKS_CLUSTER_TYPE], defaultNodeGroupProblems),
   },
   {
     name: "eks-api-authentication-mode",
@@ -168,7 +174,8 @@ export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
   },
   {
     name: "eks-control-plane-logs",
-    description: "EKS clusters send all five control-plane log types to CloudWatch.",
+    description:
+      "EKS clusters send the api, audit and authenticator control-plane logs to CloudWatch.",
     enforcementLevel: "mandatory",
     validateResource: forTypes(CLUSTERS, controlPlaneLogProblems),
   },

@@ -39,6 +39,8 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
   "ec2:DescribeSecurityGroups",
   "ec2:DescribeSpotPriceHistory",
   "ec2:DescribeSubnets",
+  "ec2:DescribeTags",
+  "ec2:DescribeVolumes",
   "pricing:GetProducts",
   "cloudwatch:PutMetricData",
   "cloudwatch:GetMetricData",

@@ -327,6 +327,12 @@ export function runProgram(
 }
 
 /**
+ * Loads the SDK and the program in a fresh module registry. In jest: `jest.isolateModulesAsync`;
+ * outside jest (`policy/run.ts`), a process that runs one program can pass `(load) => load()`.
+ */
+export type Isolate = (load: () => Promise<void>) => Promise<void>;
+
+/**
  * Runs any program file under the same mocks (uncached; for the harness's own tests). Prefer
  * {@link runProgram}.
  */
@@ -334,6 +340,7 @@ export async function runProgramFile(
   file: string,
   stack: string,
   overrides: Record<string, unknown> = {},
+  isolate: Isolate = (load) => jest.isolateModulesAsync(load),
 ): Promise<ProgramRun> {
   const config = { ...stackConfig(stack), ...overrides };
   const settings = parseSettings(settingsInputFromConfig(config));
@@ -360,7 +367,7 @@ export async function runProgramFile(
   async function evaluate(): Promise<ProgramRun> {
     let exported: Record<string, unknown> = {};
     let pulumi: typeof import("@pulumi/pulumi") | undefined;
-    await jest.isolateModulesAsync(async () => {
+    await isolate(async () => {
       pulumi = await import("@pulumi/pulumi");
       const stringConfig: Record<string, string> = {};
       for (const [k, v] of Object.entries(config)) {
