@@ -11,13 +11,16 @@ import {
   alarmTopicPolicy,
   containerInsightsAgentPolicy,
   containerInsightsLogGroups,
-  podIdentityTrustPolicy,
   type AccountScope,
 } from "./monitoring/policies";
+import { podIdentityTrustPolicy } from "./identity";
 import type { Settings } from "./settings";
 
-/** Service account of the CloudWatch agent, set by the amazon-cloudwatch-observability add-on. */
-export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = "cloudwatch-agent";
+/** Namespace and service account of the CloudWatch agent (set by the add-on). */
+export const CLOUDWATCH_AGENT = {
+  namespace: "amazon-cloudwatch",
+  serviceAccount: "cloudwatch-agent",
+};
 
 export interface MonitoringArgs {
   /** Validated settings of the stack. */
@@ -32,6 +35,8 @@ export interface MonitoringArgs {
   readonly eventsBucket: pulumi.Input<string>;
   /** EKS cluster whose pod logs and metrics go to Container Insights. */
   readonly clusterName: pulumi.Input<string>;
+  /** Its ARN (the agent's role is trusted for this cluster only). */
+  readonly clusterArn: pulumi.Input<string>;
   /** Resources the add-on must wait for (e.g. the node group, the Pod Identity agent). */
   readonly addonDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -211,7 +216,9 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-cloudwatch-agent`,
       {
         description: "CloudWatch agent and Fluent Bit of Container Insights (Pod Identity)",
-        assumeRolePolicy: scope.apply((s) => JSON.stringify(podIdentityTrustPolicy(s))),
+        assumeRolePolicy: pulumi.jsonStringify(
+          podIdentityTrustPolicy({ clusterArn: args.clusterArn, ...CLOUDWATCH_AGENT }),
+        ),
       },
       self,
     );
@@ -232,7 +239,7 @@ export class Monitoring extends pulumi.ComponentResource {
         addonName: "amazon-cloudwatch-observability",
         addonVersion: args.settings.monitoring.observabilityAddonVersion,
         podIdentityAssociations: [
-          { roleArn: role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT },
+          { roleArn: role.arn, serviceAccount: CLOUDWATCH_AGENT.serviceAccount },
         ],
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "PRESERVE",

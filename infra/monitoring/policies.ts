@@ -1,12 +1,7 @@
 /**
  * IAM and KMS documents of the monitoring component, as pure functions over names and ARNs.
  */
-
-/** An IAM policy document. */
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly Record<string, unknown>[];
-}
+import { policyDocument, type PolicyDocument } from "../policies";
 
 /** Where a document applies. */
 export interface AccountScope {
@@ -41,56 +36,50 @@ export const KEY_ADMIN_ACTIONS = [
  * `Resource: "*"` means this key.
  */
 export function alarmTopicKeyPolicy(scope: AccountScope): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-        Action: [...KEY_ADMIN_ACTIONS],
-        Resource: "*",
-      },
-      {
-        Sid: "CloudWatchAlarmsEncryptNotifications",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-      },
-    ],
-  };
+  return policyDocument(
+    {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+      Action: [...KEY_ADMIN_ACTIONS],
+      Resource: "*",
+    },
+    {
+      Sid: "CloudWatchAlarmsEncryptNotifications",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+    },
+  );
 }
 
 /** Topic policy: only this account's CloudWatch alarms publish, and only over TLS. */
 export function alarmTopicPolicy(scope: AccountScope, topicArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "CloudWatchAlarmsPublish",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["sns:Publish"],
-        Resource: topicArn,
-        Condition: {
-          StringEquals: { "aws:SourceAccount": scope.accountId },
-          ArnLike: {
-            "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:*`,
-          },
+  return policyDocument(
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Resource: topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": scope.accountId },
+        ArnLike: {
+          "aws:SourceArn": `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:*`,
         },
       },
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: ["sns:Publish"],
-        Resource: topicArn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+    },
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["sns:Publish"],
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  );
 }
 
 /** The Container Insights log groups the agents write to; the program creates them with retention. */
@@ -113,54 +102,36 @@ export function containerInsightsAgentPolicy(
   const groupArn = (name: string) =>
     `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${name}`;
   const groups = containerInsightsLogGroups(clusterName);
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "WriteContainerInsightsLogs",
-        Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogStreams",
-          "logs:PutLogEvents",
-        ],
-        Resource: groups.flatMap((g) => [groupArn(g), `${groupArn(g)}:log-stream:*`]),
-      },
-      {
-        Sid: "FindLogGroups",
-        Effect: "Allow",
-        Action: ["logs:DescribeLogGroups"],
-        Resource: `${groupArn("*")}`,
-      },
-      {
-        Sid: "PutAgentMetrics",
-        Effect: "Allow",
-        Action: ["cloudwatch:PutMetricData"],
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": ["ContainerInsights", "CWAgent"] } },
-      },
-      {
-        Sid: "DescribeNodes",
-        Effect: "Allow",
-        Action: ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes"],
-        Resource: "*",
-      },
-    ],
-  };
-}
-
-/** Trust policy for a role used through EKS Pod Identity. */
-export function podIdentityTrustPolicy(scope: AccountScope): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "pods.eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-      },
-    ],
-  };
+  return policyDocument(
+    {
+      Sid: "WriteContainerInsightsLogs",
+      Effect: "Allow",
+      Action: [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+      ],
+      Resource: groups.flatMap((g) => [groupArn(g), `${groupArn(g)}:log-stream:*`]),
+    },
+    {
+      Sid: "FindLogGroups",
+      Effect: "Allow",
+      Action: ["logs:DescribeLogGroups"],
+      Resource: `${groupArn("*")}`,
+    },
+    {
+      Sid: "PutAgentMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": ["ContainerInsights", "CWAgent"] } },
+    },
+    {
+      Sid: "DescribeNodes",
+      Effect: "Allow",
+      Action: ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes"],
+      Resource: "*",
+    },
+  );
 }
