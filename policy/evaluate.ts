@@ -133,6 +133,22 @@ export async function evaluatePolicy(
   return findings;
 }
 
+/**
+ * How many of the resources a policy governs (by the types its validation names), or undefined when
+ * the policy does not say.
+ */
+export function governedCount(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+  resources: readonly { type: string }[],
+): number | undefined {
+  const validations = isStackPolicy(policy)
+    ? [policy.validateStack]
+    : [policy.validateResource ?? []].flat();
+  const types = validations.flatMap((v) => (v as { governs?: readonly string[] }).governs ?? []);
+  if (types.length === 0) return undefined;
+  return resources.filter((r) => types.includes(r.type)).length;
+}
+
 /** Runs every policy over the resources; findings per policy name, in the pack's order. */
 export async function evaluatePolicies(
   policies: Policies,

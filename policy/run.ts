@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { runProgramFile, type RecordedResource } from "../tests/support/program";
-import { evaluatePolicies, type EvaluatedResource, type Finding } from "./evaluate";
+import { evaluatePolicies, governedCount, type EvaluatedResource, type Finding } from "./evaluate";
 import { policies, POLICY_PACK_NAME } from "./policies";
 
 const ROOT = join(__dirname, "..");
@@ -25,6 +25,8 @@ interface StackResult {
   readonly stack: string;
   readonly resources: number;
   readonly findings: Record<string, Finding[]>;
+  /** Resources of the types each policy governs. */
+  readonly governed: Record<string, number | undefined>;
   readonly error?: string;
 }
 
@@ -49,8 +51,10 @@ export function toEvaluated(r: RecordedResource): EvaluatedResource {
 
 async function evaluateStack(stack: string): Promise<StackResult> {
   const run = await runProgramFile(join(ROOT, "index.ts"), stack, {}, (load) => load());
-  const findings = await evaluatePolicies(policies, run.resources.map(toEvaluated));
-  return { stack, resources: run.resources.length, findings: Object.fromEntries(findings) };
+  const resources = run.resources.map(toEvaluated);
+  const findings = await evaluatePolicies(policies, resources);
+  const governed = Object.fromEntries(policies.map((p) => [p.name, governedCount(p, resources)]));
+  return { stack, resources: resources.length, findings: Object.fromEntries(findings), governed };
 }
 
 /** Runs one stack in a child process and reads its result line. */
@@ -66,12 +70,21 @@ function runChild(stack: string): StackResult {
     .find((l) => l.startsWith(RESULT_MARKER));
   if (child.status !== 0 || !line) {
     const output = `${child.stdout}\n${child.stderr}`.trim().split("\n").slice(-20).join("\n");
-    return { stack, resources: 0, findings: {}, error: output || `exit ${child.status}` };
+    return {
+      stack,
+      resources: 0,
+      findings: {},
+      governed: {},
+      error: output || `exit ${child.status}`,
+    };
   }
   return JSON.parse(line.slice(RESULT_MARKER.length)) as StackResult;
 }
 
-/** The rule × stack table: `ok` or the number of violations per cell. */
+/**
+ * The rule × stack table. A cell reads `ok (n)` when the n resources the rule governs comply,
+ * `none` when the stack has no resource of those types, or the number of violations.
+ */
 export function table(results: readonly StackResult[]): string {
   const header = ["policy", ...results.map((r) => `${r.stack} (${r.resources})`)];
   const rows = policies.map((p) => [
@@ -79,7 +92,10 @@ export function table(results: readonly StackResult[]): string {
     ...results.map((r) => {
       if (r.error) return "ERROR";
       const n = r.findings[p.name]?.length ?? 0;
-      return n === 0 ? "ok" : `${n} violation${n > 1 ? "s" : ""}`;
+      if (n > 0) return `${n} violation${n > 1 ? "s" : ""}`;
+      const governed = r.governed[p.name];
+      if (governed === 0) return "none";
+      return governed === undefined ? "ok" : `ok (${governed})`;
     }),
   ]);
   const widths = header.map((_, i) =>

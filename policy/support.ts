@@ -35,24 +35,32 @@ export interface Violation {
   readonly message: string;
 }
 
+/** A validation function that names the resource types it governs (for reports). */
+export interface Governing {
+  readonly governs: readonly string[];
+}
+
 /** Adapts a pure resource check to the `validateResource` signature, for the listed type tokens. */
 export function forTypes(
   types: readonly string[],
   check: ResourceCheck,
-): (args: ResourceValidationArgs, report: ReportViolation) => void {
-  return (args, report) => {
+): ((args: ResourceValidationArgs, report: ReportViolation) => void) & Governing {
+  const validate = (args: ResourceValidationArgs, report: ReportViolation) => {
     if (!types.includes(args.type)) return;
     for (const message of check(args.props, args)) report(message);
   };
+  return Object.assign(validate, { governs: types });
 }
 
-/** Adapts a pure stack check to the `validateStack` signature. */
+/** Adapts a pure stack check about resources of `governs` to the `validateStack` signature. */
 export function forStack(
+  governs: readonly string[],
   check: StackCheck,
-): (args: { resources: PolicyResource[] }, report: ReportViolation) => void {
-  return (args, report) => {
+): ((args: { resources: PolicyResource[] }, report: ReportViolation) => void) & Governing {
+  const validate = (args: { resources: PolicyResource[] }, report: ReportViolation) => {
     for (const v of check(args.resources)) report(v.message, v.urn);
   };
+  return Object.assign(validate, { governs });
 }
 
 /** A value as a list: `undefined` → `[]`, a scalar → `[scalar]`. */

@@ -149,7 +149,7 @@ export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     name: "eks-private-nodes",
     description: "EKS worker nodes run in private subnets without public IP addresses.",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkPrivateNodes),
+    validateStack: forStack([...NODE_GROUP_TYPES, LAUNCH_TEMPLATE_TYPE], checkPrivateNodes),
   },
   {
     name: "eks-default-nodes-private",

@@ -171,24 +171,24 @@ export const s3Policies: StackValidationPolicy[] = [
     description:
       "Every S3 bucket has default server-side encryption (SSE-KMS, DSSE-KMS or SSE-S3).",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkBucketEncryption),
+    validateStack: forStack(BUCKET_TYPES, checkBucketEncryption),
   },
   {
     name: "s3-public-access-block",
     description: "Every S3 bucket has a public access block with all four settings on.",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkPublicAccessBlock),
+    validateStack: forStack(BUCKET_TYPES, checkPublicAccessBlock),
   },
   {
     name: "s3-tls-only",
     description: "Every S3 bucket policy denies requests that do not use TLS.",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkTlsOnly),
+    validateStack: forStack(BUCKET_TYPES, checkTlsOnly),
   },
   {
     name: "s3-raw-versioning",
     description: "The raw-upload bucket keeps object versions.",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkRawVersioning),
+    validateStack: forStack(BUCKET_TYPES, checkRawVersioning),
   },
 ];

@@ -105,6 +105,6 @@ export const sqsPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     description:
       "Every SQS queue has a redrive policy to a dead-letter queue of the stack, or is one.",
     enforcementLevel: "mandatory",
-    validateStack: forStack(checkDeadLetterQueues),
+    validateStack: forStack([QUEUE_TYPE], checkDeadLetterQueues),
   },
 ];
