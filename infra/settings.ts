@@ -239,6 +239,8 @@ export const karpenterSchema = z.strictObject({
     .string()
     .regex(/^(\d+h|Never)$/, "must be hours like 720h, or Never")
     .default("720h"),
+  /** Encrypted gp3 volume of each Karpenter node (root; the data volume on Bottlerocket), GiB. */
+  nodeVolumeGiB: int().min(20).max(1000).default(40),
 });
 
 export const monitoringSchema = z.strictObject({
@@ -350,7 +352,25 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
   if (s.orchestration.prefix === "input/") {
     issue(["orchestration", "prefix"], "must differ from input/, which the KEDA path processes");
   }
+  if (s.nodeAutoscaling === "karpenter") {
+    // A pool of the wrong architecture never launches a node for the image: the pods would pend.
+    const arm = s.image.platform === "linux/arm64";
+    for (const key of ["jobInstanceTypes", "generalInstanceTypes"] as const) {
+      const wrong = s.karpenter[key].filter((t) => isArmInstanceType(t) !== arm);
+      if (wrong.length) {
+        issue(
+          ["karpenter", key],
+          `must match image.platform ${s.image.platform}: ${wrong.join(", ")} ${arm ? "are x86" : "are ARM (Graviton)"}`,
+        );
+      }
+    }
+  }
   return problems;
+}
+
+/** Whether an EC2 instance type is ARM (Graviton: a `g` after the generation, as in m7g, c7gn, t4g; or a1). */
+export function isArmInstanceType(type: string): boolean {
+  return /^a1\./.test(type) || /^[a-z]+\d+[a-z-]*g[a-z-]*\./.test(type);
 }
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */

@@ -127,6 +127,26 @@ describe("parseSettings", () => {
       /^event-pipeline:keda\.consumer: unknown key\(s\) "pollingIntervall"/,
     ],
     [
+      "a Karpenter chart outside 1.x",
+      { ...base, karpenter: { chartVersion: "0.37.0" } },
+      /^event-pipeline:karpenter\.chartVersion: must be an exact 1\.x chart version/,
+    ],
+    [
+      "an unpinned Karpenter AMI alias",
+      { ...base, karpenter: { amiAlias: "al2023@latest" } },
+      /^event-pipeline:karpenter\.amiAlias: must be a pinned alias/,
+    ],
+    [
+      "a Karpenter node volume below 20 GiB",
+      { ...base, karpenter: { nodeVolumeGiB: 8 } },
+      /^event-pipeline:karpenter\.nodeVolumeGiB: .*>=20.*got 8/,
+    ],
+    [
+      "Karpenter ARM instance types for an amd64 image",
+      { ...base, karpenter: { jobInstanceTypes: ["m7g.large", "m7i.large"] } },
+      /^event-pipeline:karpenter\.jobInstanceTypes: must match image\.platform linux\/amd64: m7g\.large are ARM/,
+    ],
+    [
       "an unpinned add-on version",
       { ...base, cluster: { podIdentityAgentVersion: "latest" } },
       /^event-pipeline:cluster\.podIdentityAgentVersion: must be an exact add-on version/,

@@ -1,0 +1,290 @@
+/**
+ * Karpenter: buys EC2 nodes when pods are pending (KEDA scaled the jobs or consumers up) and gives
+ * them back when they are empty or underused. The controller runs on the managed node group with its
+ * own Pod Identity role; nodes get a role of their own with an EC2_LINUX access entry; EC2
+ * interruption events reach it through an encrypted SQS queue fed by EventBridge; one EC2NodeClass and
+ * two NodePools (spot-first preprocess jobs, on-demand general) describe what it may buy.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NODE_MANAGED_POLICIES, nodeTrustPolicy } from "./cluster";
+import { podIdentityTrustPolicy } from "./identity";
+import {
+  buildControllerValues,
+  KARPENTER_CHART,
+  KARPENTER_CRD_CHART,
+  KARPENTER_CRD_RELEASE,
+  KARPENTER_NAMESPACE,
+  KARPENTER_RELEASE,
+  KARPENTER_SERVICE_ACCOUNT,
+} from "./karpenter/chart";
+import { eventPatternJson, INTERRUPTION_EVENTS } from "./karpenter/interruption";
+import {
+  buildEc2NodeClass,
+  buildNodePool,
+  DISCOVERY_TAG_KEY,
+  NODE_CLASS_NAME,
+  NODE_CLASS_TYPE,
+} from "./karpenter/nodes";
+import { buildControllerPolicy, buildInterruptionQueuePolicy } from "./karpenter/policy";
+import { NODE_POOL_NAMES, type PoolKind } from "./karpenter/scheduling";
+import type { Settings } from "./settings";
+
+export interface KarpenterArgs {
+  /** The validated settings (karpenter section, image platform, preprocess deadline, region). */
+  readonly settings: Settings;
+  /** Name of the EKS cluster. */
+  readonly clusterName: pulumi.Input<string>;
+  /** ARN of the EKS cluster (partition and account are read from it). */
+  readonly clusterArn: pulumi.Input<string>;
+  /** API server endpoint; when absent Karpenter discovers it with eks:DescribeCluster. */
+  readonly clusterEndpoint?: pulumi.Input<string>;
+  /** Security group of the nodes; tagged here so the EC2NodeClass selects it. */
+  readonly nodeSecurityGroupId: pulumi.Input<string>;
+  /** Provider of the cluster. */
+  readonly provider: k8s.Provider;
+  /** What must run before the controller can start (managed node group, Pod Identity agent). */
+  readonly systemDependencies?: pulumi.Input<pulumi.Resource>[];
+  /** Tags for every AWS resource, and for the instances and volumes Karpenter launches. */
+  readonly tags?: Record<string, string>;
+}
+
+/** Partition and account of an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
+export function arnParts(arn: string): { partition: string; accountId: string } {
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn" || !parts[1] || !parts[4]) {
+    throw new Error(`not an ARN with an account: ${JSON.stringify(arn)}`);
+  }
+  return { partition: parts[1], accountId: parts[4] };
+}
+
+export class Karpenter extends pulumi.ComponentResource {
+  /** Role of the nodes Karpenter launches. */
+  public readonly nodeRole: aws.iam.Role;
+  /** Role the controller assumes through Pod Identity. */
+  public readonly controllerRoleArn: pulumi.Output<string>;
+  public readonly interruptionQueueArn: pulumi.Output<string>;
+  public readonly interruptionQueueName: pulumi.Output<string>;
+  /** The controller's Helm release. */
+  public readonly release: k8s.helm.v3.Release;
+  /** NodePool names by pool. */
+  public readonly nodePoolNames: Readonly<Record<PoolKind, string>>;
+
+  constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pipeline:infra:Karpenter", name, {}, opts);
+    const self = { parent: this };
+    const k8sOpts = { parent: this, provider: args.provider };
+    const tags = args.tags ?? {};
+    const k = args.settings.karpenter;
+    const arn = pulumi.output(args.clusterArn).apply(arnParts);
+    const partition = arn.partition;
+
+    // --- Nodes: their own role (the managed group's role already has EKS's automatic access entry).
+    this.nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      {
+        description: pulumi.interpolate`Nodes Karpenter launches in ${args.clusterName}`,
+        assumeRolePolicy: JSON.stringify(nodeTrustPolicy()),
+        tags,
+      },
+      self,
+    );
+    const nodePolicies = NODE_MANAGED_POLICIES.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policy}`,
+          {
+            role: this.nodeRole.name,
+            policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
+          },
+          { parent: this.nodeRole },
+        ),
+    );
+    const accessEntry = new aws.eks.AccessEntry(
+      `${name}-node`,
+      { clusterName: args.clusterName, principalArn: this.nodeRole.arn, type: "EC2_LINUX", tags },
+      { ...self, dependsOn: nodePolicies },
+    );
+    // The private subnets carry the discovery tag from the network; the node security group gets it here.
+    const securityGroupTag = new aws.ec2.Tag(
+      `${name}-sg-discovery`,
+      { resourceId: args.nodeSecurityGroupId, key: DISCOVERY_TAG_KEY, value: args.clusterName },
+      self,
+    );
+
+    // --- Interruption handling: EventBridge → SQS (SSE) → Karpenter drains before EC2 takes the node.
+    const queue = new aws.sqs.Queue(
+      `${name}-interruption`,
+      { messageRetentionSeconds: 300, sqsManagedSseEnabled: true, tags },
+      self,
+    );
+    const rules = INTERRUPTION_EVENTS.map((event) => {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${event.key}`,
+        {
+          description: `Karpenter: ${event.description}`,
+          eventPattern: eventPatternJson(event),
+          tags,
+        },
+        self,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${event.key}`,
+        { rule: rule.name, arn: queue.arn, targetId: "KarpenterInterruptionQueue" },
+        { parent: rule },
+      );
+      return rule;
+    });
+    const queuePolicy = new aws.sqs.QueuePolicy(
+      `${name}-interruption`,
+      {
+        queueUrl: queue.url,
+        policy: pulumi
+          .all([queue.arn, pulumi.all(rules.map((r) => r.arn))])
+          .apply(([queueArn, ruleArns]) =>
+            JSON.stringify(buildInterruptionQueuePolicy(queueArn, ruleArns)),
+          ),
+      },
+      self,
+    );
+
+    // --- Controller identity: Pod Identity for kube-system/karpenter, the documented policy, scoped.
+    const controllerRole = new aws.iam.Role(
+      `${name}-controller`,
+      {
+        description: pulumi.interpolate`Karpenter controller of ${args.clusterName}`,
+        assumeRolePolicy: pulumi.jsonStringify(
+          podIdentityTrustPolicy({
+            clusterArn: args.clusterArn,
+            namespace: KARPENTER_NAMESPACE,
+            serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+          }),
+        ),
+        tags,
+      },
+      self,
+    );
+    const controllerPolicy = new aws.iam.RolePolicy(
+      `${name}-controller`,
+      {
+        role: controllerRole.name,
+        policy: pulumi
+          .all([arn, args.clusterName, args.clusterArn, this.nodeRole.arn, queue.arn])
+          .apply(([parts, clusterName, clusterArn, nodeRoleArn, interruptionQueueArn]) =>
+            JSON.stringify(
+              buildControllerPolicy({
+                ...parts,
+                region: args.settings.region,
+                clusterName,
+                clusterArn,
+                nodeRoleArn,
+                interruptionQueueArn,
+              }),
+            ),
+          ),
+      },
+      self,
+    );
+    const association = new aws.eks.PodIdentityAssociation(
+      `${name}-controller`,
+      {
+        clusterName: args.clusterName,
+        namespace: KARPENTER_NAMESPACE,
+        serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+        roleArn: controllerRole.arn,
+        tags,
+      },
+      self,
+    );
+
+    // --- Charts: CRDs first (their own release, so upgrades reach them), then the controller.
+    const crds = new k8s.helm.v3.Release(
+      `${name}-crds`,
+      {
+        name: KARPENTER_CRD_RELEASE,
+        chart: KARPENTER_CRD_CHART,
+        version: k.chartVersion,
+        namespace: KARPENTER_NAMESPACE,
+        atomic: true,
+        cleanupOnFail: true,
+        maxHistory: 5,
+      },
+      k8sOpts,
+    );
+    this.release = new k8s.helm.v3.Release(
+      `${name}-controller`,
+      {
+        name: KARPENTER_RELEASE,
+        chart: KARPENTER_CHART,
+        version: k.chartVersion,
+        namespace: KARPENTER_NAMESPACE,
+        skipCrds: true,
+        atomic: true,
+        cleanupOnFail: true,
+        maxHistory: 5,
+        timeout: 600,
+        values: pulumi
+          .all([args.clusterName, args.clusterEndpoint ?? "", queue.name])
+          .apply(([clusterName, clusterEndpoint, interruptionQueueName]) =>
+            buildControllerValues({ clusterName, clusterEndpoint, interruptionQueueName }),
+          ),
+      },
+      {
+        ...k8sOpts,
+        dependsOn: [
+          crds,
+          association,
+          controllerPolicy,
+          queuePolicy,
+          ...(args.systemDependencies ?? []),
+        ],
+      },
+    );
+
+    // --- What Karpenter may buy.
+    const nodeClassSpec = pulumi.all([args.clusterName, this.nodeRole.name]).apply(
+      ([clusterName, nodeRoleName]) =>
+        buildEc2NodeClass({
+          clusterName,
+          nodeRoleName,
+          amiAlias: k.amiAlias,
+          volumeGiB: k.nodeVolumeGiB,
+          tags,
+        }).spec,
+    );
+    const nodeClass = new k8s.apiextensions.CustomResource(
+      `${name}-node-class`,
+      {
+        ...NODE_CLASS_TYPE,
+        metadata: { name: NODE_CLASS_NAME },
+        spec: nodeClassSpec,
+      },
+      { ...k8sOpts, dependsOn: [this.release, accessEntry, securityGroupTag] },
+    );
+    const pools = (["jobs", "general"] as const).map((pool) => {
+      const nodePool = buildNodePool(args.settings, pool);
+      return new k8s.apiextensions.CustomResource(
+        `${name}-${NODE_POOL_NAMES[pool]}`,
+        {
+          apiVersion: nodePool.apiVersion,
+          kind: nodePool.kind,
+          metadata: nodePool.metadata,
+          spec: nodePool.spec,
+        },
+        { ...k8sOpts, dependsOn: [this.release, nodeClass] },
+      );
+    });
+
+    this.controllerRoleArn = controllerRole.arn;
+    this.interruptionQueueArn = queue.arn;
+    this.interruptionQueueName = queue.name;
+    this.nodePoolNames = NODE_POOL_NAMES;
+    this.registerOutputs({
+      nodeRoleArn: this.nodeRole.arn,
+      controllerRoleArn: this.controllerRoleArn,
+      interruptionQueueArn: this.interruptionQueueArn,
+      nodePools: pools.map((p) => p.metadata.name),
+    });
+  }
+}

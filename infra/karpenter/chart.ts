@@ -1,0 +1,88 @@
+/**
+ * The Karpenter Helm charts (official OCI charts, pinned) and the controller's values. Pure.
+ *
+ * CRDs come from the separate `karpenter-crd` chart at the same version rather than from the main
+ * chart's `crds/` folder: Helm installs `crds/` once and never upgrades them, so a chart bump would
+ * leave the NodePool/EC2NodeClass schemas behind the controller. As templates of their own release
+ * they are upgraded with every version bump (Karpenter's documented way to manage CRD lifecycle).
+ */
+
+/** OCI reference of the controller chart. */
+export const KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter";
+/** OCI reference of the CRD chart (same version as the controller chart). */
+export const KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd";
+/** Namespace of the controller (Karpenter's documented default, next to the other system pods). */
+export const KARPENTER_NAMESPACE = "kube-system";
+/** Service account of the controller; the Pod Identity association names it. */
+export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
+/** Helm release names. */
+export const KARPENTER_RELEASE = "karpenter";
+export const KARPENTER_CRD_RELEASE = "karpenter-crd";
+
+/** UID/GID the controller image runs as (the chart's own). */
+export const KARPENTER_UID = 65532;
+
+/** Label EKS puts on every node of a managed node group. */
+export const MANAGED_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup";
+
+/** What the controller's values are built from. */
+export interface ControllerValuesArgs {
+  readonly clusterName: string;
+  readonly clusterEndpoint: string;
+  /** Name of the interruption queue (Karpenter's `settings.interruptionQueue`). */
+  readonly interruptionQueueName: string;
+  /** Replicas of the controller (leader election; 2 survive a node loss). */
+  readonly replicas?: number;
+}
+
+/**
+ * Values of the controller chart: the cluster and its interruption queue; the service account Pod
+ * Identity binds; a hardened pod (non-root, RuntimeDefault seccomp; the chart's container is
+ * already read-only, capability-free and non-escalating); bounded resources; and scheduling onto
+ * the managed node group only, never onto a node Karpenter manages (it could consolidate away its
+ * own controller), one replica per node.
+ */
+export function buildControllerValues(args: ControllerValuesArgs): Record<string, unknown> {
+  return {
+    settings: {
+      clusterName: args.clusterName,
+      clusterEndpoint: args.clusterEndpoint,
+      interruptionQueue: args.interruptionQueueName,
+    },
+    serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
+    replicas: args.replicas ?? 2,
+    podSecurityContext: {
+      runAsNonRoot: true,
+      runAsUser: KARPENTER_UID,
+      runAsGroup: KARPENTER_UID,
+      fsGroup: KARPENTER_UID,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    controller: {
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      resources: {
+        requests: { cpu: "200m", memory: "512Mi" },
+        limits: { memory: "1Gi" },
+      },
+    },
+    nodeSelector: { "kubernetes.io/os": "linux" },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: "karpenter.sh/nodepool", operator: "DoesNotExist" },
+                { key: MANAGED_NODEGROUP_LABEL, operator: "Exists" },
+              ],
+            },
+          ],
+        },
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }],
+      },
+    },
+    logLevel: "info",
+  };
+}
