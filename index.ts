@@ -76,6 +76,32 @@ const monitoring = new infra.Monitoring("monitoring", {
   addonDependsOn: [cluster.nodeGroup, cluster.podIdentityAgent],
 });
 
+// The orchestrated variant (settings.orchestration): uploads under its prefix → EventBridge → Step
+// Functions (processing job on the cluster + lake copy) → DynamoDB → custom bus → SNS.
+const orchestration = settings.orchestration.enabled
+  ? new infra.Orchestration("orchestration", {
+      settings: settings.orchestration,
+      storage: settings.storage,
+      project,
+      stack,
+      region,
+      cluster: {
+        name: cluster.clusterName,
+        arn: cluster.clusterArn,
+        endpoint: cluster.endpoint,
+        certificateAuthority: cluster.certificateAuthority,
+        provider: cluster.provider,
+      },
+      workloadNamespace: settings.workloads.namespace,
+      rawBucket: storage.raw,
+      processedBucket: storage.processed,
+      dataKeyArn: storage.dataKeyArn,
+      image: image.imageRef,
+      rawNotification: queues.rawNotification,
+      tags,
+    })
+  : undefined;
+
 // Outputs contract (README "Stack outputs"; tests/program-outputs.test.ts keeps the two in step).
 export const { clusterName, kubeconfig } = cluster;
 export const { vpcId, privateSubnetIds } = network;
@@ -85,3 +111,8 @@ export const processorImage = image.imageRef;
 export const kedaNamespace = keda.namespace;
 export const workloadNamespace = settings.workloads.namespace;
 export const { alarmTopicArn, dashboardName } = monitoring;
+// Only when the orchestrated variant is on (undefined exports are not stack outputs).
+export const stateMachineArn = orchestration?.stateMachineArn;
+export const resultsTableName = orchestration?.resultsTableName;
+export const eventBusName = orchestration?.eventBusName;
+export const notificationTopicArn = orchestration?.notificationTopicArn;

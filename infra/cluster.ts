@@ -73,6 +73,10 @@ export function nodeTrustPolicy(): object {
 export class Cluster extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   public readonly clusterArn: pulumi.Output<string>;
+  /** API server URL (the orchestrated variant's `eks:runJob` calls it). */
+  public readonly endpoint: pulumi.Output<string>;
+  /** Base64 PEM of the cluster's certificate authority. */
+  public readonly certificateAuthority: pulumi.Output<string>;
   /** Kubeconfig (JSON, exec-based `aws eks get-token`); secret. */
   public readonly kubeconfig: pulumi.Output<string>;
   /** Provider for every Kubernetes resource of the program. */
@@ -160,6 +164,8 @@ export class Cluster extends pulumi.ComponentResource {
 
     this.clusterName = cluster.eksCluster.name;
     this.clusterArn = cluster.eksCluster.arn;
+    this.endpoint = cluster.eksCluster.endpoint;
+    this.certificateAuthority = cluster.eksCluster.certificateAuthority.data;
     this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.nodeSecurityGroupId = this.clusterSecurityGroupId;
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);

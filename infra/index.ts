@@ -7,5 +7,6 @@ export { Identity } from "./identity";
 export { Keda } from "./keda";
 export { ProcessorImage } from "./image";
 export { Monitoring } from "./monitoring";
+export { Orchestration } from "./orchestration";
 export { parseSettings, settingsInputFromConfig, type Settings } from "./settings";
 export { physicalNames } from "./names";

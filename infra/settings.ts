@@ -282,6 +282,14 @@ export const orchestrationSchema = z.strictObject({
   notificationEmails: emails,
   /** Hard limit on one processing job, seconds. */
   jobTimeoutSeconds: seconds(60, 86400).default(1800),
+  /** EMR on EKS release of the emr engine (pin a dated label such as emr-7.9.0-20250530 in prod). */
+  emrReleaseLabel: z
+    .string()
+    .regex(
+      /^emr-\d+\.\d+\.\d+-(latest|\d{8})$/,
+      "must be an EMR on EKS release label like emr-7.9.0-latest",
+    )
+    .default("emr-7.9.0-latest"),
 });
 
 export const settingsSchema = z.object({
@@ -351,6 +359,16 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
   }
   if (s.orchestration.prefix === "input/") {
     issue(["orchestration", "prefix"], "must differ from input/, which the KEDA path processes");
+  }
+  if (
+    s.orchestration.enabled &&
+    s.orchestration.engine === "eks" &&
+    !s.cluster.endpointPublicAccess
+  ) {
+    issue(
+      ["orchestration", "engine"],
+      "eks needs cluster.endpointPublicAccess true: Step Functions' EKS integration calls the public API endpoint (or use engine emr)",
+    );
   }
   if (s.nodeAutoscaling === "karpenter") {
     // A pool of the wrong architecture never launches a node for the image: the pods would pend.

@@ -162,6 +162,20 @@ describe("parseSettings", () => {
       /^event-pipeline:orchestration\.prefix: must differ from input\//,
     ],
     [
+      "an EMR release label that is not one",
+      { ...base, orchestration: { emrReleaseLabel: "7.9" } },
+      /^event-pipeline:orchestration\.emrReleaseLabel: must be an EMR on EKS release label.*got "7\.9"/,
+    ],
+    [
+      "the eks engine with a private-only API endpoint",
+      {
+        ...base,
+        cluster: { endpointPublicAccess: false },
+        orchestration: { enabled: true, engine: "eks" },
+      },
+      /^event-pipeline:orchestration\.engine: eks needs cluster\.endpointPublicAccess true/,
+    ],
+    [
       "a log retention CloudWatch does not offer",
       { ...base, cluster: { logRetentionDays: 10 } },
       /^event-pipeline:cluster\.logRetentionDays: .*got 10/,

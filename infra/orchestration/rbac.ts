@@ -1,0 +1,76 @@
+/**
+ * Kubernetes access of the orchestrated variant, as plain objects (pure; the component creates them
+ * with the cluster's provider).
+ *
+ * Why RBAC and not an EKS access policy: the state machine's role gets an access entry whose only
+ * effect is membership in {@link orchestratorGroup}; a namespaced Role bound to that group allows
+ * exactly what `eks:runJob.sync` does (create a Job, watch it, read its Pods and their logs, delete
+ * it when an execution is stopped) in the workload namespace. `AmazonEKSEditPolicy` scoped to the
+ * namespace would also let it read Secrets and change every Deployment, Service and ConfigMap there.
+ */
+
+/** The Kubernetes group the state machine's access entry maps its role to. */
+export function orchestratorGroup(project: string): string {
+  return `${project}-batch-orchestrator`;
+}
+
+/** Name of the namespaced Role (and RoleBinding) of the state machine. */
+export const ORCHESTRATOR_ROLE = "batch-orchestrator";
+
+/** The rules `eks:runJob.sync` needs, nothing more. */
+export const ORCHESTRATOR_RULES = [
+  {
+    apiGroups: ["batch"],
+    resources: ["jobs"],
+    verbs: ["create", "get", "list", "watch", "delete"],
+  },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+] as const;
+
+/** The Role and RoleBinding of the state machine in `namespace`, and the group they bind. */
+export function orchestratorRbac(namespace: string, project: string) {
+  const group = orchestratorGroup(project);
+  const metadata = {
+    name: ORCHESTRATOR_ROLE,
+    namespace,
+    labels: { "app.kubernetes.io/part-of": project, "app.kubernetes.io/managed-by": "pulumi" },
+  };
+  return {
+    group,
+    role: {
+      metadata,
+      rules: ORCHESTRATOR_RULES.map((r) => ({
+        apiGroups: [...r.apiGroups],
+        resources: [...r.resources],
+        verbs: [...r.verbs],
+      })),
+    },
+    roleBinding: {
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: ORCHESTRATOR_ROLE },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }],
+    },
+  };
+}
+
+/** Service account of the EMR engine's Spark driver and executors (Pod Identity: the job role). */
+export const SPARK_SERVICE_ACCOUNT = "batch-spark";
+
+/** The EMR engine's namespace next to the workload namespace. */
+export function sparkNamespaceName(workloadNamespace: string): string {
+  return `${workloadNamespace}-spark`.slice(0, 63);
+}
+
+/** spark-submit flags of the EMR engine: the Pod Identity service account and a small footprint. */
+export function sparkSubmitParameters(serviceAccount: string): string {
+  return [
+    `--conf spark.kubernetes.authenticate.driver.serviceAccountName=${serviceAccount}`,
+    `--conf spark.kubernetes.authenticate.executor.serviceAccountName=${serviceAccount}`,
+    "--conf spark.executor.instances=2",
+    "--conf spark.executor.cores=1",
+    "--conf spark.executor.memory=2G",
+    "--conf spark.driver.cores=1",
+    "--conf spark.driver.memory=1G",
+  ].join(" ");
+}
