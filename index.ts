@@ -47,6 +47,19 @@ const keda = new infra.Keda("keda", {
   provider: cluster.provider,
   dependsOn: [identity.kedaOperatorAssociation, cluster.podIdentityAgent],
 });
+// Node autoscaling: Karpenter buys nodes for the pods KEDA adds ("none" keeps the fixed node group).
+if (settings.nodeAutoscaling === "karpenter") {
+  new infra.Karpenter("karpenter", {
+    settings,
+    clusterName: cluster.clusterName,
+    clusterArn: cluster.clusterArn,
+    nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+    provider: cluster.provider,
+    systemDependencies: [cluster.nodeGroup, cluster.podIdentityAgent],
+    tags,
+  });
+}
+
 const image = new infra.ProcessorImage("processor", {
   ...base,
   repositoryName: `${eksName}-processor`,

@@ -7,6 +7,8 @@ export { Identity } from "./identity";
 export { Keda } from "./keda";
 export { ProcessorImage } from "./image";
 export { Monitoring } from "./monitoring";
+export { Karpenter } from "./karpenter";
+export { workloadScheduling } from "./karpenter/scheduling";
 export { Orchestration } from "./orchestration";
 export { parseSettings, settingsInputFromConfig, type Settings } from "./settings";
 export { physicalNames } from "./names";

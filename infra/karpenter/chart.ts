@@ -28,7 +28,8 @@ export const MANAGED_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup";
 /** What the controller's values are built from. */
 export interface ControllerValuesArgs {
   readonly clusterName: string;
-  readonly clusterEndpoint: string;
+  /** API server endpoint; Karpenter discovers it (eks:DescribeCluster) when empty or absent. */
+  readonly clusterEndpoint?: string;
   /** Name of the interruption queue (Karpenter's `settings.interruptionQueue`). */
   readonly interruptionQueueName: string;
   /** Replicas of the controller (leader election; 2 survive a node loss). */
@@ -46,7 +47,7 @@ export function buildControllerValues(args: ControllerValuesArgs): Record<string
   return {
     settings: {
       clusterName: args.clusterName,
-      clusterEndpoint: args.clusterEndpoint,
+      ...(args.clusterEndpoint ? { clusterEndpoint: args.clusterEndpoint } : {}),
       interruptionQueue: args.interruptionQueueName,
     },
     serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },

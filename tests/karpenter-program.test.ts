@@ -1,0 +1,262 @@
+/**
+ * Karpenter as the program declares it, under Pulumi mocks, for each stack file and with
+ * `nodeAutoscaling: none`: pinned charts, the controller's Pod Identity role and scoped policy, the
+ * node role and its access entry, the interruption queue and rules, and the node objects.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
+import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../infra/karpenter/nodes";
+import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpenter/chart";
+import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/karpenter/policy";
+import { INTERRUPTION_EVENTS } from "../infra/karpenter/interruption";
+import { NODE_POOL_NAMES } from "../infra/karpenter/scheduling";
+import {
+  byType,
+  byUrn,
+  dependsOn,
+  one,
+  runProgram,
+  type ProgramRun,
+  type RecordedResource,
+} from "./support/program";
+import { expectSchemaValid, type KubernetesObject } from "./support/schema-check";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+
+/** Karpenter's resources: everything under its component. */
+function karpenterResources(run: ProgramRun): RecordedResource[] {
+  const component = byType(run, "pipeline:infra:Karpenter");
+  if (component.length === 0) return [];
+  const urns = new Set(component.map((c) => c.urn));
+  // Children and grandchildren (event targets and policy attachments hang off their rule or role).
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const r of run.resources) {
+      if (!urns.has(r.urn) && urns.has(r.parent)) {
+        urns.add(r.urn);
+        grew = true;
+      }
+    }
+  }
+  return run.resources.filter((r) => urns.has(r.urn) && r.custom);
+}
+
+const mine = (run: ProgramRun, type: string, suffix?: string): RecordedResource => {
+  const found = karpenterResources(run).filter(
+    (r) => r.type === type && (suffix === undefined || r.name.endsWith(suffix)),
+  );
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type} ${suffix ?? ""} under Karpenter, found ${found.length}`);
+  }
+  return found[0] as RecordedResource;
+};
+const parse = (text: unknown) => JSON.parse(String(text)) as { Statement: any[] };
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+describe.each(["dev", "prod"])("Karpenter in the %s stack", (stack) => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  });
+
+  it("installs the official OCI charts, CRDs first, both pinned to the settings' 1.x version", () => {
+    const version = run.settings.karpenter.chartVersion;
+    expect(version).toMatch(/^1\.\d+\.\d+$/);
+    const crds = mine(run, RELEASE, "-crds");
+    const controller = mine(run, RELEASE, "-controller");
+    expect(crds.inputs).toMatchObject({
+      chart: "oci://public.ecr.aws/karpenter/karpenter-crd",
+      version,
+      namespace: KARPENTER_NAMESPACE,
+    });
+    expect(controller.inputs).toMatchObject({
+      chart: "oci://public.ecr.aws/karpenter/karpenter",
+      version,
+      namespace: KARPENTER_NAMESPACE,
+      skipCrds: true,
+      atomic: true,
+    });
+    expect(crds.inputs.repositoryOpts).toBeUndefined();
+    expect(dependsOn(controller, crds)).toBe(true);
+  });
+
+  it("points the controller at this cluster and its interruption queue", () => {
+    const values = mine(run, RELEASE, "-controller").inputs.values;
+    const queue = mine(run, "aws:sqs/queue:Queue", "-interruption");
+    expect(values.settings.clusterName).toBe(run.outputs.clusterName);
+    expect(values.settings.interruptionQueue).toBe(queue.state.name);
+    expect(values.serviceAccount).toEqual({ create: true, name: KARPENTER_SERVICE_ACCOUNT });
+  });
+
+  it("gives the controller its role through Pod Identity for kube-system/karpenter only", () => {
+    const association = mine(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    const role = mine(run, "aws:iam/role:Role", "-controller");
+    expect(association.inputs).toMatchObject({
+      clusterName: run.outputs.clusterName,
+      namespace: KARPENTER_NAMESPACE,
+      serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+      roleArn: role.state.arn,
+    });
+    const trust = parse(role.inputs.assumeRolePolicy).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+    expect(trust[0].Condition.StringEquals).toMatchObject({
+      "aws:RequestTag/kubernetes-namespace": KARPENTER_NAMESPACE,
+      "aws:RequestTag/kubernetes-service-account": KARPENTER_SERVICE_ACCOUNT,
+    });
+    // The release waits for the association, so the first controller pod gets credentials.
+    expect(dependsOn(mine(run, RELEASE, "-controller"), association)).toBe(true);
+  });
+
+  it("scopes the controller policy to the Karpenter node role, queue and cluster", () => {
+    const policy = parse(mine(run, "aws:iam/rolePolicy:RolePolicy", "-controller").inputs.policy);
+    const nodeRole = mine(run, "aws:iam/role:Role", "-node");
+    const queue = mine(run, "aws:sqs/queue:Queue", "-interruption");
+    const actions = policy.Statement.flatMap((s) => asArray(s.Action) as string[]);
+    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+    const passRole = policy.Statement.filter((s) => asArray(s.Action).includes("iam:PassRole"));
+    expect(passRole.map((s) => s.Resource)).toEqual([nodeRole.state.arn]);
+    // The managed node group's role is not passable: only the nodes Karpenter launches get a role.
+    expect(nodeRole.state.arn).not.toBe(one(run, "aws:iam/role:Role", "cluster-node").state.arn);
+    const sqs = policy.Statement.find((s) => s.Sid === "AllowInterruptionQueueActions");
+    expect(sqs.Resource).toBe(queue.state.arn);
+    const describe = policy.Statement.find((s) => s.Sid === "AllowAPIServerEndpointDiscovery");
+    expect(describe.Resource).toMatch(new RegExp(`:cluster/${String(run.outputs.clusterName)}$`));
+    for (const s of policy.Statement.filter((x) => asArray(x.Resource).includes("*"))) {
+      const key = WILDCARD_RESOURCE_CONDITIONS[s.Sid]?.key;
+      expect(Object.values(s.Condition ?? {}).flatMap((c: any) => Object.keys(c))).toContain(key);
+    }
+    const owned = `aws:ResourceTag/kubernetes.io/cluster/${String(run.outputs.clusterName)}`;
+    expect(
+      policy.Statement.find((s) => s.Sid === "AllowScopedDeletion").Condition.StringEquals,
+    ).toEqual({ [owned]: "owned" });
+  });
+
+  it("gives the nodes a role with the worker policies and an EC2_LINUX access entry", () => {
+    const nodeRole = mine(run, "aws:iam/role:Role", "-node");
+    const trust = parse(nodeRole.inputs.assumeRolePolicy).Statement;
+    expect(trust.map((s) => s.Principal)).toEqual([{ Service: "ec2.amazonaws.com" }]);
+    const attached = karpenterResources(run)
+      .filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .map((r) => String(r.inputs.policyArn).split("/").pop())
+      .sort();
+    expect(attached).toEqual(
+      [
+        "AmazonEC2ContainerRegistryPullOnly",
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEKS_CNI_Policy",
+      ].sort(),
+    );
+    const entry = mine(run, "aws:eks/accessEntry:AccessEntry");
+    expect(entry.inputs).toMatchObject({
+      clusterName: run.outputs.clusterName,
+      principalArn: nodeRole.state.arn,
+      type: "EC2_LINUX",
+    });
+  });
+
+  it("feeds an encrypted queue from rules for the four interruption event types", () => {
+    const queue = mine(run, "aws:sqs/queue:Queue", "-interruption");
+    expect(queue.inputs.sqsManagedSseEnabled).toBe(true);
+    const rules = karpenterResources(run).filter(
+      (r) => r.type === "aws:cloudwatch/eventRule:EventRule",
+    );
+    const detailTypes = rules.flatMap((r) => JSON.parse(r.inputs.eventPattern)["detail-type"]);
+    expect(detailTypes.sort()).toEqual(
+      [
+        "AWS Health Event",
+        "EC2 Instance Rebalance Recommendation",
+        "EC2 Instance State-change Notification",
+        "EC2 Spot Instance Interruption Warning",
+      ].sort(),
+    );
+    expect(rules).toHaveLength(INTERRUPTION_EVENTS.length);
+    const targets = karpenterResources(run).filter(
+      (r) => r.type === "aws:cloudwatch/eventTarget:EventTarget",
+    );
+    expect(targets.map((t) => t.inputs.rule).sort()).toEqual(rules.map((r) => r.state.name).sort());
+    for (const t of targets) expect(t.inputs.arn).toBe(queue.state.arn);
+
+    const queuePolicy = parse(mine(run, "aws:sqs/queuePolicy:QueuePolicy").inputs.policy);
+    const allow = queuePolicy.Statement.filter((s) => s.Effect === "Allow");
+    expect(allow).toHaveLength(1);
+    expect(allow[0].Principal).toEqual({ Service: "events.amazonaws.com" });
+    expect(allow[0].Action).toBe("sqs:SendMessage");
+    expect(allow[0].Condition.ArnEquals["aws:SourceArn"]).toEqual(
+      rules.map((r) => r.state.arn).sort(),
+    );
+  });
+
+  it("declares an EC2NodeClass and two NodePools that pass the Karpenter v1 schemas", async () => {
+    const objects = karpenterResources(run).filter((r) => [NODE_CLASS, NODE_POOL].includes(r.type));
+    expect(objects.map((o) => o.inputs.metadata.name).sort()).toEqual(
+      [NODE_CLASS_NAME, ...Object.values(NODE_POOL_NAMES)].sort(),
+    );
+    for (const o of objects) {
+      const { apiVersion, kind, metadata, spec } = o.inputs;
+      await expectSchemaValid({ apiVersion, kind, metadata, spec } as KubernetesObject);
+    }
+  });
+
+  it("builds nodes with the Karpenter node role in the tagged subnets and security group", () => {
+    const nodeClass = mine(run, NODE_CLASS);
+    const nodeRole = mine(run, "aws:iam/role:Role", "-node");
+    const clusterName = String(run.outputs.clusterName);
+    expect(nodeClass.inputs.spec.role).toBe(nodeRole.state.name);
+    const tag = { [DISCOVERY_TAG_KEY]: clusterName };
+    expect(nodeClass.inputs.spec.subnetSelectorTerms).toEqual([{ tags: tag }]);
+    expect(nodeClass.inputs.spec.securityGroupSelectorTerms).toEqual([{ tags: tag }]);
+    const sgTag = mine(run, "aws:ec2/tag:Tag");
+    expect(sgTag.inputs).toEqual({
+      resourceId: one(run, "eks:index:Cluster").state.eksCluster.vpcConfig.clusterSecurityGroupId,
+      key: DISCOVERY_TAG_KEY,
+      value: clusterName,
+    });
+    const subnets = byType(run, "aws:ec2/subnet:Subnet");
+    const tagged = subnets.filter((s) => s.inputs.tags?.[DISCOVERY_TAG_KEY] === clusterName);
+    expect(tagged.map((s) => s.name).sort()).toEqual(
+      subnets
+        .filter((s) => s.name.includes("private"))
+        .map((s) => s.name)
+        .sort(),
+    );
+    expect(tagged).toHaveLength(run.settings.network.azCount);
+  });
+
+  it("creates the node objects after the controller and through the cluster's provider", () => {
+    const controller = mine(run, RELEASE, "-controller");
+    const nodeClass = mine(run, NODE_CLASS);
+    const provider = one(run, "pulumi:providers:kubernetes");
+    for (const r of karpenterResources(run).filter((x) => x.type.startsWith("kubernetes:"))) {
+      expect(r.provider.startsWith(provider.urn)).toBe(true);
+    }
+    expect(dependsOn(nodeClass, controller)).toBe(true);
+    expect(dependsOn(nodeClass, mine(run, "aws:eks/accessEntry:AccessEntry"))).toBe(true);
+    for (const pool of karpenterResources(run).filter((r) => r.type === NODE_POOL)) {
+      expect(dependsOn(pool, nodeClass)).toBe(true);
+      expect(dependsOn(pool, controller)).toBe(true);
+    }
+    // The controller waits for the managed node group it runs on and the Pod Identity agent.
+    const waitsFor = controller.dependencies.map((u) => byUrn(run, u)?.type);
+    expect(waitsFor).toEqual(
+      expect.arrayContaining(["aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon"]),
+    );
+  });
+});
+
+describe("nodeAutoscaling none", () => {
+  it("keeps today's fixed node group: no Karpenter resources at all", async () => {
+    const run = await runProgram("dev", { "event-pipeline:nodeAutoscaling": "none" });
+    expect(run.settings.nodeAutoscaling).toBe("none");
+    expect(byType(run, "pipeline:infra:Karpenter")).toEqual([]);
+    expect(byType(run, NODE_CLASS)).toEqual([]);
+    expect(byType(run, NODE_POOL)).toEqual([]);
+    expect(byType(run, RELEASE).map((r) => r.inputs.chart)).not.toContainEqual(
+      expect.stringContaining("karpenter"),
+    );
+    expect(byType(run, "aws:eks/accessEntry:AccessEntry")).toEqual([]);
+    expect(byType(run, "aws:eks/nodeGroup:NodeGroup")).toHaveLength(1);
+  });
+});
