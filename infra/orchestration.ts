@@ -10,36 +10,22 @@
  * patterns); this class only creates resources from them.
  */
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { podIdentityTrustPolicy } from "./identity";
-import {
-  buildDefinition,
-  LAKE_ARTIFACTS_PREFIX,
-  RESULTS_TABLE_KEY,
-  type DefinitionInput,
-} from "./orchestration/definition";
-import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "./orchestration/job";
+import { buildDefinition, RESULTS_TABLE_KEY } from "./orchestration/definition";
+import { createEksEngine, createEmrEngine, engineInput } from "./orchestration/engines";
+import { createLake } from "./orchestration/lake";
 import { announcementsPattern, objectCreatedPattern } from "./orchestration/patterns";
 import {
   deadLetterQueuePolicy,
-  jobRolePolicy,
   notificationKeyPolicy,
   serviceTrustPolicy,
   startExecutionPolicy,
   stateMachinePolicy,
   topicPolicy,
-  type EngineAccess,
 } from "./orchestration/policies";
-import {
-  orchestratorRbac,
-  sparkNamespaceName,
-  SPARK_SERVICE_ACCOUNT,
-  sparkSubmitParameters,
-} from "./orchestration/rbac";
 import type { PolicyDocument } from "./policies";
 import type { Settings } from "./settings";
-import { bucketPolicy } from "./storage";
 
 /** Longest time EventBridge keeps retrying a delivery before it dead-letters the event. */
 export const TARGET_MAX_EVENT_AGE_SECONDS = 3600;
@@ -84,43 +70,6 @@ export interface OrchestrationArgs {
 
 const json = (doc: PolicyDocument) => pulumi.jsonStringify(pulumi.output(doc));
 
-/** The engine's resolved names (plain strings, so Outputs of it stay shallow). */
-type EngineValues =
-  | {
-      readonly kind: "eks";
-      readonly clusterName: string;
-      readonly endpoint: string;
-      readonly certificateAuthority: string;
-      readonly namespace: string;
-      readonly image: string;
-      readonly processedBucket: string;
-    }
-  | Extract<DefinitionInput["engine"], { kind: "emr" }>;
-
-/** The definition's engine input from resolved names (the Job manifest is built here). */
-export function engineInput(
-  e: EngineValues,
-  o: Settings["orchestration"],
-  region: string,
-): DefinitionInput["engine"] {
-  if (e.kind === "emr") return e;
-  return {
-    kind: "eks",
-    clusterName: e.clusterName,
-    endpoint: e.endpoint,
-    certificateAuthority: e.certificateAuthority,
-    namespace: e.namespace,
-    job: buildJobManifest({
-      image: e.image,
-      namespace: e.namespace,
-      prefix: o.prefix,
-      outputBucket: e.processedBucket,
-      region,
-      activeDeadlineSeconds: o.jobTimeoutSeconds,
-    }),
-  };
-}
-
 export class Orchestration extends pulumi.ComponentResource {
   public readonly stateMachineArn: pulumi.Output<string>;
   public readonly resultsTableName: pulumi.Output<string>;
@@ -132,7 +81,6 @@ export class Orchestration extends pulumi.ComponentResource {
   constructor(name: string, args: OrchestrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Orchestration", name, {}, opts);
     const self = { parent: this };
-    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const tags = args.tags ?? {};
     const o = args.settings;
     const base = `${args.project}-${args.stack}`;
@@ -142,70 +90,17 @@ export class Orchestration extends pulumi.ComponentResource {
     const partition = part.partition;
     const kms = { region: args.region, dnsSuffix: part.dnsSuffix };
 
-    // --- The lake: the archive of every input this path processed (same hardening as the buckets).
-    const lake = new aws.s3.Bucket(
-      `${name}-lake`,
-      { bucketPrefix: `${base}-lake-`, forceDestroy: args.storage.forceDestroy, tags },
-      self,
-    );
-    const lakeChild = { parent: lake };
-    new aws.s3.BucketOwnershipControls(
-      `${name}-lake`,
-      { bucket: lake.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      lakeChild,
-    );
-    const lakeAccess = new aws.s3.BucketPublicAccessBlock(
+    // --- The lake: the archive of every input this path processed.
+    const lake = createLake(
       `${name}-lake`,
       {
-        bucket: lake.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        namePrefix: `${base}-lake-`,
+        forceDestroy: args.storage.forceDestroy,
+        noncurrentVersionDays: args.storage.noncurrentVersionDays,
+        dataKeyArn: args.dataKeyArn,
+        tags,
       },
-      lakeChild,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-lake`,
-      {
-        bucket: lake.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: "aws:kms",
-              kmsMasterKeyId: args.dataKeyArn,
-            },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      lakeChild,
-    );
-    const lakeVersioning = new aws.s3.BucketVersioning(
-      `${name}-lake`,
-      { bucket: lake.id, versioningConfiguration: { status: "Enabled" } },
-      lakeChild,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lake`,
-      {
-        bucket: lake.id,
-        rules: [
-          {
-            id: "abort-incomplete-uploads",
-            status: "Enabled",
-            filter: { prefix: "" },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            noncurrentVersionExpiration: { noncurrentDays: args.storage.noncurrentVersionDays },
-          },
-        ],
-      },
-      { ...lakeChild, dependsOn: [lakeVersioning] },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-lake`,
-      { bucket: lake.id, policy: json(bucketPolicy(lake.arn)) },
-      { ...lakeChild, dependsOn: [lakeAccess] },
+      this,
     );
 
     // --- Results table, custom bus, encrypted topic, dead-letter queue.
@@ -264,7 +159,6 @@ export class Orchestration extends pulumi.ComponentResource {
     );
 
     // --- The processing engine.
-    const namespace = pulumi.output(args.workloadNamespace);
     const stateMachineName = `${base}-batch`;
     const stateMachineArn = pulumi.interpolate`arn:${partition}:states:${args.region}:${account}:stateMachine:${stateMachineName}`;
     const stateMachineRole = new aws.iam.Role(
@@ -279,160 +173,25 @@ export class Orchestration extends pulumi.ComponentResource {
       self,
     );
 
-    let engine: pulumi.Output<EngineValues>;
-    let engineAccess: EngineAccess;
-    const engineReady: pulumi.Resource[] = [];
-    if (o.engine === "eks") {
-      const jobRole = this.podRole(`${name}-job`, {
-        clusterName: args.cluster.name,
-        clusterArn: args.cluster.arn,
-        namespace,
-        serviceAccount: JOB_SERVICE_ACCOUNT,
-        policy: jobRolePolicy({
-          rawBucketArn: args.rawBucket.arn,
-          prefix: o.prefix,
-          processedBucketArn: args.processedBucket.arn,
-          dataKeyArn: args.dataKeyArn,
-          kms,
-        }),
-        tags,
-      });
-      engineReady.push(jobRole.association);
-      engineReady.push(
-        new k8s.core.v1.ServiceAccount(
-          `${name}-job`,
-          {
-            metadata: {
-              name: JOB_SERVICE_ACCOUNT,
-              namespace,
-              labels: { "app.kubernetes.io/part-of": args.project },
-            },
-            automountServiceAccountToken: false,
-          },
-          k8sOpts,
-        ),
-      );
-      // The state machine's role reaches the Kubernetes API through an access entry in a group that
-      // a namespaced Role binds: create/watch Jobs and read their Pods in this namespace, nothing else.
-      const rbac = namespace.apply((ns) => orchestratorRbac(ns, args.project));
-      const access = new aws.eks.AccessEntry(
-        `${name}-state-machine`,
-        {
-          clusterName: args.cluster.name,
-          principalArn: stateMachineRole.arn,
-          type: "STANDARD",
-          kubernetesGroups: [rbac.group],
-          tags,
-        },
-        self,
-      );
-      const role = new k8s.rbac.v1.Role(`${name}-orchestrator`, rbac.role, k8sOpts);
-      const binding = new k8s.rbac.v1.RoleBinding(`${name}-orchestrator`, rbac.roleBinding, {
-        ...k8sOpts,
-        dependsOn: [role],
-      });
-      engineReady.push(access, role, binding);
-      engineAccess = { kind: "eks", clusterArn: args.cluster.arn };
-      engine = pulumi
-        .all([
-          args.cluster.name,
-          args.cluster.endpoint,
-          args.cluster.certificateAuthority,
-          namespace,
-          args.image,
-          args.processedBucket.name,
-        ])
-        .apply(([clusterName, endpoint, ca, ns, image, processed]) => ({
-          kind: "eks" as const,
-          clusterName,
-          endpoint,
-          certificateAuthority: ca,
-          namespace: ns,
-          image,
-          processedBucket: processed,
-        }));
-    } else {
-      // Spark pods are not built for Pod Security "restricted": they get a namespace of their own.
-      const sparkNamespace = new k8s.core.v1.Namespace(
-        `${name}-spark`,
-        {
-          metadata: {
-            name: namespace.apply(sparkNamespaceName),
-            labels: {
-              "app.kubernetes.io/part-of": args.project,
-              "pod-security.kubernetes.io/enforce": "baseline",
-              "pod-security.kubernetes.io/warn": "restricted",
-            },
-          },
-        },
-        k8sOpts,
-      );
-      const sparkNs = sparkNamespace.metadata.name;
-      const execRole = this.podRole(`${name}-spark`, {
-        clusterName: args.cluster.name,
-        clusterArn: args.cluster.arn,
-        namespace: sparkNs,
-        serviceAccount: SPARK_SERVICE_ACCOUNT,
-        policy: jobRolePolicy({
-          rawBucketArn: args.rawBucket.arn,
-          prefix: o.prefix,
-          processedBucketArn: args.processedBucket.arn,
-          dataKeyArn: args.dataKeyArn,
-          kms,
-          lakeBucketArn: lake.arn,
-        }),
-        tags,
-      });
-      const sa = new k8s.core.v1.ServiceAccount(
-        `${name}-spark`,
-        { metadata: { name: SPARK_SERVICE_ACCOUNT, namespace: sparkNs } },
-        k8sOpts,
-      );
-      // EMR on EKS creates its own access entry and namespaced RBAC for a new virtual cluster
-      // (cluster authentication mode API).
-      const virtualCluster = new aws.emrcontainers.VirtualCluster(
-        `${name}-spark`,
-        {
-          name: `${base}-batch`,
-          containerProvider: {
-            id: args.cluster.name,
-            type: "EKS",
-            info: { eksInfo: { namespace: sparkNs } },
-          },
-          tags,
-        },
-        { ...self, dependsOn: [sa] },
-      );
-      const script = new aws.s3.BucketObjectv2(
-        `${name}-spark-entry-point`,
-        {
-          bucket: lake.id,
-          key: `${LAKE_ARTIFACTS_PREFIX}preprocess_object.py`,
-          source: new pulumi.asset.FileAsset(
-            `${__dirname}/orchestration/spark/preprocess_object.py`,
-          ),
-          contentType: "text/x-python",
-          tags,
-        },
-        lakeChild,
-      );
-      engineReady.push(execRole.association, sa, virtualCluster, script);
-      engineAccess = {
-        kind: "emr",
-        virtualClusterArn: virtualCluster.arn,
-        executionRoleArn: execRole.role.arn,
-      };
-      engine = pulumi
-        .all([virtualCluster.id, execRole.role.arn, lake.bucket])
-        .apply(([virtualClusterId, executionRoleArn, lakeName]) => ({
-          kind: "emr" as const,
-          virtualClusterId,
-          executionRoleArn,
-          releaseLabel: o.emrReleaseLabel,
-          entryPoint: `s3://${lakeName}/${LAKE_ARTIFACTS_PREFIX}preprocess_object.py`,
-          sparkSubmitParameters: sparkSubmitParameters(SPARK_SERVICE_ACCOUNT),
-        }));
-    }
+    const engine = (o.engine === "eks" ? createEksEngine : createEmrEngine)({
+      name,
+      parent: this,
+      provider: args.cluster.provider,
+      project: args.project,
+      base,
+      region: args.region,
+      settings: o,
+      cluster: args.cluster,
+      workloadNamespace: pulumi.output(args.workloadNamespace),
+      rawBucketArn: args.rawBucket.arn,
+      processedBucket: args.processedBucket,
+      dataKeyArn: args.dataKeyArn,
+      kms,
+      image: args.image,
+      lake,
+      stateMachineRoleArn: stateMachineRole.arn,
+      tags,
+    });
 
     const stateMachinePolicyResource = new aws.iam.RolePolicy(
       `${name}-state-machine`,
@@ -448,7 +207,7 @@ export class Orchestration extends pulumi.ComponentResource {
             kms,
             tableArn: table.arn,
             eventBusArn: bus.arn,
-            engine: engineAccess,
+            engine: engine.access,
           }),
         ),
       },
@@ -456,7 +215,7 @@ export class Orchestration extends pulumi.ComponentResource {
     );
 
     const definition = pulumi
-      .all([partition, args.processedBucket.name, lake.bucket, table.name, bus.name, engine])
+      .all([partition, args.processedBucket.name, lake.bucket, table.name, bus.name, engine.values])
       .apply(([p, processed, lakeName, tableName, eventBusName, e]) =>
         JSON.stringify(
           buildDefinition({
@@ -481,7 +240,7 @@ export class Orchestration extends pulumi.ComponentResource {
         tags,
       },
       // The first execution must find its permissions and the cluster access in place.
-      { ...self, dependsOn: [stateMachinePolicyResource, ...engineReady] },
+      { ...self, dependsOn: [stateMachinePolicyResource, ...engine.ready] },
     );
 
     // --- Raw bucket uploads under the prefix → the state machine.
@@ -576,49 +335,5 @@ export class Orchestration extends pulumi.ComponentResource {
       lakeBucketName: this.lakeBucketName,
       deadLetterQueueUrl: this.deadLetterQueueUrl,
     });
-  }
-
-  /** A Pod Identity role for one service account, with its inline policy and association. */
-  private podRole(
-    name: string,
-    args: {
-      clusterName: pulumi.Input<string>;
-      clusterArn: pulumi.Input<string>;
-      namespace: pulumi.Output<string>;
-      serviceAccount: string;
-      policy: PolicyDocument;
-      tags: Record<string, string>;
-    },
-  ): { role: aws.iam.Role; association: aws.eks.PodIdentityAssociation } {
-    const role = new aws.iam.Role(
-      name,
-      {
-        description: `Pod Identity role of the ${args.serviceAccount} service account`,
-        assumeRolePolicy: args.namespace.apply((namespace) =>
-          pulumi.jsonStringify(
-            podIdentityTrustPolicy({
-              clusterArn: args.clusterArn,
-              namespace,
-              serviceAccount: args.serviceAccount,
-            }),
-          ),
-        ),
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(name, { role: role.name, policy: json(args.policy) }, { parent: role });
-    const association = new aws.eks.PodIdentityAssociation(
-      name,
-      {
-        clusterName: args.clusterName,
-        namespace: args.namespace,
-        serviceAccount: args.serviceAccount,
-        roleArn: role.arn,
-        tags: args.tags,
-      },
-      { parent: role },
-    );
-    return { role, association };
   }
 }

@@ -41,8 +41,12 @@ describe("the orchestrated variant is a setting", () => {
   test("it is on in Pulumi.orchestrated.yaml and exports its four outputs", () => {
     expect(on.settings.orchestration.enabled).toBe(true);
     for (const o of OUTPUTS) expect(on.outputs[o]).toEqual(expect.any(String));
-    expect(on.outputs.resultsTableName).toBe(one(on, "aws:dynamodb/table:Table").inputs.name);
-    expect(on.outputs.eventBusName).toBe(one(on, "aws:cloudwatch/eventBus:EventBus").inputs.name);
+    expect(on.outputs.resultsTableName).toBe(
+      one(on, "aws:dynamodb/table:Table", "orchestration-results").inputs.name,
+    );
+    expect(on.outputs.eventBusName).toBe(
+      one(on, "aws:cloudwatch/eventBus:EventBus", "orchestration-bus").inputs.name,
+    );
   });
 });
 
@@ -110,7 +114,7 @@ describe("the orchestrated variant under mocks", () => {
   });
 
   test("the results table is on-demand, encrypted, with point-in-time recovery", () => {
-    const t = one(on, "aws:dynamodb/table:Table");
+    const t = one(on, "aws:dynamodb/table:Table", "orchestration-results");
     expect(t.inputs).toMatchObject({
       billingMode: "PAY_PER_REQUEST",
       hashKey: "objectKey",
@@ -154,7 +158,7 @@ describe("the orchestrated variant under mocks", () => {
     ["eks", () => on],
     ["emr", () => emr],
   ])("the deployed definition (%s) is valid ASL and names the deployed resources", (_e, run) => {
-    const sm = one(run(), "aws:sfn/stateMachine:StateMachine");
+    const sm = one(run(), "aws:sfn/stateMachine:StateMachine", "orchestration-batch");
     expect(sm.inputs.type).toBe("STANDARD");
     const definition = JSON.parse(sm.inputs.definition);
     expect(aslValidator(definition).isValid).toBe(true);
@@ -180,14 +184,23 @@ describe("the orchestrated variant under mocks", () => {
   });
 
   test("the state machine is created after its permissions and its cluster access", () => {
-    const sm = one(on, "aws:sfn/stateMachine:StateMachine");
+    const sm = one(on, "aws:sfn/stateMachine:StateMachine", "orchestration-batch");
     expect(
       dependsOn(sm, one(on, "aws:iam/rolePolicy:RolePolicy", "orchestration-state-machine")),
     ).toBe(true);
-    expect(dependsOn(sm, one(on, "aws:eks/accessEntry:AccessEntry"))).toBe(true);
-    expect(dependsOn(sm, one(on, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"))).toBe(
-      true,
-    );
+    expect(
+      dependsOn(sm, one(on, "aws:eks/accessEntry:AccessEntry", "orchestration-state-machine")),
+    ).toBe(true);
+    expect(
+      dependsOn(
+        sm,
+        one(
+          on,
+          "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+          "orchestration-orchestrator",
+        ),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -241,7 +254,7 @@ describe("least privilege of the orchestrated variant", () => {
     const trust = parse(role.inputs.assumeRolePolicy);
     expect(trust.Statement[0].Principal).toEqual({ Service: "states.amazonaws.com" });
     // The ARN as Step Functions forms it (the mock's generic ARN has another shape).
-    const sm = one(on, "aws:sfn/stateMachine:StateMachine");
+    const sm = one(on, "aws:sfn/stateMachine:StateMachine", "orchestration-batch");
     expect(trust.Statement[0].Condition).toEqual({
       StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
       ArnLike: {
@@ -251,19 +264,27 @@ describe("least privilege of the orchestrated variant", () => {
   });
 
   test("the state machine reaches Kubernetes only through a namespaced Role bound to its group", () => {
-    const entry = one(on, "aws:eks/accessEntry:AccessEntry");
+    const entry = one(on, "aws:eks/accessEntry:AccessEntry", "orchestration-state-machine");
     expect(entry.inputs.principalArn).toBe(
       one(on, "aws:iam/role:Role", "orchestration-state-machine").state.arn,
     );
     expect(entry.inputs.kubernetesGroups).toEqual([orchestratorGroup("event-pipeline")]);
-    expect(byType(on, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")).toEqual([]);
-    const role = one(on, "kubernetes:rbac.authorization.k8s.io/v1:Role");
+    expect(ofType(on, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")).toEqual([]);
+    const role = one(
+      on,
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "orchestration-orchestrator",
+    );
     expect(role.inputs.metadata.namespace).toBe(on.settings.workloads.namespace);
     for (const rule of role.inputs.rules) {
       expect(rule.verbs).not.toContain("*");
       expect(rule.resources).not.toContain("secrets");
     }
-    const binding = one(on, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+    const binding = one(
+      on,
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+      "orchestration-orchestrator",
+    );
     expect(binding.inputs.subjects).toEqual([
       {
         apiGroup: "rbac.authorization.k8s.io",

@@ -1,0 +1,302 @@
+/**
+ * Where the workflow's processing runs, and what that needs on the AWS and Kubernetes side:
+ *
+ * - `eks`: a Kubernetes Job per input (`eks:runJob.sync`). The Job's service account has its own
+ *   Pod Identity role; the state machine's role gets an access entry in a group that a namespaced
+ *   Role binds (see `rbac.ts` for why not an EKS access policy).
+ * - `emr`: a Spark job run on an EMR on EKS virtual cluster in a namespace of its own, whose driver
+ *   and executors use a service account with the job execution role (Pod Identity).
+ *
+ * Called from the Orchestration component's constructor only; every resource is its child.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { podIdentityTrustPolicy, type KmsScope } from "../identity";
+import type { PolicyDocument } from "../policies";
+import type { Settings } from "../settings";
+import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
+import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "./job";
+import { jobRolePolicy, type EngineAccess } from "./policies";
+import {
+  orchestratorRbac,
+  sparkNamespaceName,
+  SPARK_SERVICE_ACCOUNT,
+  sparkSubmitParameters,
+} from "./rbac";
+
+/** File name of the EMR engine's Spark entry point (in `spark/`, uploaded to the lake). */
+export const SPARK_ENTRY_POINT = "preprocess_object.py";
+
+/** The engine's resolved names (plain strings, so Outputs of it stay shallow). */
+export type EngineValues =
+  | {
+      readonly kind: "eks";
+      readonly clusterName: string;
+      readonly endpoint: string;
+      readonly certificateAuthority: string;
+      readonly namespace: string;
+      readonly image: string;
+      readonly processedBucket: string;
+    }
+  | EmrEngineInput;
+
+/** The definition's engine input from resolved names (the Job manifest is built here). Pure. */
+export function engineInput(
+  e: EngineValues,
+  o: Settings["orchestration"],
+  region: string,
+): DefinitionInput["engine"] {
+  if (e.kind === "emr") return e;
+  return {
+    kind: "eks",
+    clusterName: e.clusterName,
+    endpoint: e.endpoint,
+    certificateAuthority: e.certificateAuthority,
+    namespace: e.namespace,
+    job: buildJobManifest({
+      image: e.image,
+      namespace: e.namespace,
+      prefix: o.prefix,
+      outputBucket: e.processedBucket,
+      region,
+      activeDeadlineSeconds: o.jobTimeoutSeconds,
+    }),
+  };
+}
+
+/** What the component hands to an engine. */
+export interface EngineContext {
+  readonly name: string;
+  readonly parent: pulumi.Resource;
+  readonly provider: k8s.Provider;
+  readonly project: string;
+  /** `<project>-<stack>`, for physical names. */
+  readonly base: string;
+  readonly region: string;
+  readonly settings: Settings["orchestration"];
+  readonly cluster: {
+    readonly name: pulumi.Input<string>;
+    readonly arn: pulumi.Input<string>;
+    readonly endpoint: pulumi.Input<string>;
+    readonly certificateAuthority: pulumi.Input<string>;
+  };
+  readonly workloadNamespace: pulumi.Output<string>;
+  readonly rawBucketArn: pulumi.Input<string>;
+  readonly processedBucket: {
+    readonly name: pulumi.Input<string>;
+    readonly arn: pulumi.Input<string>;
+  };
+  readonly dataKeyArn: pulumi.Input<string>;
+  readonly kms: KmsScope;
+  readonly image: pulumi.Input<string>;
+  readonly lake: aws.s3.Bucket;
+  readonly stateMachineRoleArn: pulumi.Input<string>;
+  readonly tags: Record<string, string>;
+}
+
+/** An engine's resources, as the state machine needs them. */
+export interface Engine {
+  readonly values: pulumi.Output<EngineValues>;
+  readonly access: EngineAccess;
+  /** What must exist before the first execution (associations, RBAC, service accounts). */
+  readonly ready: pulumi.Resource[];
+}
+
+/** A Pod Identity role for one service account, with its inline policy and association. */
+function podRole(
+  ctx: EngineContext,
+  name: string,
+  namespace: pulumi.Output<string>,
+  serviceAccount: string,
+  policy: PolicyDocument,
+): { role: aws.iam.Role; association: aws.eks.PodIdentityAssociation } {
+  const role = new aws.iam.Role(
+    name,
+    {
+      description: `Pod Identity role of the ${serviceAccount} service account`,
+      assumeRolePolicy: namespace.apply((ns) =>
+        pulumi.jsonStringify(
+          podIdentityTrustPolicy({ clusterArn: ctx.cluster.arn, namespace: ns, serviceAccount }),
+        ),
+      ),
+      tags: ctx.tags,
+    },
+    { parent: ctx.parent },
+  );
+  new aws.iam.RolePolicy(
+    name,
+    { role: role.name, policy: pulumi.jsonStringify(pulumi.output(policy)) },
+    { parent: role },
+  );
+  const association = new aws.eks.PodIdentityAssociation(
+    name,
+    {
+      clusterName: ctx.cluster.name,
+      namespace,
+      serviceAccount,
+      roleArn: role.arn,
+      tags: ctx.tags,
+    },
+    { parent: role },
+  );
+  return { role, association };
+}
+
+/** The `eks` engine: a Kubernetes Job per input in the workload namespace. */
+export function createEksEngine(ctx: EngineContext): Engine {
+  const { name, tags } = ctx;
+  const k8sOpts = { parent: ctx.parent, provider: ctx.provider };
+  const namespace = ctx.workloadNamespace;
+  const job = podRole(
+    ctx,
+    `${name}-job`,
+    namespace,
+    JOB_SERVICE_ACCOUNT,
+    jobRolePolicy({
+      rawBucketArn: ctx.rawBucketArn,
+      prefix: ctx.settings.prefix,
+      processedBucketArn: ctx.processedBucket.arn,
+      dataKeyArn: ctx.dataKeyArn,
+      kms: ctx.kms,
+    }),
+  );
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-job`,
+    {
+      metadata: {
+        name: JOB_SERVICE_ACCOUNT,
+        namespace,
+        labels: { "app.kubernetes.io/part-of": ctx.project },
+      },
+      automountServiceAccountToken: false,
+    },
+    k8sOpts,
+  );
+  const rbac = namespace.apply((ns) => orchestratorRbac(ns, ctx.project));
+  const access = new aws.eks.AccessEntry(
+    `${name}-state-machine`,
+    {
+      clusterName: ctx.cluster.name,
+      principalArn: ctx.stateMachineRoleArn,
+      type: "STANDARD",
+      kubernetesGroups: [rbac.group],
+      tags,
+    },
+    { parent: ctx.parent },
+  );
+  const role = new k8s.rbac.v1.Role(`${name}-orchestrator`, rbac.role, k8sOpts);
+  const binding = new k8s.rbac.v1.RoleBinding(`${name}-orchestrator`, rbac.roleBinding, {
+    ...k8sOpts,
+    dependsOn: [role],
+  });
+  const values = pulumi
+    .all([
+      ctx.cluster.name,
+      ctx.cluster.endpoint,
+      ctx.cluster.certificateAuthority,
+      namespace,
+      ctx.image,
+      ctx.processedBucket.name,
+    ])
+    .apply(([clusterName, endpoint, ca, ns, image, processed]) => ({
+      kind: "eks" as const,
+      clusterName,
+      endpoint,
+      certificateAuthority: ca,
+      namespace: ns,
+      image,
+      processedBucket: processed,
+    }));
+  return {
+    values,
+    access: { kind: "eks", clusterArn: ctx.cluster.arn },
+    ready: [job.association, serviceAccount, access, role, binding],
+  };
+}
+
+/** The `emr` engine: a Spark job run per input on an EMR on EKS virtual cluster. */
+export function createEmrEngine(ctx: EngineContext): Engine {
+  const { name, tags } = ctx;
+  const k8sOpts = { parent: ctx.parent, provider: ctx.provider };
+  // Spark pods are not built for Pod Security "restricted": they get a namespace of their own.
+  const sparkNamespace = new k8s.core.v1.Namespace(
+    `${name}-spark`,
+    {
+      metadata: {
+        name: ctx.workloadNamespace.apply(sparkNamespaceName),
+        labels: {
+          "app.kubernetes.io/part-of": ctx.project,
+          "pod-security.kubernetes.io/enforce": "baseline",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    k8sOpts,
+  );
+  const namespace = sparkNamespace.metadata.name;
+  const exec = podRole(
+    ctx,
+    `${name}-spark`,
+    namespace,
+    SPARK_SERVICE_ACCOUNT,
+    jobRolePolicy({
+      rawBucketArn: ctx.rawBucketArn,
+      prefix: ctx.settings.prefix,
+      processedBucketArn: ctx.processedBucket.arn,
+      dataKeyArn: ctx.dataKeyArn,
+      kms: ctx.kms,
+      lakeBucketArn: ctx.lake.arn,
+    }),
+  );
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-spark`,
+    { metadata: { name: SPARK_SERVICE_ACCOUNT, namespace } },
+    k8sOpts,
+  );
+  // A new virtual cluster gets its own access entry and namespaced RBAC from EMR on EKS (the
+  // cluster authenticates through access entries).
+  const virtualCluster = new aws.emrcontainers.VirtualCluster(
+    `${name}-spark`,
+    {
+      name: `${ctx.base}-batch`,
+      containerProvider: {
+        id: ctx.cluster.name,
+        type: "EKS",
+        info: { eksInfo: { namespace } },
+      },
+      tags,
+    },
+    { parent: ctx.parent, dependsOn: [serviceAccount] },
+  );
+  const script = new aws.s3.BucketObjectv2(
+    `${name}-spark-entry-point`,
+    {
+      bucket: ctx.lake.id,
+      key: `${LAKE_ARTIFACTS_PREFIX}${SPARK_ENTRY_POINT}`,
+      source: new pulumi.asset.FileAsset(`${__dirname}/spark/${SPARK_ENTRY_POINT}`),
+      contentType: "text/x-python",
+      tags,
+    },
+    { parent: ctx.lake },
+  );
+  const values = pulumi
+    .all([virtualCluster.id, exec.role.arn, ctx.lake.bucket])
+    .apply(([virtualClusterId, executionRoleArn, lakeName]) => ({
+      kind: "emr" as const,
+      virtualClusterId,
+      executionRoleArn,
+      releaseLabel: ctx.settings.emrReleaseLabel,
+      entryPoint: `s3://${lakeName}/${LAKE_ARTIFACTS_PREFIX}${SPARK_ENTRY_POINT}`,
+      sparkSubmitParameters: sparkSubmitParameters(SPARK_SERVICE_ACCOUNT),
+    }));
+  return {
+    values,
+    access: {
+      kind: "emr",
+      virtualClusterArn: virtualCluster.arn,
+      executionRoleArn: exec.role.arn,
+    },
+    ready: [exec.association, serviceAccount, virtualCluster, script],
+  };
+}
