@@ -8,7 +8,7 @@ export { Keda } from "./keda";
 export { ProcessorImage } from "./image";
 export { Monitoring } from "./monitoring";
 export { Karpenter } from "./karpenter";
-export { workloadScheduling } from "./karpenter/scheduling";
+export { schedulingForWorkloads, workloadScheduling } from "./karpenter/scheduling";
 export { Orchestration } from "./orchestration";
 export { parseSettings, settingsInputFromConfig, type Settings } from "./settings";
 export { physicalNames } from "./names";

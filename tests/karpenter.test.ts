@@ -58,9 +58,12 @@ import {
   generalPoolScheduling,
   jobPoolScheduling,
   POOL_LABEL,
+  schedulingForWorkloads,
   workloadScheduling,
   type PodScheduling,
 } from "../infra/karpenter/scheduling";
+import { workloadManifests } from "../k8s/specs";
+import { inputsFor } from "./support/k8s-fixtures";
 import type { PolicyStatement } from "../infra/policies";
 import { WORKLOADS, type Workload } from "../infra/names";
 import { CONTAINER_SIZES } from "../k8s/specs/common";
@@ -597,6 +600,50 @@ describe("workload scheduling onto the pools", () => {
         tolerations: [],
         annotations: {},
       });
+    }
+  });
+});
+
+describe("workload pods built with the pools' scheduling", () => {
+  const podOf = (mode: "karpenter" | "none") => {
+    const m = workloadManifests(
+      STACKS.defaults,
+      inputsFor("dev", { scheduling: schedulingForWorkloads(mode) }),
+    );
+    return {
+      manifests: m,
+      preprocess: m.preprocessScaledJob.spec.jobTargetRef.template,
+      consumer: m.consumer.spec?.template,
+      producer: m.producer.spec?.template,
+    };
+  };
+
+  it("the preprocess job template selects the job pool, tolerates its taint and is do-not-disrupt", async () => {
+    const { manifests, preprocess } = podOf("karpenter");
+    const jobs = jobPoolScheduling();
+    expect(preprocess.spec?.nodeSelector).toEqual(jobs.nodeSelector);
+    expect(preprocess.spec?.tolerations).toEqual(jobs.tolerations);
+    expect(preprocess.metadata?.annotations).toEqual({ [DO_NOT_DISRUPT_ANNOTATION]: "true" });
+    expect(preprocess.metadata?.labels).toBeDefined();
+    await expectSchemaValid(manifests.preprocessScaledJob);
+  });
+
+  it("the consumer and producer select the general pool", async () => {
+    const { manifests, consumer, producer } = podOf("karpenter");
+    for (const pod of [consumer, producer]) {
+      expect(pod?.spec?.nodeSelector).toEqual({ [POOL_LABEL]: "general" });
+      expect(pod?.spec?.tolerations).toBeUndefined();
+      expect(pod?.metadata?.annotations).toBeUndefined();
+    }
+    await expectSchemaValid(manifests.consumer);
+  });
+
+  it("without Karpenter no pod is constrained to a pool", () => {
+    const { preprocess, consumer, producer } = podOf("none");
+    for (const pod of [preprocess, consumer, producer]) {
+      expect(pod?.spec?.nodeSelector).toBeUndefined();
+      expect(pod?.spec?.tolerations).toBeUndefined();
+      expect(pod?.metadata?.annotations).toBeUndefined();
     }
   });
 });

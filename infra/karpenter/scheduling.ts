@@ -5,7 +5,7 @@
  * (k8s spec builders, local mode).
  */
 import type { IToleration } from "kubernetes-models/v1/Toleration";
-import type { Workload } from "../names";
+import { WORKLOADS, type Workload } from "../names";
 import type { Settings } from "../settings";
 
 /** Node label (set by the NodePools) that tells the two pools apart. */
@@ -99,4 +99,14 @@ export function workloadScheduling(
   // Without Karpenter the fixed group has no pool labels: constraining the pods would strand them.
   if (mode === "none") return { nodeSelector: {}, tolerations: [], annotations: {} };
   return WORKLOAD_POOLS[workload] === "jobs" ? jobPoolScheduling() : generalPoolScheduling();
+}
+
+/** The scheduling of every workload for a mode (what the k8s Workloads component takes). */
+export function schedulingForWorkloads(
+  mode: Settings["nodeAutoscaling"],
+): Record<Workload, PodScheduling> {
+  return Object.fromEntries(WORKLOADS.map((w) => [w, workloadScheduling(mode, w)])) as Record<
+    Workload,
+    PodScheduling
+  >;
 }

@@ -21,6 +21,8 @@ export interface Scheduling {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Taints the pods tolerate. */
   readonly tolerations?: readonly IToleration[];
+  /** Pod annotations the placement asks for (e.g. Karpenter's `karpenter.sh/do-not-disrupt`). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -230,4 +232,18 @@ export function schedulingFields(
   }
   if (s?.tolerations && s.tolerations.length > 0) fields.tolerations = [...s.tolerations];
   return fields;
+}
+
+/** The pod template metadata of `workload`: its labels, plus the annotations its placement asks for. */
+export function podTemplateMetadata(
+  inputs: WorkloadInputs,
+  workload: Workload,
+): { labels: Record<string, string>; annotations?: Record<string, string> } {
+  const annotations = inputs.scheduling?.[workload]?.annotations;
+  return {
+    labels: workloadLabels(workload),
+    ...(annotations && Object.keys(annotations).length > 0
+      ? { annotations: { ...annotations } }
+      : {}),
+  };
 }

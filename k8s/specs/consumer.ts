@@ -13,10 +13,10 @@ import {
   METRICS_PORT_NAME,
   podSecurityContext,
   processorContainer,
+  podTemplateMetadata,
   schedulingFields,
   selectorLabels,
   tmpVolume,
-  workloadLabels,
   workloadMeta,
   type Manifest,
   type WorkloadInputs,
@@ -80,7 +80,7 @@ export function consumerDeploymentSpec(
       revisionHistoryLimit: 5,
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: workloadLabels("consumer") },
+        metadata: podTemplateMetadata(inputs, "consumer"),
         spec: {
           serviceAccountName: SERVICE_ACCOUNTS.consumer,
           automountServiceAccountToken: false,

@@ -11,9 +11,9 @@ import type { Settings } from "../../infra/settings";
 import {
   podSecurityContext,
   processorContainer,
+  podTemplateMetadata,
   schedulingFields,
   tmpVolume,
-  workloadLabels,
   workloadMeta,
   type Manifest,
   type WorkloadInputs,
@@ -44,7 +44,7 @@ export function preprocessJobTemplate(
     activeDeadlineSeconds: p.activeDeadlineSeconds,
     ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
     template: {
-      metadata: { labels: workloadLabels("preprocess") },
+      metadata: podTemplateMetadata(inputs, "preprocess"),
       spec: {
         restartPolicy: "Never",
         serviceAccountName: SERVICE_ACCOUNTS.preprocess,

@@ -9,10 +9,10 @@ import {
   METRICS_PORT_NAME,
   podSecurityContext,
   processorContainer,
+  podTemplateMetadata,
   schedulingFields,
   selectorLabels,
   tmpVolume,
-  workloadLabels,
   workloadMeta,
   type Manifest,
   type WorkloadInputs,
@@ -38,7 +38,7 @@ export function producerDeploymentSpec(
       selector: { matchLabels: selector },
       revisionHistoryLimit: 5,
       template: {
-        metadata: { labels: workloadLabels("producer") },
+        metadata: podTemplateMetadata(inputs, "producer"),
         spec: {
           serviceAccountName: SERVICE_ACCOUNTS.producer,
           automountServiceAccountToken: false,
