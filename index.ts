@@ -53,6 +53,7 @@ if (settings.nodeAutoscaling === "karpenter") {
     settings,
     clusterName: cluster.clusterName,
     clusterArn: cluster.clusterArn,
+    clusterEndpoint: cluster.endpoint,
     nodeSecurityGroupId: cluster.nodeSecurityGroupId,
     provider: cluster.provider,
     systemDependencies: [cluster.nodeGroup, cluster.podIdentityAgent],

@@ -86,6 +86,8 @@ describe.each(["dev", "prod"])("Karpenter in the %s stack", (stack) => {
     const values = mine(run, RELEASE, "-controller").inputs.values;
     const queue = mine(run, "aws:sqs/queue:Queue", "-interruption");
     expect(values.settings.clusterName).toBe(run.outputs.clusterName);
+    const eks = one(run, "eks:index:Cluster").state.eksCluster;
+    expect(values.settings.clusterEndpoint).toBe(eks.endpoint);
     expect(values.settings.interruptionQueue).toBe(queue.state.name);
     expect(values.serviceAccount).toEqual({ create: true, name: KARPENTER_SERVICE_ACCOUNT });
   });
