@@ -1,5 +1,7 @@
-import { Job } from "kubernetes-models/batch/v1/Job";
 import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "../infra/orchestration/job";
+import { orchestratorRbac } from "../infra/orchestration/rbac";
+import { containersOf, hardeningProblems } from "./support/k8s-rules";
+import { expectSchemaValid, schemaProblems, type KubernetesObject } from "./support/schema-check";
 
 const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor@sha256:${"b".repeat(64)}`;
 const manifest = buildJobManifest({
@@ -47,12 +49,17 @@ const resolved = resolve(manifest, {
 }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("the Job that eks:runJob starts", () => {
-  test("is a valid batch/v1 Job once Step Functions fills in name and arguments", () => {
-    // kubernetes-models' base types do not resolve under this tsconfig; validate() exists at run time.
-    const job = new Job(resolved) as unknown as { validate(): void };
-    expect(() => job.validate()).not.toThrow();
+  test("is a valid batch/v1 Job, without unknown fields, once Step Functions fills it in", async () => {
+    await expectSchemaValid(resolved as KubernetesObject);
     expect(resolved.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(resolved.metadata.name.length).toBeLessThanOrEqual(63);
+  });
+
+  test("the schema check can fail: a misspelt field is reported", async () => {
+    const broken = structuredClone(resolved);
+    broken.spec.template.spec.containerz = broken.spec.template.spec.containers;
+    const problems = await schemaProblems(broken as KubernetesObject);
+    expect(problems.map((p) => p.path)).toContain("spec.template.spec.containerz");
   });
 
   test("runs preprocess-object on the object of the execution, with this path's prefix", () => {
@@ -64,21 +71,13 @@ describe("the Job that eks:runJob starts", () => {
     );
   });
 
-  test("every container runs as non-root with a read-only root filesystem and no capabilities", () => {
-    const pod = resolved.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    for (const c of pod.containers) {
-      expect(c.securityContext).toMatchObject({
-        runAsNonRoot: true,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
-      });
-      expect(c.resources.limits.memory).toBeDefined();
+  test("every container is hardened like the KEDA preprocess jobs (Pod Security restricted)", () => {
+    const containers = containersOf(resolved);
+    expect(containers).toHaveLength(1);
+    for (const { podSpec, container } of containers) {
+      expect(hardeningProblems(podSpec, container)).toEqual([]);
     }
+    const pod = resolved.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe(JOB_SERVICE_ACCOUNT);
   });
@@ -103,5 +102,50 @@ describe("the Job that eks:runJob starts", () => {
         activeDeadlineSeconds: 60,
       }),
     ).toThrow(/pinned by digest/);
+  });
+});
+
+describe("the state machine's Kubernetes access", () => {
+  const rbac = orchestratorRbac("pipeline", "event-pipeline");
+
+  test("Role and RoleBinding are schema-valid and confined to the workload namespace", async () => {
+    await expectSchemaValid({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      ...rbac.role,
+    });
+    await expectSchemaValid({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      ...rbac.roleBinding,
+    });
+    expect(rbac.role.metadata.namespace).toBe("pipeline");
+    expect(rbac.roleBinding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: rbac.role.metadata.name,
+    });
+    expect(rbac.roleBinding.subjects).toEqual([
+      { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: rbac.group },
+    ]);
+  });
+
+  test("the Role grants what eks:runJob.sync does and nothing else (no secrets, no wildcards)", () => {
+    const grants = rbac.role.rules.flatMap((r) =>
+      r.resources.flatMap((res) => r.verbs.map((v) => `${r.apiGroups.join("")}/${res}:${v}`)),
+    );
+    expect(grants.sort()).toEqual(
+      [
+        "batch/jobs:create",
+        "batch/jobs:delete",
+        "batch/jobs:get",
+        "batch/jobs:list",
+        "batch/jobs:watch",
+        "/pods:get",
+        "/pods:list",
+        "/pods:watch",
+        "/pods/log:get",
+      ].sort(),
+    );
   });
 });
