@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { keyPolicy } from "./policies";
 import type { Settings } from "./settings";
 
 /** Control-plane log types sent to CloudWatch: API calls, the audit trail, authentication. */
@@ -25,6 +26,18 @@ export const NODE_MANAGED_POLICIES = [
   "AmazonEKSWorkerNodePolicy",
   "AmazonEC2ContainerRegistryPullOnly",
   "AmazonEKS_CNI_Policy",
+] as const;
+
+/**
+ * What IAM policies may grant on the secrets key: EKS encrypts and decrypts through a grant the
+ * cluster creator makes when the cluster is created.
+ */
+export const SECRETS_KEY_USAGE = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:CreateGrant",
+  "kms:ListGrants",
 ] as const;
 
 /** Cluster-admin access policy for the principals in `cluster.adminPrincipalArns`. */
@@ -98,6 +111,7 @@ export class Cluster extends pulumi.ComponentResource {
     const c = args.cluster;
     const ng = c.nodeGroup;
     const partition = aws.getPartitionOutput({}, self).partition;
+    const accountId = aws.getCallerIdentityOutput({}, self).accountId;
 
     const secretsKey = new aws.kms.Key(
       `${name}-secrets`,
@@ -105,6 +119,7 @@ export class Cluster extends pulumi.ComponentResource {
         description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify(keyPolicy({ partition, accountId, usage: SECRETS_KEY_USAGE })),
         tags,
       },
       self,

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KEDA_OPERATOR_SERVICE_ACCOUNT, KEYS, SERVICE_ACCOUNTS, type Workload } from "./names";
 import {
   arnWithSuffix,
+  concat,
   policyDocument,
   type Arn,
   type PolicyDocument,
@@ -91,16 +92,10 @@ export function kmsThroughS3(
     Resource: dataKeyArn,
     Condition: {
       StringEquals: {
-        "kms:ViaService": arnWithPrefix(`s3.${scope.region}.`, scope.dnsSuffix ?? "amazonaws.com"),
+        "kms:ViaService": concat(`s3.${scope.region}.`, scope.dnsSuffix ?? "amazonaws.com"),
       },
     },
   };
-}
-
-function arnWithPrefix(prefix: string, value: Arn): Arn {
-  return typeof value === "string"
-    ? `${prefix}${value}`
-    : pulumi.output(value).apply((v) => `${prefix}${v}`);
 }
 
 /**

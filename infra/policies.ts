@@ -45,11 +45,65 @@ export function denyInsecureTransport(service: "s3" | "sqs", resources: Arn[]): 
 }
 
 /**
- * `base` + `suffix` (e.g. a bucket ARN + `/input/*`): a plain string for a string, an Output for an
- * Output, so builders stay checkable with plain strings.
+ * The concatenation of `parts`: a plain string when every part is one, an Output otherwise, so
+ * builders stay checkable with plain strings.
  */
+export function concat(...parts: Arn[]): Arn {
+  return parts.every((p): p is string => typeof p === "string")
+    ? parts.join("")
+    : pulumi.all(parts).apply((ps) => ps.join(""));
+}
+
+/** `base` + `suffix`, e.g. a bucket ARN + `/input/*`. */
 export function arnWithSuffix(base: Arn, suffix: string): Arn {
-  return typeof base === "string"
-    ? `${base}${suffix}`
-    : pulumi.output(base).apply((b) => `${b}${suffix}`);
+  return concat(base, suffix);
+}
+
+/** Key administration, as exact actions (instead of `kms:*`); no use of the key. */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+] as const;
+
+/**
+ * The policy of a customer-managed key: the account administers it, and IAM policies of the account
+ * may grant exactly `usage` (the key's own principals still need an IAM grant, e.g. with
+ * `kms:ViaService`). In a key policy `Resource: "*"` means this key.
+ */
+export function keyPolicy(args: {
+  readonly partition: Arn;
+  readonly accountId: Arn;
+  readonly usage: readonly string[];
+}): PolicyDocument {
+  const principal = concat("arn:", args.partition, ":iam::", args.accountId, ":root");
+  return policyDocument(
+    {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: principal },
+      Action: [...KEY_ADMIN_ACTIONS],
+      Resource: "*",
+    },
+    {
+      Sid: "IamPoliciesMayGrantUse",
+      Effect: "Allow",
+      Principal: { AWS: principal },
+      Action: [...args.usage],
+      Resource: "*",
+    },
+  );
 }

@@ -12,6 +12,7 @@ import { physicalNames } from "./names";
 import {
   arnWithSuffix,
   denyInsecureTransport,
+  keyPolicy,
   policyDocument,
   type Arn,
   type PolicyDocument,
@@ -22,6 +23,9 @@ import type { Settings } from "./settings";
 export type BucketRole = "raw" | "processed" | "events";
 
 export const BUCKET_ROLES: readonly BucketRole[] = ["raw", "processed", "events"];
+
+/** What IAM policies may grant on the data key: S3's use of it for SSE-KMS reads and writes. */
+export const DATA_KEY_USAGE = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"] as const;
 
 /** Days after which S3 aborts an incomplete multipart upload and frees its parts. */
 export const ABORT_MULTIPART_DAYS = 7;
@@ -135,6 +139,13 @@ export class Storage extends pulumi.ComponentResource {
         description: `Encrypts the objects of the ${args.project}-${args.stack} buckets`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify(
+          keyPolicy({
+            partition: aws.getPartitionOutput({}, self).partition,
+            accountId: aws.getCallerIdentityOutput({}, self).accountId,
+            usage: DATA_KEY_USAGE,
+          }),
+        ),
         tags,
       },
       self,

@@ -333,6 +333,32 @@ export function runProgram(
 export type Isolate = (load: () => Promise<void>) => Promise<void>;
 
 /**
+ * SDK packages loaded once per test file and shared by its runs. They are stateless modules (the
+ * Pulumi runtime keeps its state on the global object, reset for every run), and loading them
+ * dominates a run's time; the program's own modules are still loaded fresh every run.
+ */
+const SHARED_PACKAGES = [
+  "@pulumi/pulumi",
+  "@pulumi/aws",
+  "@pulumi/eks",
+  "@pulumi/kubernetes",
+  "@pulumi/docker-build",
+];
+
+/** Jest isolation: a fresh registry for the program, the shared SDK packages mapped into it. */
+export const jestIsolate: Isolate = async (load) => {
+  const shared = SHARED_PACKAGES.map((name) => [name, jest.requireActual(name)] as const);
+  await jest.isolateModulesAsync(async () => {
+    for (const [name, module] of shared) jest.doMock(name, () => module);
+    try {
+      await load();
+    } finally {
+      for (const [name] of shared) jest.dontMock(name);
+    }
+  });
+};
+
+/**
  * Runs any program file under the same mocks (uncached; for the harness's own tests). Prefer
  * {@link runProgram}.
  */
@@ -340,7 +366,7 @@ export async function runProgramFile(
   file: string,
   stack: string,
   overrides: Record<string, unknown> = {},
-  isolate: Isolate = (load) => jest.isolateModulesAsync(load),
+  isolate: Isolate = jestIsolate,
 ): Promise<ProgramRun> {
   const config = { ...stackConfig(stack), ...overrides };
   const settings = parseSettings(settingsInputFromConfig(config));
@@ -349,8 +375,10 @@ export async function runProgramFile(
   const unexpected: string[] = [];
   const pending = new Map<string, Omit<RecordedResource, "id" | "state">>();
 
-  // A fresh Pulumi runtime store: the SDK keeps its state on the global object.
+  // A fresh Pulumi runtime store: the SDK keeps its state on the global object. Resource modules
+  // registered when shared SDK packages loaded stay registered.
   const g = globalThis as Record<string, unknown>;
+  const previous = g.globalStore as RegistryMaps | undefined;
   delete g.globalStore;
   delete g.stackResource;
 
@@ -358,9 +386,14 @@ export async function runProgramFile(
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // The SDK records a stack trace for every promise it makes; under jest each one is source-mapped,
+  // which is most of a run's time. Errors keep their messages; set HARNESS_STACKS=1 for traces.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.HARNESS_STACKS) Error.stackTraceLimit = 0;
   try {
     return await evaluate();
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
   }
 
@@ -373,7 +406,14 @@ export async function runProgramFile(
       for (const [k, v] of Object.entries(config)) {
         stringConfig[k] = typeof v === "string" ? v : JSON.stringify(v);
       }
+      // Source positions are engine metadata; computing them takes an unbounded, source-mapped
+      // stack trace per resource.
+      (pulumi.Resource as unknown as { callsites(): unknown[] }).callsites = () => [];
       pulumi.runtime.setAllConfig(stringConfig, []);
+      const store = g.globalStore as RegistryMaps | undefined;
+      for (const key of ["resourcePackages", "resourceModules"] as const) {
+        for (const [k, v] of previous?.[key] ?? []) store?.[key]?.set(k, v);
+      }
       await pulumi.runtime.setMocks(
         {
           newResource(args) {
@@ -453,6 +493,12 @@ export async function runProgramFile(
     }
     return { resources, outputs, secretOutputs, settings, stack };
   }
+}
+
+/** The registries of the SDK's runtime store that survive a reset. */
+interface RegistryMaps {
+  resourcePackages?: Map<unknown, unknown>;
+  resourceModules?: Map<unknown, unknown>;
 }
 
 interface RegisterRequest {
