@@ -242,7 +242,7 @@ describe("the orchestrated state machine definition", () => {
       EventBusName: "pipeline-bus",
       Source: EVENT_SOURCE,
       DetailType: "InputDataProcessingFailed",
-      Detail: { "error.$": "$.error.Error", "cause.$": "$.error.Cause" },
+      Detail: { "error.$": "$.error", "errorReportKey.$": "$.object.errorReportKey" },
     });
   });
 

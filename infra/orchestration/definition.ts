@@ -221,6 +221,8 @@ export function copyToLakeTask(input: DefinitionInput): TaskState {
       Bucket: input.lakeBucket,
       "Key.$": "$.object.lakeKey",
       "CopySource.$": "$.object.copySource",
+      // The archive does not carry the upload's tags (and the role needs no tagging permissions).
+      TaggingDirective: "REPLACE",
     },
     ResultPath: null,
     Retry: [quickRetry],
@@ -359,7 +361,8 @@ export function buildDefinition(input: DefinitionInput): StateMachineDefinition 
           ":executionArn": { "S.$": "$$.Execution.Id" },
           ":updatedAt": { "S.$": "$$.State.EnteredTime" },
           ":errorName": { "S.$": "$.error.Error" },
-          ":errorCause": { "S.$": "$.error.Cause" },
+          // The whole error object: a path into an absent Cause would fail the execution uncaught.
+          ":errorCause": { "S.$": "States.JsonToString($.error)" },
         },
       },
       ResultPath: null,
@@ -376,8 +379,7 @@ export function buildDefinition(input: DefinitionInput): StateMachineDefinition 
       Resource: integrationArn(p, "events:putEvents"),
       Parameters: putEvent(input, DETAIL_TYPES.failed, {
         ...objectDetail,
-        "error.$": "$.error.Error",
-        "cause.$": "$.error.Cause",
+        "error.$": "$.error",
         errorReportBucket: input.processedBucket,
         "errorReportKey.$": "$.object.errorReportKey",
       }),
