@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_MANAGED_POLICIES, nodeTrustPolicy } from "./cluster";
 import { podIdentityTrustPolicy } from "./identity";
+import { redrivePolicy, tlsOnlyQueuePolicy } from "./queues";
 import {
   buildControllerValues,
   KARPENTER_CHART,
@@ -30,6 +31,13 @@ import {
 import { buildControllerPolicy, buildInterruptionQueuePolicy } from "./karpenter/policy";
 import { NODE_POOL_NAMES, type PoolKind } from "./karpenter/scheduling";
 import type { Settings } from "./settings";
+
+/** Retention of interruption events: Karpenter's own queue setting (a spot warning gives two minutes). */
+export const INTERRUPTION_RETENTION_SECONDS = 300;
+/** Receives of an interruption event Karpenter failed to handle before it moves to the DLQ. */
+export const INTERRUPTION_MAX_RECEIVES = 5;
+/** Retention of unhandled interruption events in the DLQ (14 days, SQS's maximum). */
+export const INTERRUPTION_DLQ_RETENTION_SECONDS = 1209600;
 
 export interface KarpenterArgs {
   /** The validated settings (karpenter section, image platform, preprocess deadline, region). */
@@ -114,9 +122,41 @@ export class Karpenter extends pulumi.ComponentResource {
     );
 
     // --- Interruption handling: EventBridge → SQS (SSE) → Karpenter drains before EC2 takes the node.
+    // Events older than a few minutes are moot (a spot warning gives two); ones Karpenter failed to
+    // handle INTERRUPTION_MAX_RECEIVES times are kept in a DLQ to investigate undrained terminations.
+    const dlq = new aws.sqs.Queue(
+      `${name}-interruption-dlq`,
+      {
+        messageRetentionSeconds: INTERRUPTION_DLQ_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        tags,
+      },
+      self,
+    );
     const queue = new aws.sqs.Queue(
       `${name}-interruption`,
-      { messageRetentionSeconds: 300, sqsManagedSseEnabled: true, tags },
+      {
+        messageRetentionSeconds: INTERRUPTION_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: dlq.arn.apply((arn) => redrivePolicy(arn, INTERRUPTION_MAX_RECEIVES)),
+        tags,
+      },
+      self,
+    );
+    new aws.sqs.RedriveAllowPolicy(
+      `${name}-interruption-dlq`,
+      {
+        queueUrl: dlq.url,
+        redriveAllowPolicy: pulumi.jsonStringify({
+          redrivePermission: "byQueue",
+          sourceQueueArns: [queue.arn],
+        }),
+      },
+      self,
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-interruption-dlq`,
+      { queueUrl: dlq.url, policy: pulumi.jsonStringify(tlsOnlyQueuePolicy(dlq.arn)) },
       self,
     );
     const rules = INTERRUPTION_EVENTS.map((event) => {

@@ -7,6 +7,7 @@
 import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../infra/karpenter/nodes";
 import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpenter/chart";
 import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/karpenter/policy";
+import { INTERRUPTION_MAX_RECEIVES, INTERRUPTION_RETENTION_SECONDS } from "../infra/karpenter";
 import { INTERRUPTION_EVENTS } from "../infra/karpenter/interruption";
 import { NODE_POOL_NAMES } from "../infra/karpenter/scheduling";
 import {
@@ -161,7 +162,19 @@ describe.each(["dev", "prod"])("Karpenter in the %s stack", (stack) => {
 
   it("feeds an encrypted queue from rules for the four interruption event types", () => {
     const queue = mine(run, "aws:sqs/queue:Queue", "-interruption");
+    const dlq = mine(run, "aws:sqs/queue:Queue", "-interruption-dlq");
     expect(queue.inputs.sqsManagedSseEnabled).toBe(true);
+    expect(dlq.inputs.sqsManagedSseEnabled).toBe(true);
+    expect(queue.inputs.messageRetentionSeconds).toBe(INTERRUPTION_RETENTION_SECONDS);
+    expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({
+      deadLetterTargetArn: dlq.state.arn,
+      maxReceiveCount: INTERRUPTION_MAX_RECEIVES,
+    });
+    const allowed = mine(run, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs;
+    expect(JSON.parse(allowed.redriveAllowPolicy)).toEqual({
+      redrivePermission: "byQueue",
+      sourceQueueArns: [queue.state.arn],
+    });
     const rules = karpenterResources(run).filter(
       (r) => r.type === "aws:cloudwatch/eventRule:EventRule",
     );
@@ -181,7 +194,12 @@ describe.each(["dev", "prod"])("Karpenter in the %s stack", (stack) => {
     expect(targets.map((t) => t.inputs.rule).sort()).toEqual(rules.map((r) => r.state.name).sort());
     for (const t of targets) expect(t.inputs.arn).toBe(queue.state.arn);
 
-    const queuePolicy = parse(mine(run, "aws:sqs/queuePolicy:QueuePolicy").inputs.policy);
+    const queuePolicy = parse(
+      karpenterResources(run).find(
+        (r) =>
+          r.type === "aws:sqs/queuePolicy:QueuePolicy" && r.inputs.queueUrl === queue.state.url,
+      )?.inputs.policy,
+    );
     const allow = queuePolicy.Statement.filter((s) => s.Effect === "Allow");
     expect(allow).toHaveLength(1);
     expect(allow[0].Principal).toEqual({ Service: "events.amazonaws.com" });
