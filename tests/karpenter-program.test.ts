@@ -4,6 +4,8 @@
  * node role and its access entry, the interruption queue and rules, and the node objects.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../infra/karpenter/nodes";
 import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpenter/chart";
 import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/karpenter/policy";
@@ -56,7 +58,17 @@ const mine = (run: ProgramRun, type: string, suffix?: string): RecordedResource 
 const parse = (text: unknown) => JSON.parse(String(text)) as { Statement: any[] };
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
-describe.each(["dev", "prod"])("Karpenter in the %s stack", (stack) => {
+/** Every stack file of the project (`Pulumi.<stack>.yaml`). */
+const STACKS = readdirSync(join(__dirname, ".."))
+  .map((f) => /^Pulumi\.([\w-]+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined)
+  .sort();
+
+it("covers dev and prod at least", () => {
+  expect(STACKS).toEqual(expect.arrayContaining(["dev", "prod"]));
+});
+
+describe.each(STACKS)("Karpenter in the %s stack", (stack) => {
   let run: ProgramRun;
   beforeAll(async () => {
     run = await runProgram(stack);
