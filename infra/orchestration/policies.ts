@@ -3,14 +3,14 @@
  * (strings in tests, Outputs in the program), exact actions on exact resources, and `iam:PassRole`
  * only on the one role the state machine passes, only to the service it passes it to.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { kmsThroughS3, type KmsScope } from "../identity";
-import { KEY_ADMIN_ACTIONS } from "../monitoring/policies";
 import { KEYS } from "../names";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
 import {
   arnWithSuffix,
+  concat,
   denyInsecureTransport,
+  KEY_ADMIN_ACTIONS,
   policyDocument,
   type Arn,
   type PolicyDocument,
@@ -199,7 +199,7 @@ export function notificationKeyPolicy(input: {
     {
       Sid: "AccountAdministersKey",
       Effect: "Allow",
-      Principal: { AWS: join(["arn:", partition, ":iam::", account, ":root"]) },
+      Principal: { AWS: concat("arn:", partition, ":iam::", account, ":root") },
       Action: [...KEY_ADMIN_ACTIONS],
       Resource: "*",
     },
@@ -212,23 +212,17 @@ export function notificationKeyPolicy(input: {
       Condition: {
         StringEquals: { "aws:SourceAccount": account },
         ArnLike: {
-          "aws:SourceArn": join([
+          "aws:SourceArn": concat(
             "arn:",
             partition,
             `:events:${region}:`,
             account,
             `:rule/${input.eventBusName}/*`,
-          ]),
+          ),
         },
       },
     },
   );
-}
-
-/** Concatenates strings and Outputs (a plain string when every part is one). */
-function join(parts: Arn[]): Arn {
-  if (parts.every((p) => typeof p === "string")) return parts.join("");
-  return pulumi.all(parts).apply((ps) => ps.join(""));
 }
 
 /** The topic accepts publications only from the notification rule, over TLS. */
