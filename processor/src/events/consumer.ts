@@ -19,6 +19,7 @@ import {
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { crc32 } from "node:zlib";
 import type { Logger } from "pino";
 import { silentLogger } from "../log";
 import { sleep } from "../shutdown";
@@ -99,6 +100,8 @@ export interface ConsumerSummary {
   /** Messages left to reappear after their visibility timeout (failed writes, shutdown timeout). */
   readonly released: number;
   readonly seconds: number;
+  /** First message received to last message deleted (0 when none was). */
+  readonly drainSeconds: number;
   readonly reason: string;
 }
 
@@ -209,6 +212,13 @@ function requestIdOf(body: string): string | undefined {
   return undefined;
 }
 
+/** The CRC32 of `data` as S3 expects it in x-amz-checksum-crc32 (big-endian, base64). */
+export function crc32Base64(data: Uint8Array): string {
+  const checksum = Buffer.alloc(4);
+  checksum.writeUInt32BE(crc32(data));
+  return checksum.toString("base64");
+}
+
 /** Client errors that retries cannot fix: stop instead of polling forever. */
 function isFatal(err: unknown): boolean {
   const e = err as { name?: string; $fault?: string };
@@ -239,6 +249,8 @@ export class EventConsumer {
   private pauseUntil = 0;
   private fatal: unknown;
   private stopReason = "";
+  private firstMessageAt = 0;
+  private lastDeleteAt = 0;
   private readonly counts = {
     received: 0,
     stored: 0,
@@ -306,9 +318,19 @@ export class EventConsumer {
     this.ready = false;
     await this.drain();
     const seconds = (this.now() - started) / 1000;
-    const summary: ConsumerSummary = { ...this.counts, seconds, reason: this.stopReason };
+    const drainSeconds =
+      this.lastDeleteAt > 0 ? (this.lastDeleteAt - this.firstMessageAt) / 1000 : 0;
+    const summary: ConsumerSummary = {
+      ...this.counts,
+      seconds,
+      drainSeconds,
+      reason: this.stopReason,
+    };
     this.log.info(
-      { ...summary, eventsPerSecond: seconds > 0 ? Math.round(this.counts.deleted / seconds) : 0 },
+      {
+        ...summary,
+        eventsPerSecond: drainSeconds > 0 ? Math.round(this.counts.deleted / drainSeconds) : 0,
+      },
       "consumer stopped",
     );
     if (this.fatal !== undefined) throw this.fatal;
@@ -395,13 +417,15 @@ export class EventConsumer {
       }
       this.emptyStreak = 0;
       const receivedAt = this.now();
+      if (this.firstMessageAt === 0) this.firstMessageAt = receivedAt;
+      this.metrics.received.inc(messages.length);
       for (const message of messages) this.accept(message, receivedAt);
+      this.metrics.held.set(this.heldMessages);
     }
   }
 
   private accept(message: Message, receivedAt: number): void {
     this.counts.received++;
-    this.metrics.received.inc();
     if (Number(message.Attributes?.ApproximateReceiveCount ?? "1") > 1)
       this.metrics.redelivered.inc();
     const held: HeldMessage = {
@@ -424,7 +448,6 @@ export class EventConsumer {
       receivedAt,
     );
     this.flush(closed);
-    this.metrics.held.set(this.heldMessages);
   }
 
   /** Blocks a poller while the consumer holds as many messages as it may. */
@@ -541,13 +564,16 @@ export class EventConsumer {
     const key =
       p.kind === "events" ? eventsKey(p.eventType, p.dt, batchId) : quarantineKey(p.dt, batchId);
     const records = batch.lines.length;
+    const body = Buffer.from(batch.body());
     try {
       await this.options.s3.send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
           Key: key,
-          Body: batch.body(),
+          Body: body,
           ContentType: "application/x-ndjson",
+          // S3 verifies the object against this; computed natively (the SDK's own CRC is JavaScript).
+          ChecksumCRC32: crc32Base64(body),
           // Batch ids are unique; refuse to replace an object should one ever collide.
           IfNoneMatch: "*",
         }),
@@ -625,6 +651,7 @@ export class EventConsumer {
         },
       );
       this.counts.deleted += outcome.succeeded.length;
+      if (outcome.succeeded.length > 0) this.lastDeleteAt = this.now();
       this.metrics.deleted.inc(outcome.succeeded.length);
       if (outcome.failed.length > 0) {
         this.counts.deleteFailures += outcome.failed.length;
