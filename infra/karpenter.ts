@@ -77,19 +77,42 @@ export class Karpenter extends pulumi.ComponentResource {
   /** The controller's Helm release. */
   public readonly release: k8s.helm.v3.Release;
   /** NodePool names by pool. */
-  public readonly nodePoolNames: Readonly<Record<PoolKind, string>>;
+  public readonly nodePoolNames: Readonly<Record<PoolKind, string>> = NODE_POOL_NAMES;
 
   constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Karpenter", name, {}, opts);
-    const self = { parent: this };
-    const k8sOpts = { parent: this, provider: args.provider };
     const tags = args.tags ?? {};
-    const k = args.settings.karpenter;
-    const arn = pulumi.output(args.clusterArn).apply(arnParts);
-    const partition = arn.partition;
+    const nodes = this.nodeIdentity(name, args, tags);
+    this.nodeRole = nodes.role;
+    const interruption = this.interruptionQueue(name, tags);
+    const controller = this.controllerIdentity(name, args, nodes.role, interruption.queue, tags);
+    this.release = this.charts(name, args, interruption.queue, [
+      controller.association,
+      controller.policy,
+      interruption.policy,
+    ]);
+    const pools = this.nodeObjects(name, args, nodes, tags);
 
-    // --- Nodes: their own role (the managed group's role already has EKS's automatic access entry).
-    this.nodeRole = new aws.iam.Role(
+    this.controllerRoleArn = controller.role.arn;
+    this.interruptionQueueArn = interruption.queue.arn;
+    this.interruptionQueueName = interruption.queue.name;
+    this.registerOutputs({
+      nodeRoleArn: this.nodeRole.arn,
+      controllerRoleArn: this.controllerRoleArn,
+      interruptionQueueArn: this.interruptionQueueArn,
+      nodePools: pools.map((p) => p.metadata.name),
+    });
+  }
+
+  /**
+   * The nodes' own role (the managed group's role already has EKS's automatic access entry, so it
+   * cannot get a second one) with an EC2_LINUX access entry, and the discovery tag on the node
+   * security group (the network tags the private subnets).
+   */
+  private nodeIdentity(name: string, args: KarpenterArgs, tags: Record<string, string>) {
+    const self = { parent: this };
+    const partition = pulumi.output(args.clusterArn).apply((arn) => arnParts(arn).partition);
+    const role = new aws.iam.Role(
       `${name}-node`,
       {
         description: pulumi.interpolate`Nodes Karpenter launches in ${args.clusterName}`,
@@ -98,32 +121,37 @@ export class Karpenter extends pulumi.ComponentResource {
       },
       self,
     );
-    const nodePolicies = NODE_MANAGED_POLICIES.map(
+    const policies = NODE_MANAGED_POLICIES.map(
       (policy) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policy}`,
           {
-            role: this.nodeRole.name,
+            role: role.name,
             policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
           },
-          { parent: this.nodeRole },
+          { parent: role },
         ),
     );
     const accessEntry = new aws.eks.AccessEntry(
       `${name}-node`,
-      { clusterName: args.clusterName, principalArn: this.nodeRole.arn, type: "EC2_LINUX", tags },
-      { ...self, dependsOn: nodePolicies },
+      { clusterName: args.clusterName, principalArn: role.arn, type: "EC2_LINUX", tags },
+      { ...self, dependsOn: policies },
     );
-    // The private subnets carry the discovery tag from the network; the node security group gets it here.
     const securityGroupTag = new aws.ec2.Tag(
       `${name}-sg-discovery`,
       { resourceId: args.nodeSecurityGroupId, key: DISCOVERY_TAG_KEY, value: args.clusterName },
       self,
     );
+    return { role, accessEntry, securityGroupTag };
+  }
 
-    // --- Interruption handling: EventBridge → SQS (SSE) → Karpenter drains before EC2 takes the node.
-    // Events older than a few minutes are moot (a spot warning gives two); ones Karpenter failed to
-    // handle INTERRUPTION_MAX_RECEIVES times are kept in a DLQ to investigate undrained terminations.
+  /**
+   * EventBridge → SQS (SSE) → Karpenter, which drains a node before EC2 takes it. Events older than
+   * a few minutes are moot (a spot warning gives two); ones Karpenter failed to handle
+   * {@link INTERRUPTION_MAX_RECEIVES} times are kept in a DLQ to investigate undrained terminations.
+   */
+  private interruptionQueue(name: string, tags: Record<string, string>) {
+    const self = { parent: this };
     const dlq = new aws.sqs.Queue(
       `${name}-interruption-dlq`,
       {
@@ -176,7 +204,7 @@ export class Karpenter extends pulumi.ComponentResource {
       );
       return rule;
     });
-    const queuePolicy = new aws.sqs.QueuePolicy(
+    const policy = new aws.sqs.QueuePolicy(
       `${name}-interruption`,
       {
         queueUrl: queue.url,
@@ -188,9 +216,19 @@ export class Karpenter extends pulumi.ComponentResource {
       },
       self,
     );
+    return { queue, policy };
+  }
 
-    // --- Controller identity: Pod Identity for kube-system/karpenter, the documented policy, scoped.
-    const controllerRole = new aws.iam.Role(
+  /** The controller's role: Pod Identity for kube-system/karpenter, the documented policy, scoped. */
+  private controllerIdentity(
+    name: string,
+    args: KarpenterArgs,
+    nodeRole: aws.iam.Role,
+    queue: aws.sqs.Queue,
+    tags: Record<string, string>,
+  ) {
+    const self = { parent: this };
+    const role = new aws.iam.Role(
       `${name}-controller`,
       {
         description: pulumi.interpolate`Karpenter controller of ${args.clusterName}`,
@@ -205,16 +243,16 @@ export class Karpenter extends pulumi.ComponentResource {
       },
       self,
     );
-    const controllerPolicy = new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-controller`,
       {
-        role: controllerRole.name,
+        role: role.name,
         policy: pulumi
-          .all([arn, args.clusterName, args.clusterArn, this.nodeRole.arn, queue.arn])
-          .apply(([parts, clusterName, clusterArn, nodeRoleArn, interruptionQueueArn]) =>
+          .all([args.clusterName, args.clusterArn, nodeRole.arn, queue.arn])
+          .apply(([clusterName, clusterArn, nodeRoleArn, interruptionQueueArn]) =>
             JSON.stringify(
               buildControllerPolicy({
-                ...parts,
+                ...arnParts(clusterArn),
                 region: args.settings.region,
                 clusterName,
                 clusterArn,
@@ -232,37 +270,41 @@ export class Karpenter extends pulumi.ComponentResource {
         clusterName: args.clusterName,
         namespace: KARPENTER_NAMESPACE,
         serviceAccount: KARPENTER_SERVICE_ACCOUNT,
-        roleArn: controllerRole.arn,
+        roleArn: role.arn,
         tags,
       },
       self,
     );
+    return { role, policy, association };
+  }
 
-    // --- Charts: CRDs first (their own release, so upgrades reach them), then the controller.
+  /** CRDs first (their own release, so upgrades reach them), then the controller. */
+  private charts(
+    name: string,
+    args: KarpenterArgs,
+    queue: aws.sqs.Queue,
+    identity: pulumi.Resource[],
+  ): k8s.helm.v3.Release {
+    const k8sOpts = { parent: this, provider: args.provider };
+    const release = {
+      version: args.settings.karpenter.chartVersion,
+      namespace: KARPENTER_NAMESPACE,
+      atomic: true,
+      cleanupOnFail: true,
+      maxHistory: 5,
+    };
     const crds = new k8s.helm.v3.Release(
       `${name}-crds`,
-      {
-        name: KARPENTER_CRD_RELEASE,
-        chart: KARPENTER_CRD_CHART,
-        version: k.chartVersion,
-        namespace: KARPENTER_NAMESPACE,
-        atomic: true,
-        cleanupOnFail: true,
-        maxHistory: 5,
-      },
+      { ...release, name: KARPENTER_CRD_RELEASE, chart: KARPENTER_CRD_CHART },
       k8sOpts,
     );
-    this.release = new k8s.helm.v3.Release(
+    return new k8s.helm.v3.Release(
       `${name}-controller`,
       {
+        ...release,
         name: KARPENTER_RELEASE,
         chart: KARPENTER_CHART,
-        version: k.chartVersion,
-        namespace: KARPENTER_NAMESPACE,
         skipCrds: true,
-        atomic: true,
-        cleanupOnFail: true,
-        maxHistory: 5,
         timeout: 600,
         values: pulumi
           .all([args.clusterName, args.clusterEndpoint ?? "", queue.name])
@@ -270,61 +312,44 @@ export class Karpenter extends pulumi.ComponentResource {
             buildControllerValues({ clusterName, clusterEndpoint, interruptionQueueName }),
           ),
       },
-      {
-        ...k8sOpts,
-        dependsOn: [
-          crds,
-          association,
-          controllerPolicy,
-          queuePolicy,
-          ...(args.systemDependencies ?? []),
-        ],
-      },
+      { ...k8sOpts, dependsOn: [crds, ...identity, ...(args.systemDependencies ?? [])] },
     );
+  }
 
-    // --- What Karpenter may buy.
-    const nodeClassSpec = pulumi.all([args.clusterName, this.nodeRole.name]).apply(
-      ([clusterName, nodeRoleName]) =>
-        buildEc2NodeClass({
-          clusterName,
-          nodeRoleName,
-          amiAlias: k.amiAlias,
-          volumeGiB: k.nodeVolumeGiB,
-          tags,
-        }).spec,
-    );
+  /** What Karpenter may buy: the EC2NodeClass and the two NodePools, after the controller. */
+  private nodeObjects(
+    name: string,
+    args: KarpenterArgs,
+    nodes: ReturnType<Karpenter["nodeIdentity"]>,
+    tags: Record<string, string>,
+  ): k8s.apiextensions.CustomResource[] {
+    const k8sOpts = { parent: this, provider: args.provider };
+    const k = args.settings.karpenter;
     const nodeClass = new k8s.apiextensions.CustomResource(
       `${name}-node-class`,
       {
         ...NODE_CLASS_TYPE,
         metadata: { name: NODE_CLASS_NAME },
-        spec: nodeClassSpec,
+        spec: pulumi.all([args.clusterName, nodes.role.name]).apply(
+          ([clusterName, nodeRoleName]) =>
+            buildEc2NodeClass({
+              clusterName,
+              nodeRoleName,
+              amiAlias: k.amiAlias,
+              volumeGiB: k.nodeVolumeGiB,
+              tags,
+            }).spec,
+        ),
       },
-      { ...k8sOpts, dependsOn: [this.release, accessEntry, securityGroupTag] },
+      { ...k8sOpts, dependsOn: [this.release, nodes.accessEntry, nodes.securityGroupTag] },
     );
-    const pools = (["jobs", "general"] as const).map((pool) => {
-      const nodePool = buildNodePool(args.settings, pool);
+    return (["jobs", "general"] as const).map((pool) => {
+      const { apiVersion, kind, metadata, spec } = buildNodePool(args.settings, pool);
       return new k8s.apiextensions.CustomResource(
         `${name}-${NODE_POOL_NAMES[pool]}`,
-        {
-          apiVersion: nodePool.apiVersion,
-          kind: nodePool.kind,
-          metadata: nodePool.metadata,
-          spec: nodePool.spec,
-        },
+        { apiVersion, kind, metadata, spec },
         { ...k8sOpts, dependsOn: [this.release, nodeClass] },
       );
-    });
-
-    this.controllerRoleArn = controllerRole.arn;
-    this.interruptionQueueArn = queue.arn;
-    this.interruptionQueueName = queue.name;
-    this.nodePoolNames = NODE_POOL_NAMES;
-    this.registerOutputs({
-      nodeRoleArn: this.nodeRole.arn,
-      controllerRoleArn: this.controllerRoleArn,
-      interruptionQueueArn: this.interruptionQueueArn,
-      nodePools: pools.map((p) => p.metadata.name),
     });
   }
 }

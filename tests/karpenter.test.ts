@@ -7,6 +7,7 @@
    mutated and indexed freely. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { arnParts } from "../infra/karpenter";
 import { subnetTags } from "../infra/network";
 import { parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
 import {
@@ -303,6 +304,15 @@ describe("Karpenter controller policy", () => {
       interruptionQueueArn: `arn:aws:sqs:eu-west-1:123456789012:${"q".repeat(80)}`,
     });
     expect(JSON.stringify(long).length).toBeLessThan(10240);
+  });
+
+  it("reads the partition and account from the cluster ARN", () => {
+    expect(arnParts(args.clusterArn)).toEqual({ partition: "aws", accountId: "123456789012" });
+    expect(arnParts("arn:aws-us-gov:eks:us-gov-west-1:210987654321:cluster/c")).toEqual({
+      partition: "aws-us-gov",
+      accountId: "210987654321",
+    });
+    expect(() => arnParts("event-pipeline-dev")).toThrow(/not an ARN/);
   });
 
   it("calls the Price List endpoint Karpenter picks for the region, and IAM's global endpoint", () => {
