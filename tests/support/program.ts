@@ -22,6 +22,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { runInThisContext } from "node:vm";
 import { parse } from "yaml";
 import {
   parseSettings,
@@ -382,10 +383,13 @@ export async function runProgramFile(
   delete g.globalStore;
   delete g.stackResource;
 
-  // A failed registration surfaces as an unhandled rejection, not through the exports: collect it.
+  // A failed registration or invoke surfaces as unhandled rejections of the SDK's internal
+  // promises, not only through the exports. While the program runs (and a few turns after, for
+  // late ones) they are this run's failures: the run rejects with them instead of the process
+  // crashing or an unrelated test failing. Listeners live on the real process (jest's sandbox
+  // `process` never emits).
   const failures: unknown[] = [];
-  const onRejection = (reason: unknown) => failures.push(reason);
-  process.on("unhandledRejection", onRejection);
+  const restoreListeners = captureRejections((reason) => failures.push(reason));
   // The SDK records a stack trace for every promise it makes; under jest each one is source-mapped,
   // which is most of a run's time. Errors keep their messages; set HARNESS_STACKS=1 for traces.
   const stackTraceLimit = Error.stackTraceLimit;
@@ -394,7 +398,8 @@ export async function runProgramFile(
     return await evaluate();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
-    process.off("unhandledRejection", onRejection);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    restoreListeners();
   }
 
   async function evaluate(): Promise<ProgramRun> {
@@ -437,9 +442,9 @@ export async function runProgramFile(
             const mock = INVOKES[args.token];
             if (!mock) {
               unexpected.push(args.token);
-              throw new Error(
-                `unexpected invoke ${args.token}: add it to INVOKES in tests/support/program.ts`,
-              );
+              // The SDK rethrows a failed invoke with the RPC's `details` as the message.
+              const message = `unexpected invoke ${args.token}: add it to INVOKES in tests/support/program.ts`;
+              throw Object.assign(new Error(message), { details: message });
             }
             return mock(args.inputs as Record<string, any>, region);
           },
@@ -478,9 +483,13 @@ export async function runProgramFile(
     const secretOutputs: string[] = [];
     for (const [name, value] of Object.entries(exported)) {
       if (name === "__esModule" || typeof value === "function") continue;
-      const output = sdk.output(value as never);
-      if (await sdk.isSecret(output)) secretOutputs.push(name);
-      outputs[name] = await promiseOf(output);
+      const output = sdk.output(value as never) as unknown as InternalOutput;
+      try {
+        if (await output.isSecret) secretOutputs.push(name);
+        outputs[name] = await output.promise();
+      } catch (error) {
+        failures.push(error);
+      }
     }
     await sdk.runtime.disconnect();
     if (unexpected.length) {
@@ -493,6 +502,35 @@ export async function runProgramFile(
     }
     return { resources, outputs, secretOutputs, settings, stack };
   }
+}
+
+/** The parts of an SDK Output the harness awaits (with rejections, unlike `apply`). */
+interface InternalOutput {
+  readonly isSecret: Promise<boolean>;
+  promise(): Promise<unknown>;
+}
+
+/** The Node process itself (under jest, test code sees a copy whose events never fire). */
+function realProcess(): NodeJS.Process {
+  return runInThisContext("process") as NodeJS.Process;
+}
+
+/**
+ * Routes unhandled rejections to `onRejection` alone until the returned function restores the
+ * previous listeners.
+ */
+function captureRejections(onRejection: (reason: unknown) => void): () => void {
+  const proc = realProcess();
+  const previous = proc.rawListeners("unhandledRejection") as ((...args: unknown[]) => void)[];
+  const handled = proc.rawListeners("rejectionHandled") as ((...args: unknown[]) => void)[];
+  proc.removeAllListeners("unhandledRejection");
+  proc.removeAllListeners("rejectionHandled");
+  proc.on("unhandledRejection", onRejection);
+  return () => {
+    proc.removeListener("unhandledRejection", onRejection);
+    for (const listener of previous) proc.on("unhandledRejection", listener);
+    for (const listener of handled) proc.on("rejectionHandled", listener);
+  };
 }
 
 /** The registries of the SDK's runtime store that survive a reset. */
@@ -520,16 +558,14 @@ function urnOf(parent: string, resourceType: string, name: string, stack: string
   return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
 }
 
-/** Resolves an Output (or any value that may contain Outputs) to its value, secrets unwrapped. */
+/**
+ * Resolves an Output to its value (secrets unwrapped; a failed Output rejects); other values as
+ * they are.
+ */
 export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown } | T): Promise<T> {
-  const candidate = output as { apply?: unknown };
-  if (candidate && typeof candidate === "object" && typeof candidate.apply === "function") {
-    return new Promise<T>((resolve) => {
-      (output as { apply<U>(f: (t: T) => U): unknown }).apply((value) => {
-        resolve(value);
-        return value;
-      });
-    });
+  const candidate = output as Partial<InternalOutput> | null;
+  if (candidate && typeof candidate === "object" && typeof candidate.promise === "function") {
+    return candidate.promise() as Promise<T>;
   }
   return Promise.resolve(output as T);
 }
