@@ -53,15 +53,20 @@ export type OutputName = keyof typeof STACK_OUTPUTS;
 
 type Spec<K extends OutputName> = (typeof STACK_OUTPUTS)[K];
 type ValueOf<S extends OutputSpec> = S["type"] extends "string[]" ? string[] : string;
-type RequiredName = { [K in OutputName]: Spec<K>["optional"] extends true ? never : K }[OutputName];
-type OptionalName = Exclude<OutputName, RequiredName>;
+/** Names of the outputs every stack has. */
+export type RequiredOutputName = {
+  [K in OutputName]: Spec<K>["optional"] extends true ? never : K;
+}[OutputName];
+
+/** Names of the outputs only the orchestrated variant has. */
+export type OptionalOutputName = Exclude<OutputName, RequiredOutputName>;
 
 /**
  * The resolved outputs of a stack. The orchestration outputs (`stateMachineArn`, `resultsTableName`,
  * `eventBusName`, `notificationTopicArn`) exist only when `orchestration.enabled`.
  */
-export type PipelineOutputs = { readonly [K in RequiredName]: ValueOf<Spec<K>> } & {
-  readonly [K in OptionalName]?: ValueOf<Spec<K>>;
+export type PipelineOutputs = { readonly [K in RequiredOutputName]: ValueOf<Spec<K>> } & {
+  readonly [K in OptionalOutputName]?: ValueOf<Spec<K>>;
 };
 
 /** Names of the outputs every stack has. */
@@ -73,3 +78,19 @@ export const REQUIRED_OUTPUTS = (Object.keys(STACK_OUTPUTS) as OutputName[]).fil
 export const OPTIONAL_OUTPUTS = (Object.keys(STACK_OUTPUTS) as OutputName[]).filter(
   (k) => STACK_OUTPUTS[k].optional,
 );
+
+/**
+ * Why a value read from a stack does not have its output's contract type, or undefined when it has
+ * (an optional output may be absent). For consumers that check what a StackReference returns.
+ */
+export function outputTypeProblem(name: OutputName, value: unknown): string | undefined {
+  const spec: OutputSpec = STACK_OUTPUTS[name];
+  if (value === undefined || value === null) {
+    return spec.optional ? undefined : `stack output ${name} is missing`;
+  }
+  const ok =
+    spec.type === "string[]"
+      ? Array.isArray(value) && value.every((v) => typeof v === "string")
+      : typeof value === "string";
+  return ok ? undefined : `stack output ${name} must be ${spec.type}, got ${JSON.stringify(value)}`;
+}
