@@ -112,6 +112,8 @@ const orchestration = settings.orchestration.enabled
       dataKeyArn: storage.dataKeyArn,
       image: image.imageRef,
       rawNotification: queues.rawNotification,
+      alarmTopicArn: monitoring.alarmTopicArn,
+      alarmPeriodSeconds: settings.monitoring.periodSeconds,
       tags,
     })
   : undefined;

@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { orchestrationAlarmSpecs } from "./orchestration/alarms";
 import { buildDefinition, RESULTS_TABLE_KEY } from "./orchestration/definition";
 import { createEksEngine, createEmrEngine, engineInput } from "./orchestration/engines";
 import { createLake } from "./orchestration/lake";
@@ -65,6 +66,10 @@ export interface OrchestrationArgs {
   readonly image: pulumi.Input<string>;
   /** The raw bucket's notification (with EventBridge on): the upload rule waits for it. */
   readonly rawNotification?: pulumi.Resource;
+  /** Topic the variant's alarms notify (the pipeline's alarm topic); no alarms without it. */
+  readonly alarmTopicArn?: pulumi.Input<string>;
+  /** Alarm period, seconds (settings.monitoring.periodSeconds). */
+  readonly alarmPeriodSeconds?: number;
   readonly tags?: Record<string, string>;
 }
 
@@ -320,6 +325,37 @@ export class Orchestration extends pulumi.ComponentResource {
       },
       { parent: dlq },
     );
+
+    // --- Alarms on the pipeline's alarm topic.
+    const alarmTopicArn = args.alarmTopicArn;
+    if (alarmTopicArn !== undefined) {
+      const specs = orchestrationAlarmSpecs({
+        stateMachineArn: stateMachine.arn,
+        deadLetterQueueName: dlq.name,
+        periodSeconds: args.alarmPeriodSeconds ?? 300,
+      });
+      for (const spec of specs) {
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${spec.key}`,
+          {
+            alarmDescription: spec.description,
+            namespace: spec.namespace,
+            metricName: spec.metricName,
+            statistic: spec.statistic,
+            dimensions: spec.dimensions,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: spec.threshold,
+            period: spec.periodSeconds,
+            evaluationPeriods: spec.evaluationPeriods,
+            treatMissingData: "notBreaching",
+            alarmActions: [alarmTopicArn],
+            okActions: [alarmTopicArn],
+            tags,
+          },
+          self,
+        );
+      }
+    }
 
     this.stateMachineArn = stateMachine.arn;
     this.resultsTableName = table.name;

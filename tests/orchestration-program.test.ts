@@ -204,6 +204,29 @@ describe("the orchestrated variant under mocks", () => {
   });
 });
 
+describe("operating the orchestrated variant", () => {
+  test("failed, timed-out and aborted executions and dead letters alarm on the alarm topic", () => {
+    const alarms = ofType(on, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible",
+      "ExecutionsAborted",
+      "ExecutionsFailed",
+      "ExecutionsTimedOut",
+    ]);
+    for (const a of alarms) {
+      expect(a.inputs.alarmActions).toEqual([on.outputs.alarmTopicArn]);
+      expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanThreshold", threshold: 0 });
+      expect(a.inputs.period).toBe(on.settings.monitoring.periodSeconds);
+    }
+    const failed = alarms.find((a) => a.inputs.metricName === "ExecutionsFailed")!;
+    expect(failed.inputs.dimensions).toEqual({ StateMachineArn: on.outputs.stateMachineArn });
+    const dead = alarms.find((a) => a.inputs.namespace === "AWS/SQS")!;
+    expect(dead.inputs.dimensions).toEqual({
+      QueueName: one(on, "aws:sqs/queue:Queue", "rules-dlq").inputs.name,
+    });
+  });
+});
+
 describe("least privilege of the orchestrated variant", () => {
   const policies = (run: ProgramRun) =>
     ofType(run, "aws:iam/rolePolicy:RolePolicy").map(
