@@ -500,13 +500,13 @@ describe("EC2NodeClass and NodePools", () => {
     expect(orderedCapacityTypes(["on-demand", "spot", "spot"])).toEqual(["spot", "on-demand"]);
   });
 
-  it("the general pool buys on-demand nodes without a taint", () => {
+  it("the general pool buys on-demand nodes, tainted for the consumer and producer", () => {
     const general = buildNodePool(STACKS.defaults, "general");
     const spec = general.spec.template.spec;
     expect(spec.requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values).toEqual([
       "on-demand",
     ]);
-    expect(spec.taints).toBeUndefined();
+    expect(spec.taints).toEqual([{ key: POOL_LABEL, value: "general", effect: "NoSchedule" }]);
     expect(general.spec.template.metadata?.labels).toEqual({ [POOL_LABEL]: "general" });
   });
 
@@ -597,7 +597,13 @@ describe("workload scheduling onto the pools", () => {
     const general = generalPoolScheduling();
     expect(landsOn(general, "general")).toBe(true);
     expect(landsOn(general, "jobs")).toBe(false);
-    expect(landsOn({ nodeSelector: {}, tolerations: [], annotations: {} }, "jobs")).toBe(false);
+    expect(general.annotations).toEqual({});
+  });
+
+  it("pods that select no pool (system pods) land on neither pool", () => {
+    const system = { nodeSelector: {}, tolerations: [], annotations: {} };
+    expect(landsOn(system, "jobs")).toBe(false);
+    expect(landsOn(system, "general")).toBe(false);
   });
 
   it("each workload gets its pool's scheduling with Karpenter and none without", () => {
@@ -638,11 +644,11 @@ describe("workload pods built with the pools' scheduling", () => {
     await expectSchemaValid(manifests.preprocessScaledJob);
   });
 
-  it("the consumer and producer select the general pool", async () => {
+  it("the consumer and producer select the general pool and tolerate its taint", async () => {
     const { manifests, consumer, producer } = podOf("karpenter");
     for (const pod of [consumer, producer]) {
       expect(pod?.spec?.nodeSelector).toEqual({ [POOL_LABEL]: "general" });
-      expect(pod?.spec?.tolerations).toBeUndefined();
+      expect(pod?.spec?.tolerations).toEqual(generalPoolScheduling().tolerations);
       expect(pod?.metadata?.annotations).toBeUndefined();
     }
     await expectSchemaValid(manifests.consumer);

@@ -31,10 +31,14 @@ export interface NodeTaint {
 }
 
 /**
- * The job pool's taint: only pods that tolerate it (the preprocess jobs) land on the spot nodes,
- * so a long-running consumer never sits on a node that can be reclaimed with two minutes' notice.
+ * Each pool taints its nodes with its own name, so only pods that tolerate it land there: a
+ * long-running consumer never sits on a spot job node that can be reclaimed with two minutes'
+ * notice, and system pods (CoreDNS, KEDA, metrics agents) never drift onto Karpenter's nodes, where
+ * they would keep an idle node alive; they stay on the managed node group.
  */
-export const JOB_POOL_TAINT: NodeTaint = { key: POOL_LABEL, value: "jobs", effect: "NoSchedule" };
+export function poolTaint(pool: PoolKind): NodeTaint {
+  return { key: POOL_LABEL, value: pool, effect: "NoSchedule" };
+}
 
 /** Which pool each workload runs in. */
 export const WORKLOAD_POOLS: Readonly<Record<Workload, PoolKind>> = {
@@ -60,7 +64,13 @@ export function poolLabels(pool: PoolKind): Record<string, string> {
 
 /** The taints of a pool's nodes (NodePool `spec.template.spec.taints`). */
 export function poolTaints(pool: PoolKind): NodeTaint[] {
-  return pool === "jobs" ? [JOB_POOL_TAINT] : [];
+  return [poolTaint(pool)];
+}
+
+/** The toleration of a pool's taint, exactly. */
+export function poolToleration(pool: PoolKind): IToleration {
+  const taint = poolTaint(pool);
+  return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
 }
 
 /**
@@ -71,21 +81,21 @@ export function poolTaints(pool: PoolKind): NodeTaint[] {
 export function jobPoolScheduling(): PodScheduling {
   return {
     nodeSelector: poolLabels("jobs"),
-    tolerations: [
-      {
-        key: JOB_POOL_TAINT.key,
-        operator: "Equal",
-        value: JOB_POOL_TAINT.value,
-        effect: JOB_POOL_TAINT.effect,
-      },
-    ],
+    tolerations: [poolToleration("jobs")],
     annotations: { [DO_NOT_DISRUPT_ANNOTATION]: "true" },
   };
 }
 
-/** Producer and consumer pods: select the general pool (no taint to tolerate; they drain on SIGTERM). */
+/**
+ * Producer and consumer pods: select the general pool and tolerate its taint. No do-not-disrupt:
+ * they drain on SIGTERM, so consolidation may move them.
+ */
 export function generalPoolScheduling(): PodScheduling {
-  return { nodeSelector: poolLabels("general"), tolerations: [], annotations: {} };
+  return {
+    nodeSelector: poolLabels("general"),
+    tolerations: [poolToleration("general")],
+    annotations: {},
+  };
 }
 
 /**
