@@ -197,6 +197,22 @@ describe("SQS rules", () => {
     ]);
   });
 
+  test("the dead-letter queue of an EventBridge target complies with sqs-dead-letter-queue", async () => {
+    const rulesDlq = res(
+      QUEUE,
+      "rules-dlq",
+      { name: "r-dlq", sqsManagedSseEnabled: true },
+      { arn: "arn:aws:sqs:eu-west-1:1:r-dlq" },
+    );
+    const target = res("aws:cloudwatch/eventTarget:EventTarget", "upload", {
+      rule: "upload",
+      arn: "arn:aws:states:eu-west-1:1:stateMachine:s",
+      deadLetterConfig: { arn: "arn:aws:sqs:eu-west-1:1:r-dlq" },
+    });
+    expect(await violations("sqs-dead-letter-queue", rulesDlq, target)).toEqual([]);
+    expect(await violations("sqs-dead-letter-queue", rulesDlq)).toHaveLength(1);
+  });
+
   test("a redrive policy to a queue outside the stack, or with maxReceiveCount 0, violates sqs-dead-letter-queue", async () => {
     const elsewhere = main({
       deadLetterTargetArn: "arn:aws:sqs:eu-west-1:1:not-here",

@@ -14,6 +14,16 @@ import {
 
 export const QUEUE_TYPE = "aws:sqs/queue:Queue";
 export const REDRIVE_POLICY_TYPE = "aws:sqs/redrivePolicy:RedrivePolicy";
+/**
+ * Other resources that send what they fail to deliver to a queue, and the property naming it:
+ * EventBridge targets and Lambda functions (`deadLetterConfig.arn`), SNS subscriptions
+ * (`redrivePolicy`, JSON like an SQS redrive policy).
+ */
+export const DEAD_LETTER_SOURCES: Readonly<Record<string, string>> = {
+  "aws:cloudwatch/eventTarget:EventTarget": "deadLetterConfig",
+  "aws:lambda/function:Function": "deadLetterConfig",
+  "aws:sns/topicSubscription:TopicSubscription": "redrivePolicy",
+};
 
 /** Why a queue is not encrypted at rest, if it is not. */
 export function queueEncryptionProblems(props: Props): string[] {
@@ -48,14 +58,16 @@ function dlqTargets(
 ): StackResource[] {
   const deps = holder.propertyDependencies?.[property];
   if (deps && deps.length > 0) return queues.filter((q) => deps.some((d) => d.urn === q.urn));
-  const redrive = parseRedrive(readKnown(() => holder.props[property]));
-  const arn = redrive?.deadLetterTargetArn;
+  const value = readKnown(() => holder.props[property]) as { arn?: unknown } | undefined;
+  const arn =
+    property === "deadLetterConfig" ? value?.arn : parseRedrive(value)?.deadLetterTargetArn;
   return queues.filter((q) => typeof arn === "string" && identifiersOf(q).includes(arn));
 }
 
 /**
  * Every queue has a redrive policy to a dead-letter queue of the stack with a maxReceiveCount of at
- * least 1, or is itself the dead-letter queue of one.
+ * least 1, or is itself the dead-letter queue of a queue, an EventBridge target, a Lambda function
+ * or an SNS subscription.
  */
 export function checkDeadLetterQueues(resources: readonly StackResource[]): Violation[] {
   const queues = resources.filter((r) => r.type === QUEUE_TYPE);
@@ -75,6 +87,10 @@ export function checkDeadLetterQueues(resources: readonly StackResource[]): Viol
       if (targets.length)
         withRedrive.set(q.urn, parseRedrive(readKnown(() => r.props.redrivePolicy)));
     }
+  }
+  for (const source of resources) {
+    const property = DEAD_LETTER_SOURCES[source.type];
+    if (property) dlqTargets(source, property, queues).forEach((t) => deadLetterQueues.add(t.urn));
   }
   const violations: Violation[] = [];
   for (const q of queues) {
@@ -103,7 +119,7 @@ export const sqsPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
   {
     name: "sqs-dead-letter-queue",
     description:
-      "Every SQS queue has a redrive policy to a dead-letter queue of the stack, or is one.",
+      "Every SQS queue has a redrive policy to a dead-letter queue of the stack, or is a dead-letter queue.",
     enforcementLevel: "mandatory",
     validateStack: forStack([QUEUE_TYPE], checkDeadLetterQueues),
   },
