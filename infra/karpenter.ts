@@ -309,7 +309,13 @@ export class Karpenter extends pulumi.ComponentResource {
         values: pulumi
           .all([args.clusterName, args.clusterEndpoint ?? "", queue.name])
           .apply(([clusterName, clusterEndpoint, interruptionQueueName]) =>
-            buildControllerValues({ clusterName, clusterEndpoint, interruptionQueueName }),
+            buildControllerValues({
+              clusterName,
+              clusterEndpoint,
+              interruptionQueueName,
+              region: args.settings.region,
+              systemNodes: args.settings.cluster.nodeGroup.minSize,
+            }),
           ),
       },
       { ...k8sOpts, dependsOn: [crds, ...identity, ...(args.systemDependencies ?? [])] },

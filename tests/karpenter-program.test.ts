@@ -103,6 +103,8 @@ describe.each(STACKS)("Karpenter in the %s stack", (stack) => {
     expect(values.settings.clusterEndpoint).toBe(eks.endpoint);
     expect(values.settings.interruptionQueue).toBe(queue.state.name);
     expect(values.serviceAccount).toEqual({ create: true, name: KARPENTER_SERVICE_ACCOUNT });
+    expect(values.controller.env).toEqual([{ name: "AWS_REGION", value: run.settings.region }]);
+    expect(values.replicas).toBe(Math.min(2, run.settings.cluster.nodeGroup.minSize));
   });
 
   it("gives the controller its role through Pod Identity for kube-system/karpenter only", () => {

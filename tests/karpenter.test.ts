@@ -12,6 +12,7 @@ import { subnetTags } from "../infra/network";
 import { parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
 import {
   buildControllerValues,
+  controllerReplicas,
   KARPENTER_SERVICE_ACCOUNT,
   MANAGED_NODEGROUP_LABEL,
 } from "../infra/karpenter/chart";
@@ -670,6 +671,8 @@ describe("controller chart values", () => {
     clusterName: "event-pipeline-dev",
     clusterEndpoint: "https://ABC.gr7.eu-west-1.eks.amazonaws.com",
     interruptionQueueName: "karpenter-interruption-1234567",
+    region: "eu-west-1",
+    systemNodes: 2,
   }) as Record<string, any>;
 
   it("points Karpenter at the cluster and its interruption queue", () => {
@@ -679,6 +682,14 @@ describe("controller chart values", () => {
       interruptionQueue: "karpenter-interruption-1234567",
     });
     expect(values.serviceAccount).toEqual({ create: true, name: KARPENTER_SERVICE_ACCOUNT });
+  });
+
+  it("tells the controller its region (pods cannot reach IMDS through a hop limit of 1)", () => {
+    expect(values.controller.env).toEqual([{ name: "AWS_REGION", value: "eu-west-1" }]);
+  });
+
+  it("runs two replicas only when the managed group keeps two nodes to spread them over", () => {
+    expect([1, 2, 3, 6].map(controllerReplicas)).toEqual([1, 2, 2, 2]);
   });
 
   it("never schedules the controller on a node Karpenter manages, one replica per node", () => {

@@ -32,8 +32,18 @@ export interface ControllerValuesArgs {
   readonly clusterEndpoint?: string;
   /** Name of the interruption queue (Karpenter's `settings.interruptionQueue`). */
   readonly interruptionQueueName: string;
-  /** Replicas of the controller (leader election; 2 survive a node loss). */
-  readonly replicas?: number;
+  /** AWS region; passed explicitly because IMDS (hop limit 1) is out of the pod's reach. */
+  readonly region: string;
+  /**
+   * Nodes the managed node group keeps at least: the controller runs one replica per node, two
+   * when there are two (leader election; the second survives a node loss).
+   */
+  readonly systemNodes: number;
+}
+
+/** Controller replicas: two (one active, one standby) when two system nodes can host them apart. */
+export function controllerReplicas(systemNodes: number): number {
+  return Math.max(1, Math.min(2, systemNodes));
 }
 
 /**
@@ -51,7 +61,7 @@ export function buildControllerValues(args: ControllerValuesArgs): Record<string
       interruptionQueue: args.interruptionQueueName,
     },
     serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
-    replicas: args.replicas ?? 2,
+    replicas: controllerReplicas(args.systemNodes),
     podSecurityContext: {
       runAsNonRoot: true,
       runAsUser: KARPENTER_UID,
@@ -60,6 +70,8 @@ export function buildControllerValues(args: ControllerValuesArgs): Record<string
       seccompProfile: { type: "RuntimeDefault" },
     },
     controller: {
+      // The SDK finds the region in IMDS otherwise, which the node's hop limit of 1 keeps from pods.
+      env: [{ name: "AWS_REGION", value: args.region }],
       securityContext: { seccompProfile: { type: "RuntimeDefault" } },
       resources: {
         requests: { cpu: "200m", memory: "512Mi" },
