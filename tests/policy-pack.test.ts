@@ -1,4 +1,5 @@
 /** The shape of the policy pack itself: what `pulumi preview --policy-pack policy` loads. */
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -69,4 +70,29 @@ test("PulumiPolicy.yaml declares a nodejs pack and package.json names its versio
     expect.arrayContaining(["@pulumi/policy", "@pulumi/pulumi"]),
   );
   expect(POLICY_PACK_NAME).toBe("pipeline-guardrails");
+});
+
+test("the pack's entry loads as the Pulumi CLI runs it: the analyzer server starts and prints its port", async () => {
+  // What `pulumi preview --policy-pack policy` does after compiling index.ts: run it in the pack's
+  // directory; @pulumi/policy validates the policies, starts a gRPC server and prints its port.
+  const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+    cwd: POLICY_DIR,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+)\s*$/m.exec(out);
+        if (m) resolve(m[1] as string);
+      });
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${err || out}`)));
+    });
+    expect(Number(port)).toBeGreaterThan(0);
+  } finally {
+    child.kill();
+  }
 });
