@@ -442,6 +442,61 @@ describe("EC2NodeClass and NodePools", () => {
     expect(await schemaProblems(noSubnets as KubernetesObject)).not.toEqual([]);
   });
 
+  it.each(Object.entries(STACKS))(
+    "the %s objects satisfy the CRDs' CEL rules, which the model validators do not evaluate",
+    (_stack, settings) => {
+      // karpenter.k8s.aws/v1 EC2NodeClass x-kubernetes-validations, as predicates.
+      const spec = buildEc2NodeClass({
+        ...nodeClassArgs,
+        amiAlias: settings.karpenter.amiAlias,
+      }).spec;
+      const aliases = spec.amiSelectorTerms.filter((t) => t.alias !== undefined);
+      expect(aliases.every((t) => /^[a-zA-Z0-9]+@.+$/.test(t.alias ?? ""))).toBe(true);
+      expect(aliases.length === 0 || spec.amiSelectorTerms.length === 1).toBe(true);
+      expect(aliases.every((t) => !t.id && !t.tags && !t.name && !t.owner)).toBe(true);
+      expect(Boolean(spec.role) !== Boolean(spec.instanceProfile)).toBe(true);
+      expect(aliases.length > 0 || spec.amiFamily !== undefined).toBe(true);
+      for (const d of spec.blockDeviceMappings ?? []) {
+        expect(Boolean(d.ebs?.snapshotID) || Boolean(d.ebs?.volumeSize)).toBe(true);
+      }
+      for (const term of [...spec.subnetSelectorTerms, ...spec.securityGroupSelectorTerms]) {
+        expect(Object.entries(term.tags ?? {}).every(([k, v]) => k !== "" && v !== "")).toBe(true);
+      }
+      const reserved = [
+        "eks:eks-cluster-name",
+        "karpenter.sh/nodepool",
+        "karpenter.sh/nodeclaim",
+        "karpenter.k8s.aws/ec2nodeclass",
+      ];
+      for (const key of Object.keys(spec.tags ?? {})) {
+        expect(
+          key !== "" && !reserved.includes(key) && !key.startsWith("kubernetes.io/cluster"),
+        ).toBe(true);
+      }
+      // karpenter.sh/v1 NodePool rules on labels and requirements.
+      const karpenterDomain = (key: string, domain: string) =>
+        (key.split("/")[0] ?? "").endsWith(domain) && key.includes("/");
+      for (const pool of Object.values(buildNodePools(settings))) {
+        const template = pool.spec.template;
+        for (const key of Object.keys(template.metadata?.labels ?? {})) {
+          expect(karpenterDomain(key, "karpenter.sh")).toBe(false);
+          expect(karpenterDomain(key, "karpenter.k8s.aws")).toBe(false);
+          expect(key).not.toBe("kubernetes.io/hostname");
+        }
+        for (const r of template.spec.requirements) {
+          expect(
+            r.key === "karpenter.sh/capacity-type" || !karpenterDomain(r.key, "karpenter.sh"),
+          ).toBe(true);
+          expect(r.key).not.toBe("kubernetes.io/hostname");
+          if (r.operator === "In") expect(r.values?.length).toBeGreaterThan(0);
+          if (r.minValues !== undefined)
+            expect(r.values?.length).toBeGreaterThanOrEqual(r.minValues);
+        }
+        expect(pool.spec.replicas).toBeUndefined();
+      }
+    },
+  );
+
   it("requires IMDSv2 with a hop limit of 1, encrypts every volume and assigns no public IP", () => {
     expect(nodeClass.spec.metadataOptions).toEqual({
       httpEndpoint: "enabled",
