@@ -44,8 +44,10 @@ export interface RecordedResource {
   type: string;
   /** Logical name. */
   name: string;
-  /** Inputs as the program passed them (Outputs resolved; unknowns are absent). */
+  /** Inputs as the program passed them (Outputs resolved, secrets unwrapped; unknowns are absent). */
   inputs: Record<string, any>;
+  /** Top-level input names whose value is or contains a secret. */
+  secretInputs: string[];
   /** Physical id the mock returned. */
   id: string;
   /** Output state the mock returned (inputs plus computed properties such as `arn`). */
@@ -374,7 +376,7 @@ export async function runProgramFile(
   const region = settings.region;
   const resources: RecordedResource[] = [];
   const unexpected: string[] = [];
-  const pending = new Map<string, Omit<RecordedResource, "id" | "state">>();
+  const pending = new Map<string, Omit<RecordedResource, "id" | "state" | "secretInputs">>();
 
   // A fresh Pulumi runtime store: the SDK keeps its state on the global object. Resource modules
   // registered when shared SDK packages loaded stay registered.
@@ -423,11 +425,16 @@ export async function runProgramFile(
         {
           newResource(args) {
             const recorded = pending.get(`${args.type}::${args.name}`);
-            const { id, state } = mockState(args.type, args.name, args.inputs, region);
+            const secretInputs = Object.keys(args.inputs ?? {}).filter((k) =>
+              containsSecret(args.inputs[k]),
+            );
+            const inputs = unwrapSecrets(args.inputs ?? {}) as Record<string, any>;
+            const { id, state } = mockState(args.type, args.name, inputs, region);
             resources.push({
               type: args.type,
               name: args.name,
-              inputs: args.inputs,
+              inputs,
+              secretInputs,
               id,
               state,
               custom: args.custom ?? false,
@@ -502,6 +509,32 @@ export async function runProgramFile(
     }
     return { resources, outputs, secretOutputs, settings, stack };
   }
+}
+
+/** The SDK's marker of a serialised secret (`{ [SECRET_SIG_KEY]: SECRET_SIG, value }`). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretValue(v: unknown): v is { value: unknown } {
+  return (
+    !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
+}
+
+function containsSecret(v: unknown): boolean {
+  if (isSecretValue(v)) return true;
+  if (Array.isArray(v)) return v.some(containsSecret);
+  if (v && typeof v === "object") return Object.values(v).some(containsSecret);
+  return false;
+}
+
+function unwrapSecrets(v: unknown): unknown {
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
 }
 
 /** The parts of an SDK Output the harness awaits (with rejections, unlike `apply`). */
