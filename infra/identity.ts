@@ -146,9 +146,9 @@ export function producerPolicy(args: { readonly eventsQueueArn: Arn }): PolicyDo
 }
 
 /**
- * The consumer: consume events (releasing unfinished messages on shutdown changes their visibility)
- * and store batches under `events/` and `quarantine/`. Multipart uploads of large batches need
- * `kms:Decrypt` besides `kms:GenerateDataKey`.
+ * The consumer: consume events and store batches under `events/` and `quarantine/` (one PutObject
+ * per batch, so the key is only needed for new data keys). It never changes visibility: messages
+ * are received with a visibility timeout longer than a batch can stay open.
  */
 export function consumerPolicy(args: {
   readonly eventsQueueArn: Arn;
@@ -160,7 +160,7 @@ export function consumerPolicy(args: {
     {
       Sid: "ConsumeEvents",
       Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
       Resource: args.eventsQueueArn,
     },
     {
@@ -172,7 +172,7 @@ export function consumerPolicy(args: {
         arnWithSuffix(args.eventsBucketArn, `/${KEYS.quarantinePrefix}*`),
       ],
     },
-    kmsThroughS3(args.dataKeyArn, args.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
+    kmsThroughS3(args.dataKeyArn, args.kms, ["kms:GenerateDataKey"]),
   );
 }
 

@@ -58,9 +58,7 @@ function designGrants(run: ProgramRun): Record<string, Record<string, string[]>>
     consumer: {
       "sqs:ReceiveMessage": [eventsQ],
       "sqs:DeleteMessage": [eventsQ],
-      "sqs:ChangeMessageVisibility": [eventsQ],
       "s3:PutObject": [`${events}/events/*`, `${events}/quarantine/*`],
-      "kms:Decrypt": [key],
       "kms:GenerateDataKey": [key],
     },
     "keda-operator": { "sqs:GetQueueAttributes": [eventsQ, preprocessQ].sort() },
