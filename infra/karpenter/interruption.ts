@@ -22,7 +22,8 @@ export interface InterruptionEvent {
  * The four event types of Karpenter's interruption handling. Two patterns are narrowed to the
  * details Karpenter acts on (its parsers drop everything else as no-ops), so the queue carries no
  * noise: Health events of the EC2 service in the scheduledChange category, and the instance states
- * that end an instance (not pending/running).
+ * that end an instance (not pending/running). Karpenter also understands capacity-reservation
+ * interruption warnings; the pools buy no reserved capacity, so no rule sends them.
  */
 export const INTERRUPTION_EVENTS: readonly InterruptionEvent[] = [
   {
