@@ -1,8 +1,9 @@
 /**
  * IAM documents for Karpenter, built as pure functions over plain strings: the controller policy
  * (Karpenter v1's documented controller permissions, scoped to one cluster by tag conditions) and
- * the interruption queue's resource policy. The node role reuses the managed node group's trust and
- * worker policies (infra/cluster.ts); the controller's Pod Identity trust is infra/identity.ts's.
+ * the interruption queue's resource policy. The Karpenter node role (a role of its own) takes its
+ * trust policy and worker policies from infra/cluster.ts, the controller's Pod Identity trust comes
+ * from infra/identity.ts.
  *
  * The controller statements follow the policy Karpenter publishes for v1 (the getting-started
  * CloudFormation template, split upstream into NodeLifecycle, IAMIntegration, EKSIntegration,
