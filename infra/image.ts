@@ -16,7 +16,13 @@ import type { Settings } from "./settings";
  * so it changes whenever the image can; `processor/Dockerfile.dockerignore` must keep the context
  * inside them (an image that changed under an unchanged tag could not be pushed: tags are immutable).
  */
-export const IMAGE_INPUTS = ["package.json", "package-lock.json", ".npmrc", "processor"] as const;
+export const IMAGE_INPUTS = [
+  "package.json",
+  "package-lock.json",
+  ".npmrc",
+  "tsconfig.base.json",
+  "processor",
+] as const;
 
 /** Directories never part of the image inputs. */
 const SKIPPED_DIRS = new Set(["node_modules", "dist", "coverage", ".git"]);

@@ -2,7 +2,7 @@
  * The pure builders of the infra components, checked with plain strings (no Pulumi engine): policy
  * documents, the raw bucket's notification, lifecycle rules, subnet tags, node AMI types, image tags.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { amiTypeFor, nodeTrustPolicy } from "../infra/cluster";
@@ -13,7 +13,13 @@ import {
   preprocessPolicy,
   producerPolicy,
 } from "../infra/identity";
-import { ecrLifecyclePolicy, imageContentHash, imageInputFiles, imageTag } from "../infra/image";
+import {
+  ecrLifecyclePolicy,
+  IMAGE_INPUTS,
+  imageContentHash,
+  imageInputFiles,
+  imageTag,
+} from "../infra/image";
 import { kedaValues, restrictedNamespaceLabels } from "../infra/keda";
 import { azKey, natGatewayFor, subnetTags, zoneAt } from "../infra/network";
 import { concat, keyPolicy, KEY_ADMIN_ACTIONS } from "../infra/policies";
@@ -376,5 +382,48 @@ describe("processor image", () => {
         action: { type: "expire" },
       }),
     ]);
+  });
+});
+
+describe("the processor's Dockerfile and the image tag agree", () => {
+  const root = join(__dirname, "..");
+  const dockerfile = join(root, "processor", "Dockerfile");
+  const inInputs = (path: string) => {
+    const clean = path.replace(/^\.\//, "").replace(/\/$/, "");
+    return IMAGE_INPUTS.some((input) => clean === input || clean.startsWith(`${input}/`));
+  };
+  // Until processor/Dockerfile exists there is nothing to compare.
+  const whenBuilt = existsSync(dockerfile) ? test : test.skip;
+
+  whenBuilt("every COPY from the build context stays inside the image inputs", () => {
+    const sources = readFileSync(dockerfile, "utf8")
+      .replace(/\\\n/g, " ")
+      .split("\n")
+      .filter((line) => /^\s*(COPY|ADD)\s/i.test(line) && !/--from=/i.test(line))
+      .flatMap((line) => {
+        const words = line
+          .trim()
+          .split(/\s+/)
+          .slice(1)
+          .filter((w) => !w.startsWith("--"));
+        return words.slice(0, -1);
+      });
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.filter((src) => !inInputs(src))).toEqual([]);
+  });
+
+  whenBuilt("the context ignores everything but the image inputs (so the tag covers it)", () => {
+    const ignoreFile = [
+      join(root, "processor", "Dockerfile.dockerignore"),
+      join(root, ".dockerignore"),
+    ].find(existsSync);
+    expect(ignoreFile).toBeDefined();
+    const lines = readFileSync(ignoreFile as string, "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    expect(["*", "**"]).toContain(lines[0]);
+    const allowed = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1));
+    expect(allowed.filter((a) => !inInputs(a))).toEqual([]);
   });
 });
