@@ -4,6 +4,7 @@
  * workload and KEDA; KEDA pinned and hardened; the processor image scanned, immutable and
  * deployed by digest.
  */
+import { planSubnets } from "../infra/settings";
 import { byType, byUrn, dependsOn, one, runProgram, type ProgramRun } from "./support/program";
 
 describe.each(["dev", "prod"])("network (%s)", (stack) => {
@@ -25,6 +26,9 @@ describe.each(["dev", "prod"])("network (%s)", (stack) => {
       expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
     }
     expect(one(run, "aws:ec2/vpc:Vpc").inputs.cidrBlock).toBe(run.settings.network.cidr);
+    const plan = planSubnets(run.settings.network);
+    expect(subnets("private").map((s) => s.inputs.cidrBlock)).toEqual(plan.privateCidrs);
+    expect(subnets("public").map((s) => s.inputs.cidrBlock)).toEqual(plan.publicCidrs);
   });
 
   test("subnets carry the load balancer role tags and, privately, Karpenter's discovery tag", () => {
