@@ -1,0 +1,180 @@
+/**
+ * Aggregates that must equal pandas' to the last bit while the data streams past in chunks:
+ * medians from value counts, per-group means with pandas' compensated (Kahan) summation, and
+ * row fingerprints for `DataFrame.duplicated()`.
+ */
+
+/**
+ * Counts of each distinct value, for an exact median in one pass. Memory grows with the number of
+ * distinct values (ages and salaries have few), not with the number of rows.
+ */
+export class MedianCounter {
+  private readonly counts = new Map<number, number>();
+  private total = 0;
+
+  /** Adds a value; NaN (missing) is ignored, as pandas' `median()` skips it. */
+  add(value: number): void {
+    if (Number.isNaN(value)) return;
+    this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
+    this.total++;
+  }
+
+  /** Number of non-missing values added. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Number of distinct values held. */
+  get distinct(): number {
+    return this.counts.size;
+  }
+
+  /** NumPy's median: the middle value, or the mean of the two middle values; NaN when empty. */
+  median(): number {
+    if (this.total === 0) return NaN;
+    const values = [...this.counts.keys()].sort((a, b) => a - b);
+    const lowIndex = Math.floor((this.total - 1) / 2);
+    const highIndex = Math.floor(this.total / 2);
+    let seen = 0;
+    let low = NaN;
+    for (const v of values) {
+      const next = seen + (this.counts.get(v) ?? 0);
+      if (Number.isNaN(low) && lowIndex < next) low = v;
+      if (highIndex < next) return (low + v) / 2;
+      seen = next;
+    }
+    return low;
+  }
+}
+
+/** A running mean with pandas' `group_mean` arithmetic: Kahan summation, then sum / count. */
+export class KahanMean {
+  private sum = 0;
+  private compensation = 0;
+  private n = 0;
+
+  /** Adds a value; NaN is skipped. */
+  add(value: number): void {
+    if (Number.isNaN(value)) return;
+    this.n++;
+    const y = value - this.compensation;
+    const t = this.sum + y;
+    this.compensation = t - this.sum - y;
+    this.sum = t;
+  }
+
+  /** The mean, NaN when no value was added. */
+  get value(): number {
+    return this.n === 0 ? NaN : this.sum / this.n;
+  }
+}
+
+/**
+ * Row fingerprints (two independent 32-bit hashes = 64 bits) in an open-addressing table: 8 bytes
+ * per distinct row. A false duplicate needs a 64-bit collision (odds about n²/2⁶⁵: 3·10⁻⁸ for a
+ * million rows).
+ */
+export class FingerprintSet {
+  private table = new Uint32Array(1 << 13);
+  private used = 0;
+  /** Rows seen before (`DataFrame.duplicated().sum()`). */
+  duplicates = 0;
+
+  /**
+   * Records one row by its canonical text (and small integer `salt` for what the text does not
+   * show); counts it as a duplicate when seen before.
+   */
+  add(text: string, salt = 0): void {
+    let h1 = 0x811c9dc5 ^ salt;
+    let h2 = 0x9747b28c ^ salt;
+    const last = text.length - 1;
+    let i = 0;
+    // Two UTF-16 units per step: FNV-style multiply for h1, rotate-multiply-add for h2.
+    for (; i < last; i += 2) {
+      const k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+      h1 = Math.imul(h1 ^ k, 0x01000193);
+      h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
+    }
+    if (i === last) {
+      const k = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ k, 0x01000193);
+      h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
+    }
+    h1 ^= text.length;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+    h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
+    h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+    h2 ^= h2 >>> 16;
+    // 0/0 marks an empty slot; nudge the one fingerprint that would look empty.
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    if (this.insert(h1 >>> 0, h2 >>> 0)) {
+      this.used++;
+      if (this.used * 2 > this.table.length / 2) this.grow();
+    } else {
+      this.duplicates++;
+    }
+  }
+
+  /** Number of distinct rows. */
+  get size(): number {
+    return this.used;
+  }
+
+  private insert(h1: number, h2: number): boolean {
+    const table = this.table;
+    const mask = table.length / 2 - 1;
+    let slot = h1 & mask;
+    for (;;) {
+      const a = table[2 * slot];
+      const b = table[2 * slot + 1];
+      if (a === 0 && b === 0) {
+        table[2 * slot] = h1;
+        table[2 * slot + 1] = h2;
+        return true;
+      }
+      if (a === h1 && b === h2) return false;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    for (let i = 0; i < old.length; i += 2) {
+      const a = old[i] as number;
+      const b = old[i + 1] as number;
+      if (a !== 0 || b !== 0) this.insert(a, b);
+    }
+  }
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Python's `len(str)`: code points, not UTF-16 units (an emoji counts 1). */
+export function codePointLength(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Python's default string order (by code point), which differs from UTF-16 order above U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

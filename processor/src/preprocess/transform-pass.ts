@@ -1,0 +1,313 @@
+/**
+ * Pass 2 of the preprocessing: rows are gathered in small chunks; each chunk goes through the
+ * DataFrame step ({@link transformChunk}) and becomes lines of `cleaned_data.csv` and
+ * `transformed_data.csv`, while the department means, missing values and duplicate rows are
+ * accumulated for the whole file.
+ *
+ * To keep the garbage collector's work small, a gathered row holds only what the DataFrame step
+ * does not decide: the already formatted text between the `age`, `salary` and `department` fields,
+ * and the three profile fields.
+ */
+import type { Analysis } from "./analyze";
+import { isNaToken, parseFloatToken, type ColumnKind } from "./column-types";
+import type { CsvRecord } from "./csv-reader";
+import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./pandas-format";
+import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
+import { codePointLength, compareCodePoints, FingerprintSet, KahanMean } from "./stats";
+import { transformChunk } from "./transform";
+
+/** The quality metrics of the reference (counted on the transformed table). */
+export interface QualityMetrics {
+  readonly total_rows: number;
+  readonly total_columns: number;
+  readonly missing_values_count: number;
+  readonly duplicate_rows: number;
+}
+
+/** Rows per DataFrame chunk: large enough to amortize danfojs' per-frame cost, small enough to die young. */
+export const DEFAULT_CHUNK_ROWS = 1024;
+
+type Dynamic = "age" | "salary" | "department";
+
+/** Gathers rows, transforms them chunk by chunk, and hands out the produced text. */
+export class TransformPass {
+  private readonly chunkRows: number;
+  private readonly width: number;
+  /** Formats a static (passthrough) value of each input column; null for the dynamic ones. */
+  private readonly formatters: (((token: string) => string) | null)[];
+  /** The input columns of the cleaned output, in order (profile left out). */
+  private readonly slots: readonly number[];
+  /** The dynamic columns in the order they appear in the output. */
+  private readonly dynamicOrder: readonly Dynamic[];
+  private readonly departmentFormat: (token: string) => string;
+  private readonly ageIsInt: boolean;
+  private readonly salaryIsInt: boolean;
+  private readonly profileIsText: boolean;
+
+  // The gathered rows of the current chunk.
+  private pending = 0;
+  private segments: string[] = [];
+  private staticMissing: number[] = [];
+  private age: number[] = [];
+  private salary: number[] = [];
+  private ageText: string[] = [];
+  private salaryText: string[] = [];
+  private department: (string | null)[] = [];
+  private address: (string | null)[] = [];
+  private phone: (string | null)[] = [];
+  private email: (string | null)[] = [];
+
+  // Produced text not yet taken.
+  private cleanedOut: string[] = [];
+  private transformedOut: string[] = [];
+
+  private header = true;
+  private rowsDone = 0;
+  private missing = 0;
+  private readonly fingerprints = new FingerprintSet();
+  private readonly groups = new Map<string, { salary: KahanMean; age: KahanMean }>();
+  private readonly floatMemo = new Map<number, string>();
+
+  constructor(
+    private readonly analysis: Analysis,
+    chunkRows = DEFAULT_CHUNK_ROWS,
+  ) {
+    this.chunkRows = chunkRows;
+    const { layout, kinds } = analysis;
+    this.width = layout.header.length;
+    const dynamic = new Map<number, Dynamic>([
+      [layout.age, "age"],
+      [layout.salary, "salary"],
+      [layout.department, "department"],
+    ]);
+    this.formatters = kinds.map((kind, c) =>
+      dynamic.has(c) || c === layout.profile ? null : valueFormatter(kind),
+    );
+    this.slots = layout.header.map((_, c) => c).filter((c) => c !== layout.profile);
+    this.dynamicOrder = this.slots
+      .filter((c) => dynamic.has(c))
+      .map((c) => dynamic.get(c) as Dynamic);
+    this.departmentFormat = valueFormatter(kinds[layout.department] as ColumnKind);
+    this.ageIsInt = kinds[layout.age] === "int";
+    this.salaryIsInt = kinds[layout.salary] === "int";
+    this.profileIsText = kinds[layout.profile] === "text";
+  }
+
+  /** The header lines of the two row outputs. */
+  headers(): { cleaned: string; transformed: string } {
+    const line = (names: readonly string[]) => `${names.map(csvField).join(",")}\n`;
+    return {
+      cleaned: line(this.analysis.layout.cleanedColumns),
+      transformed: line(this.analysis.layout.transformedColumns),
+    };
+  }
+
+  /** Takes one input record (the first is the header, already validated by pass 1). */
+  onRecord(record: CsvRecord): void {
+    if (this.header) {
+      this.header = false;
+      return;
+    }
+    const { layout } = this.analysis;
+    let segment = "";
+    let missing = 0;
+    const slots = this.slots;
+    for (let k = 0; k < slots.length; k++) {
+      const c = slots[k] as number;
+      if (k !== 0) segment += ",";
+      const format = this.formatters[c];
+      if (!format) {
+        this.segments.push(segment);
+        segment = "";
+        continue;
+      }
+      const token = record.get(c);
+      if (isNaToken(token)) missing++;
+      else segment += format(token as string);
+    }
+    this.segments.push(segment);
+    this.staticMissing.push(missing);
+
+    const age = record.get(layout.age);
+    const ageMissing = isNaToken(age);
+    this.age.push(ageMissing ? NaN : parseFloatToken(age as string));
+    if (this.ageIsInt) this.ageText.push(formatIntToken(age as string));
+    const salary = record.get(layout.salary);
+    const salaryMissing = isNaToken(salary);
+    this.salary.push(salaryMissing ? NaN : parseFloatToken(salary as string));
+    if (this.salaryIsInt) this.salaryText.push(formatIntToken(salary as string));
+    const department = record.get(layout.department);
+    this.department.push(
+      isNaToken(department) ? null : this.departmentFormat(department as string),
+    );
+
+    const p = layout.profile;
+    let profile: ProfileValues;
+    if (!this.profileIsText) {
+      profile = parseProfile(null);
+    } else if (record.isEscaped(p)) {
+      profile = parseEscapedProfile(record.raw(p) as string, () => record.get(p) as string);
+    } else {
+      const token = record.get(p);
+      profile = parseProfile(isNaToken(token) ? null : (token as string));
+    }
+    this.address.push(profile.address);
+    this.phone.push(profile.phone);
+    this.email.push(profile.email);
+
+    if (++this.pending >= this.chunkRows) this.flush();
+  }
+
+  /** Transforms what is still gathered (call once at the end of the input). */
+  finish(): void {
+    this.flush();
+  }
+
+  /** The output text produced since the last call, or undefined when there is none. */
+  take(): { cleaned: string; transformed: string } | undefined {
+    if (this.cleanedOut.length === 0) return undefined;
+    const out = { cleaned: this.cleanedOut.join(""), transformed: this.transformedOut.join("") };
+    this.cleanedOut = [];
+    this.transformedOut = [];
+    return out;
+  }
+
+  /** The DataFrame step on the gathered chunk, then its output lines and aggregates. */
+  private flush(): void {
+    const n = this.pending;
+    if (n === 0) return;
+    const { ageMedian, salaryMedian } = this.analysis;
+    const out = transformChunk(
+      { age: this.age, salary: this.salary, department: this.department },
+      { age: ageMedian, salary: salaryMedian, department: "Unknown" },
+    );
+    const parts = this.dynamicOrder.length + 1;
+    const order = this.dynamicOrder;
+    const cleaned: string[] = new Array(n);
+    const transformed: string[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      let missing = this.staticMissing[r] as number;
+      const base = r * parts;
+      let line = this.segments[base] as string;
+      for (let d = 0; d < order.length; d++) {
+        const which = order[d];
+        if (which === "department") {
+          line += csvField(out.department[r] as string);
+        } else {
+          const value = (which === "age" ? out.age[r] : out.salary[r]) as number;
+          if (Number.isNaN(value)) missing++;
+          if (which === "age" ? this.ageIsInt : this.salaryIsInt) {
+            line += (which === "age" ? this.ageText[r] : this.salaryText[r]) as string;
+          } else {
+            line += this.floatText(value);
+          }
+        }
+        line += this.segments[base + d + 1] as string;
+      }
+      const address = this.address[r] ?? null;
+      const phone = this.phone[r] ?? null;
+      const email = this.email[r] ?? null;
+      line += address === null ? "," : `,${csvField(address)}`;
+      line += phone === null ? "," : `,${csvField(phone)}`;
+      line += email === null ? "," : `,${csvField(email)}`;
+      const category = out.salaryCategory[r] ?? null;
+      const group = out.ageGroup[r] ?? null;
+      missing +=
+        (address === null ? 1 : 0) +
+        (phone === null ? 1 : 0) +
+        (email === null ? 1 : 0) +
+        (category === null ? 1 : 0) +
+        (group === null ? 1 : 0);
+      this.missing += missing;
+      cleaned[r] = line;
+      const addressLength = address === null ? 0 : codePointLength(address);
+      transformed[r] = `${line},${addressLength},${category ?? ""},${group ?? ""}`;
+      // The transformed row is a function of the cleaned one, whose text is canonical except that
+      // "" and None print alike: the flags keep those apart.
+      const nulls =
+        (address === null ? 1 : 0) | (phone === null ? 2 : 0) | (email === null ? 4 : 0);
+      this.fingerprints.add(line, nulls);
+      this.addToGroup(out.department[r] as string, out.salary[r] as number, out.age[r] as number);
+    }
+    this.cleanedOut.push(`${cleaned.join("\n")}\n`);
+    this.transformedOut.push(`${transformed.join("\n")}\n`);
+    this.rowsDone += n;
+    this.pending = 0;
+    this.segments = [];
+    this.staticMissing = [];
+    this.age = [];
+    this.salary = [];
+    this.ageText = [];
+    this.salaryText = [];
+    this.department = [];
+    this.address = [];
+    this.phone = [];
+    this.email = [];
+  }
+
+  /** Python's float text, memoized: filled ages and salaries have few distinct values. */
+  private floatText(value: number): string {
+    let text = this.floatMemo.get(value);
+    if (text === undefined) {
+      text = formatFloat(value);
+      if (this.floatMemo.size < 4096) this.floatMemo.set(value, text);
+    }
+    return text;
+  }
+
+  private addToGroup(department: string, salary: number, age: number): void {
+    let group = this.groups.get(department);
+    if (!group) {
+      group = { salary: new KahanMean(), age: new KahanMean() };
+      this.groups.set(department, group);
+    }
+    group.salary.add(salary);
+    group.age.add(age);
+  }
+
+  /** Rows transformed so far. */
+  get rows(): number {
+    return this.rowsDone;
+  }
+
+  /** `df.groupby("department").agg({"salary": "mean", "age": "mean"}).to_csv()`. */
+  departmentStatisticsCsv(): string {
+    const kind = this.analysis.kinds[this.analysis.layout.department];
+    // Numeric department values with no missing ones stay numbers in pandas and sort as numbers.
+    const numeric = (kind === "int" || kind === "float") && !this.groups.has("Unknown");
+    const keys = [...this.groups.keys()].sort(
+      numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints,
+    );
+    const lines = keys.map((key) => {
+      const g = this.groups.get(key) as { salary: KahanMean; age: KahanMean };
+      return `${csvField(key)},${formatFloat(g.salary.value)},${formatFloat(g.age.value)}\n`;
+    });
+    return `department,salary,age\n${lines.join("")}`;
+  }
+
+  /** The reference's quality metrics for the rows transformed so far. */
+  metrics(): QualityMetrics {
+    return {
+      total_rows: this.rowsDone,
+      total_columns: this.analysis.layout.transformedColumns.length,
+      missing_values_count: this.missing,
+      duplicate_rows: this.fingerprints.duplicates,
+    };
+  }
+}
+
+/** How a non-missing value of a column of `kind` is printed by `to_csv`. */
+export function valueFormatter(kind: ColumnKind): (token: string) => string {
+  switch (kind) {
+    case "int":
+      return formatIntToken;
+    case "float":
+      return formatFloatToken;
+    case "bool":
+      return (t) => (t.charCodeAt(0) === 0x74 || t.charCodeAt(0) === 0x54 ? "True" : "False");
+    case "empty":
+      return () => "";
+    default:
+      return csvField;
+  }
+}
