@@ -19,6 +19,15 @@ export interface Command {
 
 /** The registry: add a command with one line here. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  preprocess: {
+    summary: "preprocess CSV uploads named by S3 events on PREPROCESS_QUEUE_URL, then exit",
+    run: async (args) => (await import("./preprocess/command")).preprocessCommand(args),
+  },
+  "preprocess-file": {
+    usage: "IN.csv OUTDIR",
+    summary: "preprocess a local CSV file into OUTDIR (same steps, no AWS)",
+    run: async (args) => (await import("./preprocess/command")).preprocessFileCommand(args),
+  },
   produce: {
     summary: "send store events to EVENTS_QUEUE_URL (EVENTS_TOTAL at EVENTS_PER_SECOND)",
     run: async (args) => (await import("./events/commands")).produce(args),

@@ -23,36 +23,41 @@ export interface Analysis {
 const NUMERIC: ReadonlySet<ColumnKind> = new Set(["empty", "int", "float"]);
 
 /** Reads the input once and returns its {@link Analysis}; throws PermanentFileError on bad input. */
-export async function analyzeInput(open: OpenInput): Promise<Analysis> {
+export async function analyzeInput(open: OpenInput, signal?: AbortSignal): Promise<Analysis> {
   let layout: InputLayout | undefined;
   let trackers: ColumnTypeTracker[] = [];
   const age = new MedianCounter();
   const salary = new MedianCounter();
   let rows = 0;
-  await readRecords(open, (record) => {
-    if (layout === undefined) {
-      layout = layoutFromHeader(record.values());
-      trackers = layout.header.map(() => new ColumnTypeTracker());
-      return;
-    }
-    rows++;
-    const width = trackers.length;
-    if (record.length > width) {
-      throw new PermanentFileError(
-        "too_many_fields",
-        `data row ${rows} has ${record.length} fields, the header has ${width}`,
-      );
-    }
-    for (let c = 0; c < width; c++) {
-      const tracker = trackers[c] as ColumnTypeTracker;
-      // A column that is text stays text: its values need not even be read.
-      if (!tracker.settled) tracker.add(record.get(c));
-    }
-    const a = record.get(layout.age);
-    if (!isNaToken(a)) age.add(parseFloatToken(a as string));
-    const s = record.get(layout.salary);
-    if (!isNaToken(s)) salary.add(parseFloatToken(s as string));
-  });
+  await readRecords(
+    open,
+    (record) => {
+      if (layout === undefined) {
+        layout = layoutFromHeader(record.values());
+        trackers = layout.header.map(() => new ColumnTypeTracker());
+        return;
+      }
+      rows++;
+      const width = trackers.length;
+      if (record.length > width) {
+        throw new PermanentFileError(
+          "too_many_fields",
+          `data row ${rows} has ${record.length} fields, the header has ${width}`,
+        );
+      }
+      for (let c = 0; c < width; c++) {
+        const tracker = trackers[c] as ColumnTypeTracker;
+        // A column that is text stays text: its values need not even be read.
+        if (!tracker.settled) tracker.add(record.get(c));
+      }
+      const a = record.get(layout.age);
+      if (!isNaToken(a)) age.add(parseFloatToken(a as string));
+      const s = record.get(layout.salary);
+      if (!isNaToken(s)) salary.add(parseFloatToken(s as string));
+    },
+    undefined,
+    signal,
+  );
   if (layout === undefined) {
     throw new PermanentFileError("empty_file", "the object is empty: no header, no rows");
   }

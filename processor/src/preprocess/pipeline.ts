@@ -30,6 +30,8 @@ export interface PreprocessOptions {
   readonly chunkRows?: number;
   /** Extra fields of `quality_metrics.json`, after the reference's four (e.g. the S3 source). */
   readonly metricsExtra?: Readonly<Record<string, PyJson>>;
+  /** Stops the work (the promise rejects with the abort reason). */
+  readonly signal?: AbortSignal;
   /** Called after each piece of input with the rows done so far (progress logs). */
   readonly onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
@@ -63,7 +65,7 @@ export async function preprocess(
   outDir: string,
   options: PreprocessOptions = {},
 ): Promise<PreprocessResult> {
-  const analysis = await analyzeInput(open);
+  const analysis = await analyzeInput(open, options.signal);
   await mkdir(outDir, { recursive: true });
   const files = {
     cleaned: join(outDir, OUTPUT_FILES.cleaned),
@@ -85,7 +87,7 @@ export async function preprocess(
       await write(transformedOut, out.transformed);
       options.onProgress?.(pass.rows, analysis.rows);
     };
-    await readRecords(open, (record) => pass.onRecord(record), drain);
+    await readRecords(open, (record) => pass.onRecord(record), drain, options.signal);
     pass.finish();
     await drain();
     await Promise.all([closeStream(cleanedOut), closeStream(transformedOut)]);

@@ -16,6 +16,7 @@ export async function readRecords(
   open: OpenInput,
   onRecord: RecordHandler,
   afterPiece?: () => Promise<void> | void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const tokenizer = new CsvTokenizer(onRecord);
@@ -30,6 +31,7 @@ export async function readRecords(
   };
   try {
     for await (const piece of open()) {
+      signal?.throwIfAborted();
       feed(decoder.decode(piece, { stream: true }));
       if (afterPiece) await afterPiece();
     }
