@@ -1,0 +1,195 @@
+/**
+ * Command-line options of local mode (`npm start -- [options]`), validated with messages that
+ * name the option. Pure.
+ */
+import { parseArgs } from "node:util";
+
+/** What a run does. */
+export interface LocalOptions {
+  readonly stack: string;
+  /** Good CSV files to upload. */
+  readonly files: number;
+  /** Also upload one file with a wrong header (it must end in an error report). */
+  readonly badFile: boolean;
+  readonly minRows: number;
+  readonly maxRows: number;
+  /** Events to produce in total. */
+  readonly events: number;
+  /** Events per second over all producers (0 = as fast as possible). */
+  readonly rate: number;
+  /** Share of invalid events; undefined = the stack's workloads.badEventRatio. */
+  readonly badRatio: number | undefined;
+  /** Factor applied to every interval (polling, cooldown, batch age, visibility, deadlines). */
+  readonly timeScale: number;
+  /** Seconds before the run gives up waiting for the work to finish. */
+  readonly timeoutSeconds: number;
+  readonly seed: number;
+  /** Where to write the machine-readable summary (JSON). */
+  readonly summaryJson: string | undefined;
+  /** Directory for the run's logs; undefined = .local-run/<timestamp>. */
+  readonly logDir: string | undefined;
+  /** Force plain log lines even on a TTY. */
+  readonly plain: boolean;
+  readonly help: boolean;
+}
+
+/** The defaults: a run that finishes in well under a minute on two cores. */
+export const DEFAULT_OPTIONS: LocalOptions = {
+  stack: "dev",
+  files: 5,
+  badFile: true,
+  minRows: 200,
+  maxRows: 20000,
+  events: 2000,
+  rate: 200,
+  badRatio: undefined,
+  timeScale: 0.1,
+  timeoutSeconds: 120,
+  seed: 42,
+  summaryJson: undefined,
+  logDir: undefined,
+  plain: false,
+  help: false,
+};
+
+export const USAGE = `usage: npm start -- [options]
+
+Runs the whole pipeline on this machine against an embedded S3/SQS emulator: uploads CSV files,
+starts preprocess jobs and consumers as KEDA would, streams events, and checks that everything is
+accounted for. Exit code 0 only when it is.
+
+options:
+  --stack NAME          stack file Pulumi.NAME.yaml to take settings and names from (${DEFAULT_OPTIONS.stack})
+  --files N             CSV files to upload (${DEFAULT_OPTIONS.files}), plus one with a wrong header
+  --no-bad-file         do not upload the file with a wrong header
+  --min-rows N          rows of the smallest file (${DEFAULT_OPTIONS.minRows})
+  --max-rows N          rows of the largest file (${DEFAULT_OPTIONS.maxRows})
+  --events N            events to produce (${DEFAULT_OPTIONS.events})
+  --rate N              events per second, 0 = as fast as possible (${DEFAULT_OPTIONS.rate})
+  --bad-ratio X         share of invalid events, 0..1 (the stack's workloads.badEventRatio)
+  --time-scale X        factor for every interval, 0 < X <= 1 (${DEFAULT_OPTIONS.timeScale}; 1 = real time)
+  --timeout S           give up after S seconds (${DEFAULT_OPTIONS.timeoutSeconds})
+  --seed N              seed of the generated files (${DEFAULT_OPTIONS.seed})
+  --summary-json FILE   also write the summary as JSON
+  --log-dir DIR         where the processes' logs go (.local-run/<time>)
+  --plain               plain log lines even on a terminal
+  -h, --help            this text
+`;
+
+/** Thrown for bad options; the message names the option. */
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OptionsError";
+  }
+}
+
+function number(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  check: (n: number) => boolean,
+  rule: string,
+): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) {
+    throw new OptionsError(`--${name} must be ${rule} (got ${JSON.stringify(raw)})`);
+  }
+  return n;
+}
+
+const intIn = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
+
+/** Parses `argv` (the arguments after the script). */
+export function parseOptions(argv: readonly string[]): LocalOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        files: { type: "string" },
+        "no-bad-file": { type: "boolean" },
+        "min-rows": { type: "string" },
+        "max-rows": { type: "string" },
+        events: { type: "string" },
+        rate: { type: "string" },
+        "bad-ratio": { type: "string" },
+        "time-scale": { type: "string" },
+        timeout: { type: "string" },
+        seed: { type: "string" },
+        "summary-json": { type: "string" },
+        "log-dir": { type: "string" },
+        plain: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new OptionsError(err instanceof Error ? err.message : String(err));
+  }
+  const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const d = DEFAULT_OPTIONS;
+  const stack = str("stack") ?? d.stack;
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    throw new OptionsError(`--stack must be a stack name like dev (got ${JSON.stringify(stack)})`);
+  }
+  const minRows = number(
+    "min-rows",
+    str("min-rows"),
+    d.minRows,
+    intIn(1, 1_000_000),
+    "an integer 1..1000000",
+  );
+  const maxRows = number(
+    "max-rows",
+    str("max-rows"),
+    Math.max(d.maxRows, minRows),
+    intIn(1, 1_000_000),
+    "an integer 1..1000000",
+  );
+  if (maxRows < minRows) {
+    throw new OptionsError(`--max-rows (${maxRows}) must be at least --min-rows (${minRows})`);
+  }
+  const badRatioRaw = str("bad-ratio");
+  return {
+    stack,
+    files: number("files", str("files"), d.files, intIn(0, 500), "an integer 0..500"),
+    badFile: values["no-bad-file"] !== true,
+    minRows,
+    maxRows,
+    events: number(
+      "events",
+      str("events"),
+      d.events,
+      intIn(0, 10_000_000),
+      "an integer 0..10000000",
+    ),
+    rate: number("rate", str("rate"), d.rate, (n) => n >= 0 && n <= 100_000, "a number 0..100000"),
+    badRatio:
+      badRatioRaw === undefined
+        ? undefined
+        : number("bad-ratio", badRatioRaw, 0, (n) => n >= 0 && n <= 1, "a number 0..1"),
+    timeScale: number(
+      "time-scale",
+      str("time-scale"),
+      d.timeScale,
+      (n) => n > 0 && n <= 1,
+      "a number in (0, 1]",
+    ),
+    timeoutSeconds: number(
+      "timeout",
+      str("timeout"),
+      d.timeoutSeconds,
+      (n) => n > 0 && n <= 86400,
+      "a number of seconds 1..86400",
+    ),
+    seed: number("seed", str("seed"), d.seed, intIn(0, 2 ** 31 - 1), "a non-negative integer"),
+    summaryJson: str("summary-json"),
+    logDir: str("log-dir"),
+    plain: values.plain === true,
+    help: values.help === true,
+  };
+}

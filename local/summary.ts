@@ -1,0 +1,113 @@
+/**
+ * The end of a run: the summary table for people and the same facts as JSON for machines
+ * (`--summary-json`, read by the end-to-end test). Pure.
+ */
+import type { Accounting } from "./accounting";
+
+/** Everything a run reports. */
+export interface RunSummary {
+  readonly ok: boolean;
+  readonly stack: string;
+  readonly timeScale: number;
+  readonly timings: {
+    readonly totalSeconds: number;
+    /** Emulator start and resource creation. */
+    readonly setupSeconds: number;
+    /** From the first upload until every queue was drained and every producer had finished. */
+    readonly workSeconds: number;
+    /** From drained until no pod ran any more (the consumer's cooldown). */
+    readonly scaleToZeroSeconds: number;
+  };
+  /** Why the run stopped early, if it did (timeout, signal, a failed producer). */
+  readonly aborted?: string;
+  readonly accounting: Accounting;
+  /** Invalid events the producers report they sent. */
+  readonly producedInvalid?: number;
+  readonly scaling: {
+    readonly jobsStarted: number;
+    readonly jobsSucceeded: number;
+    readonly jobsFailed: number;
+    readonly jobRetries: number;
+    readonly peakRunningJobs: number;
+    readonly peakConsumers: number;
+    readonly consumerRestarts: number;
+    /** Whether every workload was back at zero pods at the end. */
+    readonly backToZero: boolean;
+  };
+  readonly logFile: string;
+}
+
+const n = (v: number) => v.toLocaleString("en-US");
+const s1 = (v: number) => `${v.toFixed(1)} s`;
+
+function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, c) =>
+        rightAligned.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0),
+      )
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** The summary table. */
+export function renderSummary(summary: RunSummary): string {
+  const a = summary.accounting;
+  const t = summary.timings;
+  const lines: string[] = [];
+  lines.push(
+    `Local run of stack ${summary.stack} (time scale ${summary.timeScale}): ${s1(t.totalSeconds)} ` +
+      `[setup ${s1(t.setupSeconds)}, work ${s1(t.workSeconds)}, back to zero ${s1(t.scaleToZeroSeconds)}]`,
+  );
+  if (summary.aborted) lines.push(`Stopped early: ${summary.aborted}`);
+  lines.push("");
+  const fileRows = [
+    ["File", "Rows", "Expected", "Found", ""],
+    ...a.files.map((f) => [
+      f.key,
+      n(f.rows),
+      f.expected,
+      f.found,
+      f.found === f.expected ? "ok" : "MISSING",
+    ]),
+  ];
+  lines.push(...table(fileRows, new Set([1])).map((l) => `  ${l}`));
+  lines.push("");
+  const e = a.events;
+  const invalid =
+    summary.producedInvalid === undefined ? "" : ` (${n(summary.producedInvalid)} invalid)`;
+  lines.push(
+    `  Events   produced ${n(e.produced)}${invalid} = stored ${n(e.stored)} + quarantined ${n(e.quarantined)}; ` +
+      `${n(e.duplicates)} duplicate line(s); ${n(e.objects)} objects`,
+  );
+  const types = Object.entries(e.byType)
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(([type, count]) => `${type} ${n(count)}`)
+    .join(", ");
+  if (types) lines.push(`           ${types}`);
+  const q = a.queues;
+  lines.push(
+    `  Queues   preprocess ${q.preprocess.visible} visible / ${q.preprocess.inFlight} in flight, DLQ ${a.dlqs.preprocess}; ` +
+      `events ${q.events.visible} / ${q.events.inFlight}, DLQ ${a.dlqs.events}`,
+  );
+  const sc = summary.scaling;
+  lines.push(
+    `  Scaling  ${sc.jobsStarted} preprocess jobs (peak ${sc.peakRunningJobs} running, ${sc.jobsSucceeded} succeeded, ` +
+      `${sc.jobsFailed} failed, ${sc.jobRetries} retries); consumers peak ${sc.peakConsumers}, ` +
+      `${sc.consumerRestarts} restarts; ${sc.backToZero ? "back to zero pods" : "pods still running at the end"}`,
+  );
+  lines.push(`  Logs     ${summary.logFile}`);
+  lines.push("");
+  if (summary.ok) {
+    lines.push(
+      "Accounting OK: every file has its results and every event is stored or quarantined.",
+    );
+  } else {
+    lines.push("Accounting FAILED:");
+    for (const p of a.problems) lines.push(`  - ${p}`);
+    if (summary.aborted) lines.push(`  - ${summary.aborted}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
