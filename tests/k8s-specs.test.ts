@@ -1,0 +1,440 @@
+/**
+ * Rules on the pure Kubernetes spec builders, for the settings of every stack file: schema-valid
+ * objects, hardened containers, the right queues, scaling parameters taken from the settings only.
+ */
+import type { IScaledObjectSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObjectSpec";
+import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
+import { METRICS_PORT, SERVICE_ACCOUNTS, WORKLOADS } from "../infra/names";
+import { parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
+import {
+  assertStrategyFitsSqs,
+  consumerDrainSeconds,
+  jobsToCreate,
+  outputDependentMetadata,
+  preprocessScaledJobSpec,
+  SQS_TRIGGER_METADATA_KEYS,
+  scalingRules,
+  scalingRulesFromSpecs,
+  workloadManifestList,
+  workloadManifests,
+  type PreprocessScalingRule,
+} from "../k8s/specs";
+import { inputsFor, settingsWith } from "./support/k8s-fixtures";
+import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";
+import { stackConfig } from "./support/program";
+import { expectSchemaValid } from "./support/schema-check";
+
+const STACKS = ["dev", "prod"] as const;
+const stackSettings = (stack: string): Settings =>
+  parseSettings(settingsInputFromConfig(stackConfig(stack)));
+
+const env = (container: { env?: { name: string; value?: string }[] }) =>
+  Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+
+describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
+  const settings = stackSettings(stack);
+  const inputs = inputsFor(stack);
+  const m = workloadManifests(settings, inputs);
+  const all = workloadManifestList(settings, inputs);
+
+  it("every object validates against its kubernetes-models / KEDA schema, with no unknown field", async () => {
+    expect(all.length).toBeGreaterThanOrEqual(11);
+    for (const obj of all) await expectSchemaValid(obj);
+  });
+
+  it("the namespace enforces, audits and warns at Pod Security level restricted", () => {
+    const labels = m.namespace.metadata.labels ?? {};
+    for (const mode of ["enforce", "audit", "warn"]) {
+      expect(labels[`pod-security.kubernetes.io/${mode}`]).toBe("restricted");
+      expect(labels[`pod-security.kubernetes.io/${mode}-version`]).toBe(
+        `v${settings.cluster.kubernetesVersion}`,
+      );
+    }
+  });
+
+  it("every container is hardened, sized and has a size-limited /tmp", () => {
+    const containers = all.flatMap((o) => containersOf(o));
+    expect(containers.map((c) => c.owner).sort()).toEqual([
+      "Deployment consumer/consumer",
+      "Deployment producer/producer",
+      "ScaledJob preprocess/preprocess",
+    ]);
+    for (const { owner, podSpec, container } of containers) {
+      expect({ owner, problems: hardeningProblems(podSpec, container) }).toEqual({
+        owner,
+        problems: [],
+      });
+    }
+  });
+
+  it("every container runs the digest-pinned processor image with its command", () => {
+    const commands = Object.fromEntries(
+      all.flatMap((o) => containersOf(o)).map(({ container }) => [container.name, container]),
+    );
+    for (const [workload, command] of [
+      ["preprocess", "preprocess"],
+      ["producer", "produce"],
+      ["consumer", "consume"],
+    ] as const) {
+      expect(commands[workload]?.image).toBe(inputs.image);
+      expect(commands[workload]?.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(commands[workload]?.args).toEqual([command]);
+    }
+  });
+
+  it("pods run as their workload's service account, without an API token", () => {
+    const byName = Object.fromEntries(all.flatMap((o) => podSpecsOf(o)).map((p) => [p.owner, p]));
+    expect(byName["Deployment consumer"]?.podSpec.serviceAccountName).toBe(
+      SERVICE_ACCOUNTS.consumer,
+    );
+    expect(byName["Deployment producer"]?.podSpec.serviceAccountName).toBe(
+      SERVICE_ACCOUNTS.producer,
+    );
+    expect(byName["ScaledJob preprocess"]?.podSpec.serviceAccountName).toBe(
+      SERVICE_ACCOUNTS.preprocess,
+    );
+    for (const { podSpec } of Object.values(byName)) {
+      expect(podSpec.automountServiceAccountToken).toBe(false);
+    }
+    expect(Object.values(m.serviceAccounts).map((sa) => sa.metadata.name)).toEqual(
+      WORKLOADS.map((w) => SERVICE_ACCOUNTS[w]),
+    );
+    for (const sa of Object.values(m.serviceAccounts)) {
+      expect(sa.metadata.namespace).toBe(settings.workloads.namespace);
+    }
+  });
+
+  it("containers get the environment contract from the program's values", () => {
+    const [preprocess] = containersOf(m.preprocessScaledJob);
+    const [consumer] = containersOf(m.consumer);
+    const [producer] = containersOf(m.producer);
+    expect(env(preprocess!.container)).toMatchObject({
+      PREPROCESS_QUEUE_URL: inputs.preprocessQueueUrl,
+      OUTPUT_BUCKET: inputs.processedBucketName,
+      AWS_REGION: inputs.region,
+      METRICS_PORT: String(METRICS_PORT),
+    });
+    expect(env(consumer!.container)).toMatchObject({
+      EVENTS_QUEUE_URL: inputs.eventsQueueUrl,
+      EVENTS_BUCKET: inputs.eventsBucketName,
+      AWS_REGION: inputs.region,
+    });
+    expect(env(producer!.container)).toMatchObject({
+      EVENTS_QUEUE_URL: inputs.eventsQueueUrl,
+      EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
+      BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
+      AWS_REGION: inputs.region,
+    });
+    expect(env(producer!.container)).toHaveProperty("EVENTS_TOTAL");
+  });
+
+  it("the consumer has no replica count, probes its health endpoint, drains within its grace period", () => {
+    const spec = m.consumer.spec;
+    expect(spec).not.toHaveProperty("replicas");
+    const pod = spec.template.spec!;
+    const container = pod.containers[0]!;
+    expect(container.ports).toEqual([
+      { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+    ]);
+    expect(container.livenessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "metrics" });
+    expect(container.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "metrics" });
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(consumerDrainSeconds());
+    expect(pod.topologySpreadConstraints?.map((t) => t.topologyKey)).toEqual([
+      "topology.kubernetes.io/zone",
+      "kubernetes.io/hostname",
+    ]);
+    for (const t of pod.topologySpreadConstraints ?? []) {
+      expect(t.labelSelector?.matchLabels).toEqual(spec.selector.matchLabels);
+    }
+  });
+
+  it("the consumer's PodDisruptionBudget selects exactly the consumer pods", () => {
+    expect(m.consumerPdb.spec.selector?.matchLabels).toEqual(m.consumer.spec.selector.matchLabels);
+    expect(m.consumerPdb.spec.maxUnavailable).toBe(1);
+    expect(m.consumerPdb.spec).not.toHaveProperty("minAvailable");
+    const podLabels = m.consumer.spec.template.metadata?.labels ?? {};
+    expect(podLabels).toMatchObject(m.consumer.spec.selector.matchLabels ?? {});
+    const producerLabels = m.producer.spec.template.metadata?.labels ?? {};
+    expect(producerLabels).not.toMatchObject(m.consumer.spec.selector.matchLabels ?? {});
+  });
+
+  it("the ScaledObject scales the consumer on the events queue in the stack's region", () => {
+    const so = m.consumerScaledObject.spec;
+    expect(so.scaleTargetRef).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: m.consumer.metadata.name,
+    });
+    expect(so.triggers).toHaveLength(1);
+    expect(so.triggers[0]?.type).toBe("aws-sqs-queue");
+    expect(so.triggers[0]?.metadata).toMatchObject({
+      queueURL: inputs.eventsQueueUrl,
+      awsRegion: inputs.region,
+    });
+    expect(so.triggers[0]?.authenticationRef?.name).toBe(m.triggerAuthentication.metadata.name);
+  });
+
+  it("the ScaledJob starts jobs from the preprocess queue, visible messages only, with accurate counting", () => {
+    const sj = m.preprocessScaledJob.spec;
+    expect(sj.triggers).toHaveLength(1);
+    expect(sj.triggers[0]?.metadata).toMatchObject({
+      queueURL: inputs.preprocessQueueUrl,
+      awsRegion: inputs.region,
+      scaleOnInFlight: "false",
+    });
+    expect(sj.triggers[0]?.metadata.queueURL).not.toMatch(/dlq/i);
+    expect(sj.scalingStrategy?.strategy).toBe(settings.keda.preprocess.scalingStrategy);
+    expect(["accurate", "eager"]).toContain(sj.scalingStrategy?.strategy);
+    expect(sj.triggers[0]?.authenticationRef?.name).toBe(m.triggerAuthentication.metadata.name);
+  });
+
+  it("the ScaledJob's Jobs never restart in place, are bounded in time and retries, and are cleaned up", () => {
+    const p = settings.keda.preprocess;
+    const job = m.preprocessScaledJob.spec.jobTargetRef;
+    expect(job.template.spec?.restartPolicy).toBe("Never");
+    expect(job.backoffLimit).toBe(p.backoffLimit);
+    expect(job.activeDeadlineSeconds).toBe(p.activeDeadlineSeconds);
+    expect(job.ttlSecondsAfterFinished).toBe(p.ttlSecondsAfterFinished);
+    expect(m.preprocessScaledJob.spec.successfulJobsHistoryLimit).toBe(
+      p.successfulJobsHistoryLimit,
+    );
+    expect(m.preprocessScaledJob.spec.failedJobsHistoryLimit).toBe(p.failedJobsHistoryLimit);
+  });
+
+  it("aws-sqs-queue triggers use only parameters KEDA's scaler reads, and no identity override", () => {
+    for (const trigger of [
+      ...m.consumerScaledObject.spec.triggers,
+      ...m.preprocessScaledJob.spec.triggers,
+    ]) {
+      const unknown = Object.keys(trigger.metadata).filter(
+        (k) => !(SQS_TRIGGER_METADATA_KEYS as readonly string[]).includes(k),
+      );
+      expect(unknown).toEqual([]);
+      expect(trigger.metadata).not.toHaveProperty("identityOwner");
+      expect(trigger.metadata).not.toHaveProperty("messageReceiptThreshold");
+      expect(trigger.metadata.queueLength).toMatch(/^[1-9]\d*$/);
+    }
+  });
+
+  it("the TriggerAuthentication uses the KEDA operator's own Pod Identity (provider aws, nothing else)", () => {
+    expect(m.triggerAuthentication.spec).toEqual({ podIdentity: { provider: "aws" } });
+    expect(m.triggerAuthentication.metadata.namespace).toBe(settings.workloads.namespace);
+  });
+
+  it("the NetworkPolicy denies ingress but the metrics port and egress but DNS, Pod Identity and HTTPS", () => {
+    const np = m.networkPolicy.spec;
+    expect(np.podSelector).toEqual({});
+    expect(np.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(np.ingress).toEqual([{ ports: [{ protocol: "TCP", port: METRICS_PORT }] }]);
+    const egress = (np.egress ?? []).map((rule) => ({
+      ports: (rule.ports ?? []).map((p) => `${p.protocol}/${p.port}`),
+      to: rule.to ?? "anywhere",
+    }));
+    expect(egress.flatMap((r) => r.ports).sort()).toEqual([
+      "TCP/443",
+      "TCP/53",
+      "TCP/80",
+      "UDP/53",
+    ]);
+    const podIdentity = egress.find((r) => r.ports.includes("TCP/80"));
+    expect(podIdentity?.to).toEqual([{ ipBlock: { cidr: "169.254.170.23/32" } }]);
+    const dns = egress.find((r) => r.ports.includes("UDP/53"));
+    expect(JSON.stringify(dns?.to)).toContain("kube-dns");
+  });
+
+  it("names of output-dependent objects are known from the settings alone", () => {
+    const meta = outputDependentMetadata(settings);
+    expect(meta.producer).toEqual(m.producer.metadata);
+    expect(meta.consumer).toEqual(m.consumer.metadata);
+    expect(meta.consumerScaledObject).toEqual(m.consumerScaledObject.metadata);
+    expect(meta.preprocessScaledJob).toEqual(m.preprocessScaledJob.metadata);
+  });
+});
+
+describe("scaling parameters come only from the settings", () => {
+  const changed = settingsWith({
+    keda: {
+      consumer: {
+        pollingInterval: 7,
+        cooldownPeriod: 77,
+        minReplicas: 1,
+        maxReplicas: 17,
+        queueLength: 123,
+        activationQueueLength: 3,
+        scaleDownStabilizationSeconds: 45,
+      },
+      preprocess: {
+        pollingInterval: 9,
+        maxReplicaCount: 19,
+        targetQueueLength: 2,
+        activationQueueLength: 1,
+        scalingStrategy: "eager",
+        backoffLimit: 2,
+      },
+    },
+  });
+  const m = workloadManifests(changed, inputsFor());
+
+  it("the ScaledObject follows keda.consumer", () => {
+    const so = m.consumerScaledObject.spec;
+    expect(so).toMatchObject({
+      pollingInterval: 7,
+      cooldownPeriod: 77,
+      minReplicaCount: 1,
+      maxReplicaCount: 17,
+    });
+    expect(so.triggers[0]?.metadata).toMatchObject({
+      queueLength: "123",
+      activationQueueLength: "3",
+    });
+    expect(so.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown).toMatchObject({
+      stabilizationWindowSeconds: 45,
+    });
+  });
+
+  it("the ScaledJob follows keda.preprocess, and each job takes its share of messages", () => {
+    const sj = m.preprocessScaledJob.spec;
+    expect(sj).toMatchObject({ pollingInterval: 9, maxReplicaCount: 19 });
+    expect(sj.scalingStrategy).toEqual({ strategy: "eager" });
+    expect(sj.jobTargetRef.backoffLimit).toBe(2);
+    expect(sj.triggers[0]?.metadata).toMatchObject({
+      queueLength: "2",
+      activationQueueLength: "1",
+    });
+    const [job] = containersOf(m.preprocessScaledJob);
+    expect(env(job!.container).MAX_MESSAGES).toBe("2");
+  });
+
+  it("scalingRulesFromSpecs reads back exactly the settings (what local mode emulates)", () => {
+    const queues = { ...inputsFor(), region: "eu-west-1" };
+    expect(scalingRules(changed, queues)).toEqual({
+      consumer: {
+        queueUrl: queues.eventsQueueUrl,
+        awsRegion: "eu-west-1",
+        queueLength: 123,
+        activationQueueLength: 3,
+        scaleOnInFlight: true,
+        pollingIntervalSeconds: 7,
+        minReplicas: 1,
+        maxReplicas: 17,
+        cooldownPeriodSeconds: 77,
+        scaleDownStabilizationSeconds: 45,
+      },
+      preprocess: {
+        queueUrl: queues.preprocessQueueUrl,
+        awsRegion: "eu-west-1",
+        queueLength: 2,
+        activationQueueLength: 1,
+        scaleOnInFlight: false,
+        pollingIntervalSeconds: 9,
+        maxReplicaCount: 19,
+        strategy: "eager",
+      },
+    });
+    expect(scalingRulesFromSpecs(m.consumerScaledObject, m.preprocessScaledJob.spec)).toEqual(
+      scalingRules(changed, queues),
+    );
+  });
+});
+
+describe("ScaledJob strategy with scaleOnInFlight false", () => {
+  const rule = (strategy: PreprocessScalingRule["strategy"]): PreprocessScalingRule => ({
+    queueUrl: "q",
+    awsRegion: "eu-west-1",
+    queueLength: 1,
+    activationQueueLength: 0,
+    scaleOnInFlight: false,
+    pollingIntervalSeconds: 10,
+    maxReplicaCount: 20,
+    strategy,
+  });
+  // 10 visible messages; 5 jobs running, each already holding (and hiding) its own message.
+  const poll = { queueLength: 10, runningJobs: 5, pendingJobs: 0 };
+
+  it("default double-counts running jobs and leaves visible messages without a job", () => {
+    expect(jobsToCreate(rule("default"), poll)).toBe(5);
+  });
+
+  it("accurate starts one job per visible message", () => {
+    expect(jobsToCreate(rule("accurate"), poll)).toBe(10);
+  });
+
+  it("accurate does not start a second job for a message whose job is still pending", () => {
+    expect(jobsToCreate(rule("accurate"), { queueLength: 3, runningJobs: 3, pendingJobs: 3 })).toBe(
+      0,
+    );
+    expect(jobsToCreate(rule("eager"), { queueLength: 3, runningJobs: 3, pendingJobs: 3 })).toBe(3);
+  });
+
+  it("no strategy exceeds maxReplicaCount running jobs, and nothing starts below activation", () => {
+    for (const s of ["default", "accurate", "eager"] as const) {
+      const n = jobsToCreate(rule(s), { queueLength: 100, runningJobs: 15, pendingJobs: 0 });
+      expect(n + 15).toBeLessThanOrEqual(20);
+      expect(
+        jobsToCreate({ ...rule(s), activationQueueLength: 5 }, { ...poll, queueLength: 5 }),
+      ).toBe(0);
+    }
+  });
+
+  it("the spec builder refuses strategies that double-count, naming the setting", () => {
+    expect(() => assertStrategyFitsSqs("default")).toThrow(
+      /event-pipeline:keda\.preprocess\.scalingStrategy: "default" double-counts/,
+    );
+    expect(() => assertStrategyFitsSqs("custom")).toThrow(/double-counts/);
+    const settings = settingsWith({ keda: { preprocess: { scalingStrategy: "default" } } });
+    expect(() => preprocessScaledJobSpec(settings, inputsFor())).toThrow(/scalingStrategy/);
+  });
+});
+
+describe("inputs the specs refuse or pass through", () => {
+  it("an image without a digest is refused", () => {
+    const settings = settingsWith();
+    for (const image of ["processor:latest", "123.dkr.ecr.eu-west-1.amazonaws.com/p:v1", ""]) {
+      expect(() => workloadManifests(settings, inputsFor("dev", { image }))).toThrow(
+        /pinned by digest/,
+      );
+    }
+  });
+
+  it("scheduling applies node selectors and tolerations only to the workload it names", () => {
+    const settings = settingsWith();
+    const plain = workloadManifests(settings, inputsFor());
+    expect(plain.preprocessScaledJob.spec.jobTargetRef.template.spec).not.toHaveProperty(
+      "nodeSelector",
+    );
+    expect(plain.preprocessScaledJob.spec.jobTargetRef.template.spec).not.toHaveProperty(
+      "tolerations",
+    );
+    const scheduled = workloadManifests(
+      settings,
+      inputsFor("dev", {
+        scheduling: {
+          preprocess: {
+            nodeSelector: { "karpenter.sh/nodepool": "jobs" },
+            tolerations: [{ key: "pipeline/jobs", operator: "Exists", effect: "NoSchedule" }],
+          },
+        },
+      }),
+    );
+    const pod = scheduled.preprocessScaledJob.spec.jobTargetRef.template.spec;
+    expect(pod?.nodeSelector).toEqual({ "karpenter.sh/nodepool": "jobs" });
+    expect(pod?.tolerations).toHaveLength(1);
+    expect(scheduled.consumer.spec.template.spec).not.toHaveProperty("nodeSelector");
+  });
+});
+
+describe("KEDA objects are typed", () => {
+  it("a misspelled KEDA field fails the type-check (tsc enforces the @ts-expect-error lines)", () => {
+    const so: IScaledObjectSpec = {
+      scaleTargetRef: { name: "consumer" },
+      triggers: [],
+      // @ts-expect-error -- `pollingIntervall` is not a ScaledObject field
+      pollingIntervall: 5,
+    };
+    const sj: Pick<IScaledJobSpec, "scalingStrategy"> = {
+      // @ts-expect-error -- `stratgy` is not a scalingStrategy field
+      scalingStrategy: { stratgy: "accurate" },
+    };
+    expect([so, sj]).toHaveLength(2);
+  });
+});
