@@ -87,7 +87,9 @@ export class TransformPass {
     this.dynamicOrder = this.slots
       .filter((c) => dynamic.has(c))
       .map((c) => dynamic.get(c) as Dynamic);
-    this.departmentFormat = valueFormatter(kinds[layout.department] as ColumnKind);
+    // Department values are printed (and quoted) after the fill, so text stays raw here.
+    const departmentKind = kinds[layout.department] as ColumnKind;
+    this.departmentFormat = departmentKind === "text" ? (t) => t : valueFormatter(departmentKind);
     this.ageIsInt = kinds[layout.age] === "int";
     this.salaryIsInt = kinds[layout.salary] === "int";
     this.profileIsText = kinds[layout.profile] === "text";

@@ -1,0 +1,202 @@
+import { classifyToken, ColumnTypeTracker, TokenClass } from "../src/preprocess/column-types";
+import { CsvTokenizer } from "../src/preprocess/csv-reader";
+import {
+  csvField,
+  formatFloat,
+  formatFloatToken,
+  formatIntToken,
+  pythonJsonDumps,
+} from "../src/preprocess/pandas-format";
+import { parseProfile } from "../src/preprocess/profile";
+import {
+  codePointLength,
+  compareCodePoints,
+  FingerprintSet,
+  KahanMean,
+  MedianCounter,
+} from "../src/preprocess/stats";
+
+describe("pandas number formats", () => {
+  test.each([
+    [50000, "50000.0"],
+    [61234.56789012345, "61234.56789012345"],
+    [0.1, "0.1"],
+    [1e-5, "1e-05"],
+    [0.0001, "0.0001"],
+    [1e16, "1e+16"],
+    [12345678901234567, "1.2345678901234568e+16"],
+    [1.5e-7, "1.5e-07"],
+    [1e100, "1e+100"],
+    [-0, "-0.0"],
+    [Infinity, "inf"],
+    [-Infinity, "-inf"],
+    [NaN, ""],
+  ])("float %p prints as Python repr %p", (value, text) => {
+    expect(formatFloat(value)).toBe(text);
+  });
+
+  test.each([
+    "698.55",
+    "3",
+    "-12.5",
+    "0.5",
+    "1e5",
+    " 1.5 ",
+    "1.50",
+    "0.00001",
+    "123456789012.3456789",
+  ])("the fast path for float token %p agrees with the general one", (token) => {
+    expect(formatFloatToken(token)).toBe(formatFloat(Number(token)));
+  });
+
+  test("int tokens lose signs, zeros and spaces as int64 does", () => {
+    expect(["+5", "007", "-0", " 42 ", "-12"].map(formatIntToken)).toEqual([
+      "5",
+      "7",
+      "0",
+      "42",
+      "-12",
+    ]);
+  });
+
+  test("fields are quoted like Python's csv writer (not for \\r)", () => {
+    expect(["a", "a,b", 'say "hi"', "two\nlines", "cr\rinside", ""].map(csvField)).toEqual([
+      "a",
+      '"a,b"',
+      '"say ""hi"""',
+      '"two\nlines"',
+      "cr\rinside",
+      "",
+    ]);
+  });
+
+  test("JSON is written like Python's json.dump", () => {
+    expect(pythonJsonDumps({ total_rows: 3, key: "café", ok: true, none: null })).toBe(
+      '{"total_rows": 3, "key": "caf\\u00e9", "ok": true, "none": null}',
+    );
+  });
+});
+
+describe("pandas type inference", () => {
+  test("tokens are classified as pandas' C parser does", () => {
+    expect(
+      [
+        "1",
+        "+5",
+        " 7 ",
+        "1.",
+        ".5",
+        "1e5",
+        "inf",
+        "-Infinity",
+        "TRUE",
+        "false",
+        "0x10",
+        "1_000",
+        "1e309",
+        "None",
+      ].map(classifyToken),
+    ).toEqual([
+      TokenClass.Int,
+      TokenClass.Int,
+      TokenClass.Int,
+      TokenClass.Float,
+      TokenClass.Float,
+      TokenClass.Float,
+      TokenClass.Float,
+      TokenClass.Float,
+      TokenClass.Bool,
+      TokenClass.Bool,
+      TokenClass.Text,
+      TokenClass.Text,
+      TokenClass.Text,
+      TokenClass.Text,
+    ]);
+  });
+
+  test.each([
+    [["1", "2"], "int"],
+    [["1", ""], "float"],
+    [["1", "2.5"], "float"],
+    [["True", "false"], "bool"],
+    [["1", "True"], "text"],
+    [["", "NA", "null"], "empty"],
+    [["1", "x"], "text"],
+  ])("a column of %p is %p", (tokens, kind) => {
+    const tracker = new ColumnTypeTracker();
+    for (const t of tokens) tracker.add(t);
+    expect(tracker.kind).toBe(kind);
+  });
+});
+
+describe("streaming aggregates", () => {
+  test("medians skip missing values and average the middle pair", () => {
+    const m = new MedianCounter();
+    for (const v of [30, NaN, 25, 26, 45, 0, 56, 35, 55, 40, 40, 100, 24]) m.add(v);
+    expect(m.median()).toBe(37.5);
+    expect(new MedianCounter().median()).toBeNaN();
+  });
+
+  test("means use compensated summation like pandas' group_mean", () => {
+    const k = new KahanMean();
+    for (let i = 0; i < 10; i++) k.add(0.1);
+    // Naive summation gives 0.09999999999999999.
+    expect(k.value).toBe(0.1);
+  });
+
+  test("the fingerprint set counts exact repeats only", () => {
+    const f = new FingerprintSet();
+    for (let i = 0; i < 50_000; i++) f.add(`row ${i % 40_000}`);
+    f.add("row 1", 1);
+    expect(f.duplicates).toBe(10_000);
+    expect(f.size).toBe(40_001);
+  });
+
+  test("code points count and sort like Python strings", () => {
+    expect(codePointLength("a🏠b")).toBe(3);
+    expect(["\uffff", "🏠", "a"].sort(compareCodePoints)).toEqual(["a", "\uffff", "🏠"]);
+  });
+});
+
+describe("CSV reading and profiles", () => {
+  function records(...pieces: string[]) {
+    const out: string[][] = [];
+    const t = new CsvTokenizer((r) => out.push(r.values()));
+    for (const p of pieces) t.push(p);
+    t.end();
+    return out;
+  }
+
+  test("CRLF, lone CR, blank lines and a BOM are handled", () => {
+    expect(records("\ufeffa,b\r\n1,2\r\n\r\n   \n3,4\r5,6")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+      ["3", "4"],
+      ["5", "6"],
+    ]);
+  });
+
+  test("quoted fields keep commas, newlines and doubled quotes, even split across pieces", () => {
+    expect(records('a,"x, ""y""\n', 'z"', ",b\n")).toEqual([["a", 'x, "y"\nz', "b"]]);
+  });
+
+  test("text after a closing quote stays in the field", () => {
+    expect(records('"x"y,2\n')).toEqual([["xy", "2"]]);
+  });
+
+  test("profiles: canonical, reordered, invalid and non-object JSON", () => {
+    expect(parseProfile('{"address": "1 Main", "phone": "5", "email": "e"}')).toEqual({
+      address: "1 Main",
+      phone: "5",
+      email: "e",
+    });
+    expect(parseProfile('{"email":"e","address":"a\\"b"}')).toEqual({
+      address: 'a"b',
+      phone: null,
+      email: "e",
+    });
+    expect(parseProfile("not json")).toEqual({ address: null, phone: null, email: null });
+    expect(parseProfile("[1,2]")).toEqual({ address: null, phone: null, email: null });
+    expect(parseProfile(null)).toEqual({ address: null, phone: null, email: null });
+  });
+});
