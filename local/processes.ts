@@ -24,6 +24,11 @@ export interface Child {
   readonly exit: Promise<ChildExit>;
   /** Set once the process has exited. */
   readonly exited: ChildExit | undefined;
+  /**
+   * Whether the process has written anything yet. Until then it counts as a pod that is not Running
+   * (still booting), which is what KEDA's pending-job count measures.
+   */
+  readonly booted: boolean;
   /** Whether a stop was requested (an exit after it is expected, not a crash). */
   readonly stopping: boolean;
   /** SIGTERM, then SIGKILL if still running after `graceMs`; resolves on exit. */
@@ -89,6 +94,7 @@ export function spawnProcessor(
   const startedAt = Date.now();
   let exited: ChildExit | undefined;
   let stopping = false;
+  let booted = false;
   const exit = new Promise<ChildExit>((resolve) => {
     proc.once("exit", (code, signal) => {
       live.delete(proc);
@@ -105,6 +111,7 @@ export function spawnProcessor(
   const pipe = (stream: NodeJS.ReadableStream | null, isStdout: boolean) => {
     if (!stream) return;
     createInterface({ input: stream }).on("line", (line) => {
+      booted = true;
       launcher.log.write(`${name} ${line}\n`);
       if (!isStdout || !launcher.onLog || !line.startsWith("{")) return;
       try {
@@ -127,6 +134,9 @@ export function spawnProcessor(
     exit,
     get exited() {
       return exited;
+    },
+    get booted() {
+      return booted || exited !== undefined;
     },
     get stopping() {
       return stopping;

@@ -158,7 +158,11 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
           ...specs.env.consumer,
           BATCH_MAX_AGE_SECONDS: String(Math.max(0.5, scaledAge)),
         },
-        preprocessEnv: specs.env.preprocess,
+        preprocessEnv: {
+          ...specs.env.preprocess,
+          // A job that finds the queue empty exits after one long poll; shorten it with the rest.
+          WAIT_TIME_SECONDS: String(Math.max(1, Math.round(20 * options.timeScale))),
+        },
         backoffLimit: rules.preprocess.backoffLimit,
         activeDeadlineMs: rules.preprocess.activeDeadlineSeconds * 1000,
         graceMs: Math.max(specs.graceMs.consumer, specs.graceMs.preprocess),

@@ -185,9 +185,16 @@ export class Workloads {
     });
   }
 
-  /** Unfinished Jobs, as KEDA counts them (a local pod runs as soon as it is spawned). */
+  /**
+   * Unfinished Jobs, as KEDA counts them; pending are those whose pod has not booted yet (or is
+   * waiting out a retry back-off), KEDA's "no pod Running or Succeeded".
+   */
   jobCounts(): JobCounts {
-    return { running: this.jobs.size, pending: 0 };
+    let pending = 0;
+    for (const job of this.jobs.values()) {
+      if (!job.pod.booted || job.pod.exited) pending++;
+    }
+    return { running: this.jobs.size, pending };
   }
 
   /** Counters of the ScaledJob's Jobs. */
