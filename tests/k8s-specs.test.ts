@@ -128,6 +128,22 @@ describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
     expect(env(producer!.container)).toHaveProperty("EVENTS_TOTAL");
   });
 
+  it("workers hide received messages for exactly their queue's visibility timeout", () => {
+    const [preprocess] = containersOf(m.preprocessScaledJob);
+    const [consumer] = containersOf(m.consumer);
+    expect(env(preprocess!.container).VISIBILITY_TIMEOUT_SECONDS).toBe(
+      String(settings.queues.preprocessVisibilityTimeoutSeconds),
+    );
+    const c = env(consumer!.container);
+    expect(c.VISIBILITY_TIMEOUT_SECONDS).toBe(
+      String(settings.queues.eventsVisibilityTimeoutSeconds),
+    );
+    // The consumer refuses to start unless a batch is stored well before its messages reappear.
+    expect(2 * Number(c.BATCH_MAX_AGE_SECONDS)).toBeLessThanOrEqual(
+      Number(c.VISIBILITY_TIMEOUT_SECONDS),
+    );
+  });
+
   it("the consumer has no replica count, probes its health endpoint, drains within its grace period", () => {
     const spec = m.consumer.spec;
     expect(spec).not.toHaveProperty("replicas");
@@ -138,7 +154,9 @@ describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
     ]);
     expect(container.livenessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "metrics" });
     expect(container.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "metrics" });
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(consumerDrainSeconds());
+    const drain = Number(env(container).SHUTDOWN_TIMEOUT_SECONDS);
+    expect(drain).toBe(consumerDrainSeconds());
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drain);
     expect(pod.topologySpreadConstraints?.map((t) => t.topologyKey)).toEqual([
       "topology.kubernetes.io/zone",
       "kubernetes.io/hostname",

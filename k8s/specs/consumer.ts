@@ -21,26 +21,20 @@ import {
   type Manifest,
   type WorkloadInputs,
 } from "./common";
-import { consumerEnv } from "./env";
+import { CONSUMER_DRAIN_SECONDS, consumerEnv } from "./env";
 
 /** Name of the consumer Deployment (the ScaledObject's target). */
 export const CONSUMER_NAME = "consumer";
 
-/** SQS long-poll wait of a receive the consumer may be in when SIGTERM arrives. */
-export const SQS_LONG_POLL_SECONDS = 20;
-
-/** Time the consumer needs to upload its last batch and delete that batch's messages. */
-export const CONSUMER_FLUSH_SECONDS = 30;
-
-/** Margin between the end of the drain and the kubelet's SIGKILL. */
+/** Margin between the end of a drain and the kubelet's SIGKILL. */
 export const GRACE_MARGIN_SECONDS = 15;
 
 /**
- * The consumer's worst-case drain after SIGTERM: a receive that is still long-polling, then the flush
- * of the batch it holds (upload, then delete the batch's messages).
+ * The consumer's worst-case drain after SIGTERM: the processor bounds it itself
+ * (SHUTDOWN_TIMEOUT_SECONDS), so the grace period only has to exceed that bound.
  */
 export function consumerDrainSeconds(): number {
-  return SQS_LONG_POLL_SECONDS + CONSUMER_FLUSH_SECONDS;
+  return CONSUMER_DRAIN_SECONDS;
 }
 
 /** HTTP probe on the processor's health server. */

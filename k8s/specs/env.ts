@@ -5,6 +5,13 @@
 import type { Settings } from "../../infra/settings";
 import type { WorkloadInputs } from "./common";
 
+/**
+ * Seconds the consumer may spend draining after SIGTERM: it stops receiving, writes its open batches
+ * and deletes their messages; at this bound it cancels what is left (those messages reappear after
+ * their visibility timeout). Passed as SHUTDOWN_TIMEOUT_SECONDS; the pod's grace period exceeds it.
+ */
+export const CONSUMER_DRAIN_SECONDS = 30;
+
 /** `processor preprocess`: the S3-event queue it drains and the bucket it writes results to. */
 export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Record<string, string> {
   return {
@@ -13,6 +20,8 @@ export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Recor
     // One job per `targetQueueLength` messages: a job takes its share and exits, so KEDA's job count
     // stays a faithful picture of the work in progress.
     MAX_MESSAGES: String(settings.keda.preprocess.targetQueueLength),
+    // Received messages stay hidden as long as the queue's own timeout says (the job heartbeats).
+    VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.preprocessVisibilityTimeoutSeconds),
   };
 }
 
@@ -36,5 +45,7 @@ export function consumerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     EVENTS_BUCKET: inputs.eventsBucketName,
     BATCH_MAX_EVENTS: String(settings.workloads.consumerBatchMaxEvents),
     BATCH_MAX_AGE_SECONDS: String(settings.workloads.consumerBatchMaxAgeSeconds),
+    VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.eventsVisibilityTimeoutSeconds),
+    SHUTDOWN_TIMEOUT_SECONDS: String(CONSUMER_DRAIN_SECONDS),
   };
 }
