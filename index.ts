@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as infra from "./infra";
+import { Workloads } from "./k8s";
 
 const settings = infra.parseSettings(infra.settingsInputFromConfig(pulumi.runtime.allConfig()));
 const [project, stack, region] = [pulumi.getProject(), pulumi.getStack(), settings.region];
@@ -66,6 +67,25 @@ const image = new infra.ProcessorImage("processor", {
   repositoryName: `${eksName}-processor`,
   root: __dirname,
   forceDelete: settings.storage.forceDestroy,
+});
+
+// Workloads: namespace, service accounts, producer, consumer + ScaledObject, preprocess ScaledJob.
+new Workloads("workloads", {
+  settings,
+  provider: cluster.provider,
+  image: image.imageRef,
+  region,
+  preprocessQueueUrl: queues.preprocessQueueUrl,
+  eventsQueueUrl: queues.eventsQueueUrl,
+  processedBucketName: storage.processedBucketName,
+  eventsBucketName: storage.eventsBucketName,
+  scheduling: infra.schedulingForWorkloads(settings.nodeAutoscaling),
+  kedaDependencies: [keda.release],
+  podIdentityDependencies: [
+    identity.roles.preprocess.association,
+    identity.roles.producer.association,
+    identity.roles.consumer.association,
+  ],
 });
 
 // Operations: alarms, dashboard, Container Insights.

@@ -51,6 +51,11 @@ export interface WorkloadsArgs {
   readonly scheduling?: pulumi.Input<Partial<Record<Workload, Scheduling>>>;
   /** Resources KEDA's CRDs and operator come from (the Helm release); the KEDA objects wait for them. */
   readonly kedaDependencies?: pulumi.Input<pulumi.Resource[]>;
+  /**
+   * The workloads' Pod Identity associations: EKS injects credentials when a pod starts, so pods
+   * must not start before their association exists.
+   */
+  readonly podIdentityDependencies?: pulumi.Resource[];
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -110,7 +115,8 @@ export class Workloads extends pulumi.ComponentResource {
       { ...policy, spec: { ...policy.spec, podSelector: policy.spec.podSelector ?? {} } },
       inNamespace,
     );
-    const withIdentity = { ...self, dependsOn: [namespace, ...serviceAccounts] };
+    const podIdentity = args.podIdentityDependencies ?? [];
+    const withIdentity = { ...self, dependsOn: [namespace, ...serviceAccounts, ...podIdentity] };
 
     new k8s.apps.v1.Deployment(
       `${name}-producer`,
@@ -157,7 +163,10 @@ export class Workloads extends pulumi.ComponentResource {
         metadata: meta.preprocessScaledJob,
         spec: scaledJob.apply((sj) => sj.spec),
       },
-      { ...self, dependsOn: kedaDeps.apply((deps) => [...deps, auth, ...serviceAccounts]) },
+      {
+        ...self,
+        dependsOn: kedaDeps.apply((deps) => [...deps, auth, ...serviceAccounts, ...podIdentity]),
+      },
     );
 
     this.namespace = namespace.metadata.name;
