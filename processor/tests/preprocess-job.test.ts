@@ -1,0 +1,448 @@
+/**
+ * The preprocess job against a real S3/SQS emulator (fauxqs on 127.0.0.1) with real SDK clients:
+ * upload → S3 event → job → four outputs and the message deleted, and the failure policy — nothing
+ * is ever lost. fauxqs sends no bucket notifications, so the tests send the exact S3 event shape.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { s3ClientConfig, sqsClientConfig } from "../src/aws";
+import { createLogger } from "../src/log";
+import { runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+
+const ROOT = resolve(__dirname, "../..");
+const FIXTURES = join(__dirname, "fixtures", "preprocess");
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+const endpoint = () => {
+  const url = process.env.FAUXQS_ENDPOINT;
+  if (!url) throw new Error("FAUXQS_ENDPOINT is not set (jest globalSetup starts fauxqs)");
+  return url;
+};
+const settings = () => ({ region: "us-east-1", endpoint: endpoint() });
+const s3 = new S3Client({ ...s3ClientConfig(settings()), credentials });
+const sqs = new SQSClient({ ...sqsClientConfig(settings()), credentials });
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "preprocess-job-"));
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  s3.destroy();
+  sqs.destroy();
+});
+
+const suffix = () => randomBytes(4).toString("hex");
+
+interface Pipeline {
+  raw: string;
+  processed: string;
+  queueUrl: string;
+  dlqUrl: string;
+}
+
+/** Fresh buckets and a queue with a DLQ (redrive after `maxReceiveCount` receives). */
+async function freshPipeline(visibilityTimeout = 30, maxReceiveCount = 3): Promise<Pipeline> {
+  const id = suffix();
+  const raw = `raw-${id}`;
+  const processed = `processed-${id}`;
+  await s3.send(new CreateBucketCommand({ Bucket: raw }));
+  await s3.send(new CreateBucketCommand({ Bucket: processed }));
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `preprocess-dlq-${id}` }));
+  const dlqUrl = dlq.QueueUrl as string;
+  const dlqArn = (
+    await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
+    )
+  ).Attributes?.QueueArn as string;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `preprocess-${id}`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+      },
+    }),
+  );
+  return { raw, processed, queueUrl: queue.QueueUrl as string, dlqUrl };
+}
+
+/** The S3 event body for `key` as S3 writes it: key URL-encoded with + for spaces. */
+function s3Event(bucket: string, key: string, eTag = "") {
+  const encoded = encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: "us-east-1",
+        eventTime: "2026-11-23T10:00:00.000Z",
+        eventName: "ObjectCreated:Put",
+        s3: {
+          s3SchemaVersion: "1.0",
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encoded, size: 1, eTag },
+        },
+      },
+    ],
+  });
+}
+
+async function upload(p: Pipeline, key: string, body: string | Buffer): Promise<string> {
+  const put = await s3.send(new PutObjectCommand({ Bucket: p.raw, Key: key, Body: body }));
+  const eTag = (put.ETag ?? "").replace(/"/g, "");
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: s3Event(p.raw, key, eTag) }),
+  );
+  return eTag;
+}
+
+async function text(bucket: string, key: string): Promise<string> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await response.Body?.transformToString("utf8")) ?? "";
+}
+
+async function keys(bucket: string): Promise<string[]> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).map((o) => o.Key as string).sort();
+}
+
+async function depth(queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/** A logger whose JSON lines the test can read. */
+function collectingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
+  return { logger, lines, msgs: () => lines.map((l) => l.msg) };
+}
+
+function job(p: Pipeline, overrides: Partial<PreprocessJobOptions> = {}) {
+  const { logger, lines, msgs } = collectingLogger();
+  const run = runPreprocessJob({
+    queueUrl: p.queueUrl,
+    outputBucket: p.processed,
+    s3,
+    sqs,
+    logger,
+    workDir: work,
+    waitTimeSeconds: 1,
+    retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    ...overrides,
+  });
+  return { run, lines, msgs };
+}
+
+const golden = (name: string, file: string) =>
+  readFileSync(join(FIXTURES, name, "expected", file), "utf8");
+
+describe("preprocess job", () => {
+  test("an upload becomes four outputs under its deterministic prefix, then the message is deleted", async () => {
+    const p = await freshPipeline();
+    const key = "input/daily report+v1 é.csv";
+    const eTag = await upload(p, key, readFileSync(join(FIXTURES, "mock-400", "input.csv")));
+    const { run, msgs } = job(p);
+    const summary = await run;
+
+    expect(summary).toMatchObject({ received: 1, deleted: 1, left: 0, objectsProcessed: 1 });
+    const prefix = "output/daily report+v1 é/";
+    expect(await keys(p.processed)).toEqual(
+      [
+        "cleaned_data.csv",
+        "department_statistics.csv",
+        "quality_metrics.json",
+        "transformed_data.csv",
+      ].map((f) => prefix + f),
+    );
+    for (const f of ["cleaned_data.csv", "transformed_data.csv", "department_statistics.csv"]) {
+      expect(await text(p.processed, prefix + f)).toBe(golden("mock-400", f));
+    }
+    const metrics = JSON.parse(await text(p.processed, `${prefix}quality_metrics.json`));
+    expect(metrics).toEqual({
+      ...JSON.parse(golden("mock-400", "quality_metrics.json")),
+      source: { bucket: p.raw, key, etag: eTag },
+    });
+    expect(msgs()).toEqual(
+      expect.arrayContaining(["received", "downloaded", "rows", "written", "deleted"]),
+    );
+    expect(msgs().indexOf("deleted")).toBeGreaterThan(msgs().indexOf("written"));
+    expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("the same message delivered twice rewrites byte-identical outputs", async () => {
+    const p = await freshPipeline();
+    const key = "input/twice.csv";
+    await upload(p, key, readFileSync(join(FIXTURES, "awkward", "input.csv")));
+    await job(p).run;
+    const first = await Promise.all((await keys(p.processed)).map((k) => text(p.processed, k)));
+
+    // At-least-once delivery: the same event again.
+    const eTag = JSON.parse(await text(p.processed, "output/twice/quality_metrics.json")).source
+      .etag;
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: s3Event(p.raw, key, eTag) }),
+    );
+    const summary = await job(p).run;
+
+    expect(summary.deleted).toBe(1);
+    expect(await keys(p.processed)).toHaveLength(4);
+    const second = await Promise.all((await keys(p.processed)).map((k) => text(p.processed, k)));
+    expect(second).toEqual(first);
+  });
+
+  test("a file that can never be processed gets an error report and its message is deleted", async () => {
+    const p = await freshPipeline();
+    await upload(p, "input/bad header.csv", "a,b,c\n1,2,3\n");
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: p.queueUrl,
+        MessageBody: s3Event(p.raw, "input/gone.csv"),
+      }),
+    );
+    const { run, msgs } = job(p);
+    const summary = await run;
+
+    expect(summary).toMatchObject({
+      received: 2,
+      deleted: 2,
+      errorReports: 2,
+      objectsProcessed: 0,
+    });
+    expect(await keys(p.processed)).toEqual([
+      "errors/input/bad header.csv.json",
+      "errors/input/gone.csv.json",
+    ]);
+    const report = JSON.parse(await text(p.processed, "errors/input/bad header.csv.json"));
+    expect(report).toMatchObject({
+      bucket: p.raw,
+      key: "input/bad header.csv",
+      error: "wrong_header",
+    });
+    expect(report.reason).toContain("missing column(s) id, name, age");
+    const missing = JSON.parse(await text(p.processed, "errors/input/gone.csv.json"));
+    expect(missing.error).toBe("missing_object");
+    expect(msgs()).toContain("error report written");
+    expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("s3:TestEvent is deleted without output", async () => {
+    const p = await freshPipeline();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: p.queueUrl,
+        MessageBody: JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: p.raw }),
+      }),
+    );
+    const summary = await job(p).run;
+    expect(summary).toMatchObject({ received: 1, deleted: 1, objectsProcessed: 0 });
+    expect(await keys(p.processed)).toEqual([]);
+  });
+
+  test("a body that is not an S3 event is never deleted and ends in the DLQ after maxReceiveCount", async () => {
+    const p = await freshPipeline(1, 2);
+    await sqs.send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: "not an event" }));
+    const logs: string[] = [];
+    for (let attempt = 0; attempt < 6 && (await depth(p.dlqUrl)) === 0; attempt++) {
+      const { run, msgs } = job(p, {
+        maxMessages: 1,
+        visibilityTimeoutSeconds: 1,
+        heartbeatSeconds: 0.5,
+      });
+      const summary = await run;
+      expect(summary.deleted).toBe(0);
+      logs.push(...(msgs() as string[]));
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    expect(logs).toContain(
+      "message is not an S3 event; left in the queue for the dead-letter queue",
+    );
+    const moved = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: p.dlqUrl, WaitTimeSeconds: 1 }),
+    );
+    expect(moved.Messages?.[0]?.Body).toBe("not an event");
+    expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("transient S3 failures are retried with backoff and nothing is lost", async () => {
+    const p = await freshPipeline();
+    await upload(p, "input/flaky.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    // A client without SDK retries, whose first two GetObject and first PutObject answer 503.
+    const flaky = new S3Client({
+      ...s3ClientConfig({ ...settings(), maxAttempts: 1 }),
+      credentials,
+    });
+    const failures: Record<string, number> = { GetObjectCommand: 2, PutObjectCommand: 1 };
+    flaky.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = context.commandName as string;
+        if ((failures[name] ?? 0) > 0) {
+          failures[name] = (failures[name] ?? 0) - 1;
+          throw Object.assign(new Error("injected: service unavailable"), {
+            name: "ServiceUnavailable",
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "injectTransientFailures" },
+    );
+    const { run, lines } = job(p, { s3: flaky });
+    const summary = await run;
+    flaky.destroy();
+
+    expect(summary).toMatchObject({ received: 1, deleted: 1, objectsProcessed: 1 });
+    expect(lines.filter((l) => l.msg === "transient failure; retrying")).toHaveLength(3);
+    expect(await text(p.processed, "output/flaky/transformed_data.csv")).toBe(
+      golden("types", "transformed_data.csv"),
+    );
+    expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("a failure that outlasts the retries leaves the message for redelivery", async () => {
+    const p = await freshPipeline(1);
+    await upload(p, "input/down.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    const down = new S3Client({
+      ...s3ClientConfig({ ...settings(), maxAttempts: 1 }),
+      credentials,
+    });
+    down.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error("injected: slow down"), {
+          name: "SlowDown",
+          $metadata: { httpStatusCode: 503 },
+        });
+      },
+      { step: "initialize", name: "alwaysThrottled" },
+    );
+    const summary = await job(p, {
+      s3: down,
+      maxMessages: 1,
+      visibilityTimeoutSeconds: 1,
+      heartbeatSeconds: 0.5,
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+    }).run;
+    down.destroy();
+
+    expect(summary).toMatchObject({ received: 1, deleted: 0, left: 1 });
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await job(p).run;
+    expect(again).toMatchObject({ received: 1, deleted: 1, objectsProcessed: 1 });
+  });
+
+  test("SIGTERM during work releases the message at once and the job ends cleanly", async () => {
+    const p = await freshPipeline(60);
+    await upload(p, "input/slow.csv", readFileSync(join(FIXTURES, "mock-400", "input.csv")));
+    const slow = new S3Client({ ...s3ClientConfig(settings()), credentials });
+    slow.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        return next(args);
+      },
+      { step: "initialize", name: "slowDown" },
+    );
+    const controller = new AbortController();
+    const { run, msgs } = job(p, { s3: slow, signal: controller.signal });
+    setTimeout(() => controller.abort("SIGTERM"), 500);
+    const summary = await run;
+    slow.destroy();
+
+    expect(summary).toMatchObject({ received: 1, deleted: 0, stopped: true });
+    expect(msgs()).toContain("released");
+    // Visible again immediately, although the visibility timeout is 60 s.
+    const again = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 1 }),
+    );
+    expect(again.Messages).toHaveLength(1);
+  });
+
+  test("the heartbeat keeps a long file invisible to other jobs until it is done", async () => {
+    const p = await freshPipeline(2);
+    await upload(p, "input/long.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    const slow = new S3Client({ ...s3ClientConfig(settings()), credentials });
+    slow.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetObjectCommand")
+          await new Promise((r) => setTimeout(r, 3500));
+        return next(args);
+      },
+      { step: "initialize", name: "slowDownload" },
+    );
+    const { run } = job(p, { s3: slow, visibilityTimeoutSeconds: 2, heartbeatSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 2500));
+    // Past the original 2 s visibility: without the heartbeat another job would get it now.
+    const other = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 0 }),
+    );
+    const summary = await run;
+    slow.destroy();
+
+    expect(other.Messages ?? []).toHaveLength(0);
+    expect(summary).toMatchObject({ received: 1, deleted: 1 });
+  });
+
+  test("the CLI process handles the queue and exits 0 when it is empty", async () => {
+    const p = await freshPipeline();
+    await upload(p, "input/cli.csv", readFileSync(join(FIXTURES, "header-only", "input.csv")));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(__dirname, "support", "run-cli.ts"), "preprocess"],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          AWS_ENDPOINT_URL: endpoint(),
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          PREPROCESS_QUEUE_URL: p.queueUrl,
+          OUTPUT_BUCKET: p.processed,
+          WAIT_TIME_SECONDS: "1",
+          WORK_DIR: work,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+
+    expect(code).toBe(0);
+    const messages = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).msg);
+    expect(messages).toEqual(
+      expect.arrayContaining(["received", "written", "deleted", "queue empty"]),
+    );
+    expect(await text(p.processed, "output/cli/quality_metrics.json")).toContain('"total_rows": 0');
+  });
+});
