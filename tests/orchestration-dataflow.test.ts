@@ -9,6 +9,7 @@ import jsonata from "jsonata";
 import { allStates, type Branch, type State, type TaskState } from "../infra/orchestration/asl";
 import { buildDefinition, DETAIL_TYPES, STATE_NAMES as N } from "../infra/orchestration/definition";
 import { buildJobManifest } from "../infra/orchestration/job";
+import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
 
 const definition = buildDefinition({
   partition: "aws",
@@ -277,6 +278,20 @@ describe("the state machine's data flow", () => {
         },
       });
     }
+  });
+
+  test.each([
+    "batch/a.csv",
+    "batch/A.CSV",
+    "batch/dir/sales q1+x.csv",
+    "batch/no-extension",
+    "batch/a.csv.csv",
+    "batch/ünïcode.csv",
+  ])("reads metrics exactly where processor preprocess-object writes them (%s)", async (key) => {
+    const out = await describeInput({ ...event, detail: { ...event.detail, object: { key } } });
+    expect(out.object.outputPrefix).toBe(outputPrefixFor(key, "batch/"));
+    expect(out.object.metricsKey).toBe(`${outputPrefixFor(key, "batch/")}quality_metrics.json`);
+    expect(out.object.errorReportKey).toBe(errorReportKeyFor(key));
   });
 
   test("the simulator rejects a path that does not resolve", () => {

@@ -138,7 +138,8 @@ const toFailurePath: Catcher = {
 export function describeInputState(prefix: string, next: string): State {
   if (!/^[a-z0-9][a-z0-9_-]*\/$/.test(prefix)) throw new Error(`invalid prefix ${prefix}`);
   const key = "$states.input.detail.object.key";
-  const stem = `$replace($substringAfter(${key}, '${prefix}'), /\\.csv$/, '')`;
+  // The processor's outputPrefixFor: the prefix off the front, `.csv` (any case) off the end.
+  const stem = `$replace($substringAfter(${key}, '${prefix}'), /\\.csv$/i, '')`;
   const version = "$states.input.detail.object.`version-id`";
   return {
     Type: "Pass",

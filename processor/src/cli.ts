@@ -28,6 +28,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "preprocess a local CSV file into OUTDIR (same steps, no AWS)",
     run: async (args) => (await import("./preprocess/command")).preprocessFileCommand(args),
   },
+  "preprocess-object": {
+    usage: "--bucket B --key K [--prefix P/]",
+    summary: "preprocess one S3 object into OUTPUT_BUCKET (the orchestrated path's Job)",
+    run: async (args) =>
+      (await import("./preprocess/object-command")).preprocessObjectCommand(args),
+  },
   produce: {
     summary: "send store events to EVENTS_QUEUE_URL (EVENTS_TOTAL at EVENTS_PER_SECOND)",
     run: async (args) => (await import("./events/commands")).produce(args),

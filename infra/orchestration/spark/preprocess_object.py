@@ -118,7 +118,7 @@ def main(argv):
     head = s3.head_object(Bucket=a.bucket, Key=a.key)
     source = {"source_bucket": a.bucket, "source_key": a.key, "source_etag": head["ETag"].strip('"')}
     try:
-        if not a.key.endswith(".csv"):
+        if not a.key.lower().endswith(".csv"):
             raise PermanentFileError("not_csv_key", "the key does not end in .csv")
         raw = spark.read.option("header", True).option("mode", "FAILFAST").csv(
             f"s3://{a.bucket}/{a.key}"

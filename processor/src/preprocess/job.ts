@@ -202,10 +202,22 @@ async function handleMessage(
   return "deleted";
 }
 
-/** Preprocesses one object, or writes its error report when it can never be processed. */
-async function processObject(
+/** What processing one object needs (the job's options, or `preprocess-object`'s). */
+export type ObjectOptions = Pick<
+  PreprocessJobOptions,
+  "outputBucket" | "s3" | "signal" | "workDir" | "retry" | "chunkRows"
+> & {
+  /** Raw key prefix the output keys drop (default `input/`). */
+  readonly inputPrefix?: string;
+};
+
+/**
+ * Preprocesses one object, or writes its error report when it can never be processed; throws on a
+ * transient failure that outlasted the retries.
+ */
+export async function processObject(
   object: S3ObjectEvent,
-  options: PreprocessJobOptions,
+  options: ObjectOptions,
   parentLogger: Logger,
   counts: { objectsProcessed: number; errorReports: number },
 ): Promise<void> {
@@ -239,7 +251,7 @@ async function processObject(
 /** Download → preprocess → upload, in a scratch directory that is always removed. */
 async function preprocessObject(
   object: S3ObjectEvent,
-  options: PreprocessJobOptions,
+  options: ObjectOptions,
   logger: Logger,
 ): Promise<QualityMetrics> {
   const { s3, signal } = options;
@@ -281,7 +293,7 @@ async function preprocessObject(
     });
     logger.info({ ...result.metrics }, "rows");
 
-    const prefix = outputPrefixFor(object.key);
+    const prefix = outputPrefixFor(object.key, options.inputPrefix);
     // quality_metrics.json goes last: its presence means the other three are complete.
     const order = ["cleaned", "transformed", "departmentStatistics", "qualityMetrics"] as const;
     for (const name of order) {
@@ -319,7 +331,7 @@ function abortControllerFor(signal: AbortSignal | undefined): AbortController {
 async function writeErrorReport(
   object: S3ObjectEvent,
   error: PermanentFileError,
-  options: PreprocessJobOptions,
+  options: ObjectOptions,
 ): Promise<void> {
   const report = {
     bucket: object.bucket,

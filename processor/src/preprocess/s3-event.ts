@@ -112,11 +112,15 @@ export const PREPROCESS_KEYS = {
   errorsPrefix: "errors/",
 } as const;
 
-/** `output/<key without input/ and .csv>/`: the same input always writes the same objects. */
-export function outputPrefixFor(key: string): string {
-  let name = key.startsWith(PREPROCESS_KEYS.inputPrefix)
-    ? key.slice(PREPROCESS_KEYS.inputPrefix.length)
-    : key;
+/**
+ * `output/<key without input/ and .csv>/`: the same input always writes the same objects. The
+ * orchestrated path passes its own prefix (`batch/`), stripped the same way.
+ */
+export function outputPrefixFor(
+  key: string,
+  inputPrefix: string = PREPROCESS_KEYS.inputPrefix,
+): string {
+  let name = key.startsWith(inputPrefix) ? key.slice(inputPrefix.length) : key;
   if (name.toLowerCase().endsWith(PREPROCESS_KEYS.inputSuffix)) {
     name = name.slice(0, -PREPROCESS_KEYS.inputSuffix.length);
   }
