@@ -24,6 +24,7 @@ import {
   initialScaledObjectState,
   sqsMetric,
   stepScaledObject,
+  validateScaledObjectRules,
   type QueueDepth,
 } from "./scaler";
 import { seedFiles } from "./seed";
@@ -120,6 +121,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     const resources = await createResources(clients, stack.names, settings, options.timeScale);
     const specs = localWorkloadSpecs(settings, resources);
     const rules = timeScaled(specs.rules, options.timeScale);
+    validateScaledObjectRules(rules.consumer);
     note(
       `emulator on ${emulator.endpoint}; stack ${stack.name}: queues ${stack.names.preprocessQueue}, ` +
         `${stack.names.eventsQueue} (+DLQs), buckets ${stack.names.rawBucket}, ` +

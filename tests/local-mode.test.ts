@@ -1,0 +1,195 @@
+/**
+ * Local mode end to end: the real entry point with the real processor commands as child processes,
+ * small numbers and a short time scale. Each run is its own process group, killed as a whole if a
+ * test fails, so no child outlives the suite.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RunSummary } from "../local/summary";
+
+const root = path.resolve(__dirname, "..");
+const work = mkdtempSync(path.join(tmpdir(), "local-mode-"));
+const groups = new Set<number>();
+
+/** Newest modification time under `dir` of files ending in `suffix`. */
+function newest(dir: string, suffix: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) latest = Math.max(latest, newest(full, suffix));
+    else if (entry.name.endsWith(suffix)) latest = Math.max(latest, statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds the processor when its compiled CLI is missing or older than its sources. */
+function ensureProcessorBuilt(): void {
+  const cli = path.join(root, "processor", "dist", "cli.js");
+  let built: number;
+  try {
+    built = statSync(cli).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built >= newest(path.join(root, "processor", "src"), ".ts")) return;
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      "processor/tsconfig.build.json",
+    ],
+    { cwd: root, stdio: "pipe" },
+  );
+}
+
+/** Starts local mode in its own process group. */
+function start(args: readonly string[]): { proc: ChildProcess; output: () => string } {
+  const proc = spawn(process.execPath, ["--import", "tsx", "local/main.ts", ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
+  if (proc.pid) groups.add(proc.pid);
+  let output = "";
+  proc.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { proc, output: () => output };
+}
+
+function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      resolve({ code: proc.exitCode, signal: proc.signalCode });
+    } else proc.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** The pids of `pid`'s direct children (Linux /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (after the parenthesised command name) is the parent pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(() => {
+  ensureProcessorBuilt();
+}, 120_000);
+
+afterAll(() => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+it("processes every file and event and exits 0 with the accounting holding", async () => {
+  const summaryFile = path.join(work, "summary.json");
+  const run = start([
+    "--files",
+    "2",
+    "--max-rows",
+    "300",
+    "--events",
+    "200",
+    "--rate",
+    "400",
+    "--time-scale",
+    "0.05",
+    "--plain",
+    "--summary-json",
+    summaryFile,
+    "--log-dir",
+    path.join(work, "logs"),
+  ]);
+  const exit = await exitOf(run.proc);
+  if (exit.code !== 0)
+    throw new Error(`local mode exited ${exit.code ?? exit.signal}:\n${run.output()}`);
+
+  const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary;
+  expect(summary.ok).toBe(true);
+  expect(summary.aborted).toBeUndefined();
+  const a = summary.accounting;
+  expect(a.problems).toEqual([]);
+  expect(a.files.map((f) => [f.key, f.found])).toEqual([
+    ["input/employees-01.csv", "outputs"],
+    ["input/new hires 02.csv", "outputs"],
+    ["input/wrong-header.csv", "error-report"],
+  ]);
+  expect(a.files.filter((f) => f.found === "outputs").map((f) => f.totalRows)).toEqual(
+    a.files.filter((f) => f.found === "outputs").map((f) => f.rows),
+  );
+  expect(a.events.produced).toBe(200);
+  expect(a.events.stored + a.events.quarantined).toBe(200);
+  expect(a.events.quarantined).toBe(summary.producedInvalid);
+  expect(a.queues).toEqual({
+    preprocess: { visible: 0, inFlight: 0 },
+    events: { visible: 0, inFlight: 0 },
+  });
+  expect(a.dlqs).toEqual({ preprocess: 0, events: 0 });
+  // KEDA's rules did the work: jobs from queue depth, consumers from zero and back to zero.
+  expect(summary.scaling.jobsStarted).toBeGreaterThanOrEqual(3);
+  expect(summary.scaling.jobsFailed).toBe(0);
+  expect(summary.scaling.peakConsumers).toBeGreaterThanOrEqual(1);
+  expect(summary.scaling.backToZero).toBe(true);
+  expect(run.output()).toContain("Accounting OK");
+  expect(run.output()).toMatch(/consumer ScaledObject: 0 -> 1 replicas \(activated/);
+  expect(run.output()).toMatch(/consumer ScaledObject: 1 -> 0 replicas \(cooldown-elapsed/);
+}, 90_000);
+
+it("stops every child on SIGTERM and exits 143", async () => {
+  const run = start([
+    "--files",
+    "1",
+    "--max-rows",
+    "200",
+    "--events",
+    "5000",
+    "--rate",
+    "200",
+    "--time-scale",
+    "0.05",
+    "--plain",
+    "--log-dir",
+    path.join(work, "logs-sigterm"),
+  ]);
+  const pid = run.proc.pid ?? 0;
+  // Wait until the producer and at least one more pod run.
+  let children: number[] = [];
+  for (let i = 0; i < 200 && children.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    children = childPids(pid);
+  }
+  expect(children.length).toBeGreaterThanOrEqual(2);
+  process.kill(pid, "SIGTERM");
+  const exit = await exitOf(run.proc);
+  expect(exit.code).toBe(143);
+  expect(run.output()).toContain("SIGTERM, stopping every child");
+  expect(children.filter(alive)).toEqual([]);
+}, 90_000);
