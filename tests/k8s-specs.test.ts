@@ -456,3 +456,28 @@ describe("KEDA objects are typed", () => {
     expect([so, sj]).toHaveLength(2);
   });
 });
+
+describe("the hardening rule can fail", () => {
+  it("flags each missing protection of a container", () => {
+    const m = workloadManifests(settingsWith(), inputsFor());
+    const [{ podSpec, container }] = containersOf(structuredClone(m.consumer)) as [
+      ReturnType<typeof containersOf>[number],
+    ];
+    expect(hardeningProblems(podSpec, container)).toEqual([]);
+    container.securityContext = { runAsUser: 0 };
+    delete podSpec.securityContext;
+    delete container.resources.limits;
+    podSpec.volumes = [];
+    expect(hardeningProblems(podSpec, container)).toEqual([
+      "runAsNonRoot is not true",
+      "no numeric non-root runAsUser",
+      "root filesystem is writable",
+      "privilege escalation is allowed",
+      "capabilities not dropped",
+      "seccomp is not RuntimeDefault",
+      "no cpu limits",
+      "no memory limits",
+      "no size-limited emptyDir at /tmp",
+    ]);
+  });
+});
