@@ -11,7 +11,12 @@ import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpent
 import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/karpenter/policy";
 import { INTERRUPTION_MAX_RECEIVES, INTERRUPTION_RETENTION_SECONDS } from "../infra/karpenter";
 import { INTERRUPTION_EVENTS } from "../infra/karpenter/interruption";
-import { NODE_POOL_NAMES } from "../infra/karpenter/scheduling";
+import {
+  generalPoolScheduling,
+  jobPoolScheduling,
+  NODE_POOL_NAMES,
+  POOL_LABEL,
+} from "../infra/karpenter/scheduling";
 import {
   byType,
   byUrn,
@@ -280,6 +285,46 @@ describe.each(STACKS)("Karpenter in the %s stack", (stack) => {
   });
 });
 
+/** The pod templates of the program's workloads: preprocess (ScaledJob), consumer and producer. */
+function podTemplates(run: ProgramRun): Record<"preprocess" | "consumer" | "producer", any> {
+  const job = one(run, "kubernetes:keda.sh/v1alpha1:ScaledJob");
+  const deployment = (suffix: string) => one(run, "kubernetes:apps/v1:Deployment", suffix);
+  return {
+    preprocess: job.inputs.spec.jobTargetRef.template,
+    consumer: deployment("-consumer").inputs.spec.template,
+    producer: deployment("-producer").inputs.spec.template,
+  };
+}
+
+describe.each(STACKS)("workload pods in the %s stack", (stack) => {
+  it("land on the pool Karpenter buys for them: jobs on the tainted job pool, do-not-disrupt", async () => {
+    const run = await runProgram(stack);
+    const pods = podTemplates(run);
+    const jobs = jobPoolScheduling();
+    const general = generalPoolScheduling();
+    expect(pods.preprocess.spec.nodeSelector).toEqual(jobs.nodeSelector);
+    expect(pods.preprocess.spec.tolerations).toEqual(jobs.tolerations);
+    expect(pods.preprocess.metadata.annotations).toEqual(jobs.annotations);
+    for (const pod of [pods.consumer, pods.producer]) {
+      expect(pod.spec.nodeSelector).toEqual(general.nodeSelector);
+      expect(pod.spec.tolerations).toEqual(general.tolerations);
+    }
+    // Every toleration a pod carries matches a taint of the pool it selects, and vice versa.
+    const pools = Object.fromEntries(
+      karpenterResources(run)
+        .filter((r) => r.type === NODE_POOL)
+        .map((r) => [r.inputs.spec.template.metadata.labels[POOL_LABEL], r.inputs.spec.template]),
+    );
+    for (const pod of Object.values(pods)) {
+      const template = pools[pod.spec.nodeSelector[POOL_LABEL]];
+      expect(template).toBeDefined();
+      expect(template.spec.taints.map((t: any) => ({ ...t, operator: "Equal" }))).toEqual(
+        pod.spec.tolerations,
+      );
+    }
+  });
+});
+
 describe("nodeAutoscaling none", () => {
   it("keeps today's fixed node group: no Karpenter resources at all", async () => {
     const run = await runProgram("dev", { "event-pipeline:nodeAutoscaling": "none" });
@@ -292,5 +337,11 @@ describe("nodeAutoscaling none", () => {
     );
     expect(byType(run, "aws:eks/accessEntry:AccessEntry")).toEqual([]);
     expect(byType(run, "aws:eks/nodeGroup:NodeGroup")).toHaveLength(1);
+    // Nothing ties the pods to pools that do not exist.
+    for (const pod of Object.values(podTemplates(run))) {
+      expect(pod.spec.nodeSelector).toBeUndefined();
+      expect(pod.spec.tolerations).toBeUndefined();
+      expect(pod.metadata.annotations).toBeUndefined();
+    }
   });
 });
