@@ -70,7 +70,7 @@ const image = new infra.ProcessorImage("processor", {
 });
 
 // Workloads: namespace, service accounts, producer, consumer + ScaledObject, preprocess ScaledJob.
-new Workloads("workloads", {
+const workloads = new Workloads("workloads", {
   settings,
   provider: cluster.provider,
   image: image.imageRef,
@@ -126,7 +126,8 @@ const orchestration = settings.orchestration.enabled
         certificateAuthority: cluster.certificateAuthority,
         provider: cluster.provider,
       },
-      workloadNamespace: settings.workloads.namespace,
+      // The namespace resource's name: the variant's RBAC and service account wait for it.
+      workloadNamespace: workloads.namespace,
       rawBucket: storage.raw,
       processedBucket: storage.processed,
       dataKeyArn: storage.dataKeyArn,

@@ -322,6 +322,21 @@ describe("least privilege of the orchestrated variant", () => {
     ).toEqual([]);
   });
 
+  test("the variant's Kubernetes objects wait for the workload namespace", () => {
+    const namespace = byType(on, "kubernetes:core/v1:Namespace").find(
+      (n) => n.inputs.metadata?.name === on.settings.workloads.namespace,
+    )!;
+    expect(namespace).toBeDefined();
+    for (const type of [
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    ]) {
+      for (const r of ofType(on, type))
+        expect({ r: r.name, waits: dependsOn(r, namespace) }).toEqual({ r: r.name, waits: true });
+    }
+  });
+
   test("the processing job's service account gets its own Pod Identity role", () => {
     const assoc = one(
       on,
