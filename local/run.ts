@@ -314,14 +314,21 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       options.timeoutSeconds * 1000,
     );
     const stop = AbortSignal.any([io.signal, deadline.signal]);
-    const drained = () =>
-      uploadsFinished &&
-      producersFinished &&
-      depth.preprocess.visible + depth.preprocess.inFlight === 0 &&
-      depth.events.visible + depth.events.inFlight === 0 &&
-      wl.jobCounts().running === 0;
+    // The scaler's samples may predate the last upload or send: decide on a fresh reading.
+    const drained = async () => {
+      if (!(uploadsFinished && producersFinished && wl.jobCounts().running === 0)) return false;
+      try {
+        const [p, e] = await Promise.all([
+          queueDepth(clients.sqs, resources.preprocessQueueUrl),
+          queueDepth(clients.sqs, resources.eventsQueueUrl),
+        ]);
+        return p.visible + p.inFlight === 0 && e.visible + e.inFlight === 0;
+      } catch {
+        return false;
+      }
+    };
     const workStart = Date.now();
-    while (!stop.aborted && !drained()) await pause(100, stop);
+    while (!stop.aborted && !(await drained())) await pause(200, stop);
     const workSeconds = (Date.now() - workStart) / 1000;
     const zeroStart = Date.now();
     if (!stop.aborted) {

@@ -55,13 +55,13 @@ export function renderLive(s: Snapshot): string[] {
   const q = (d: QueueDepth) => `${n(d.visible)} visible, ${n(d.inFlight)} in flight`;
   const doneFiles = s.files.outputs + s.files.errors;
   const accounted = s.events.stored + s.events.quarantined;
-  const produced = s.events.produced === undefined ? "" : ` ${n(s.events.produced)} produced,`;
+  const produced = s.events.produced === undefined ? "" : `${n(s.events.produced)} produced, `;
   return [
     `local mode  ${secs(s.elapsedMs)}  ${s.phase}`,
     `  preprocess queue  ${q(s.preprocessQueue)}, DLQ ${s.preprocessDlq}  | jobs ${s.jobs.running}/${s.jobs.max} running, ${s.jobs.succeeded} done, ${s.jobs.failed} failed (${s.jobs.strategy})`,
     `  events queue      ${q(s.eventsQueue)}, DLQ ${s.eventsDlq}  | consumers ${s.consumers.replicas}/${s.consumers.max}${s.consumers.terminating ? ` (+${s.consumers.terminating} stopping)` : ""}`,
-    `  files   ${bar(doneFiles, s.files.total)} ${doneFiles}/${s.files.total} (${s.files.uploaded} uploaded, ${s.files.outputs} with outputs, ${s.files.errors} error reports)`,
-    `  events  ${bar(accounted, s.events.target)} ${n(accounted)}/${n(s.events.target)} (${produced} ${n(s.events.stored)} stored, ${n(s.events.quarantined)} quarantined)`,
+    `  files   ${bar(doneFiles, s.files.total)} ${doneFiles}/${s.files.total} (${s.files.uploaded} uploaded, ${s.files.outputs} with outputs, ${s.files.errors} error report(s))`,
+    `  events  ${bar(accounted, s.events.target)} ${n(accounted)}/${n(s.events.target)} (${produced}${n(s.events.stored)} stored, ${n(s.events.quarantined)} quarantined)`,
   ];
 }
 

@@ -193,3 +193,25 @@ it("stops every child on SIGTERM and exits 143", async () => {
   expect(run.output()).toContain("SIGTERM, stopping every child");
   expect(children.filter(alive)).toEqual([]);
 }, 90_000);
+
+it("exits 1 and says why when the work does not finish in time", async () => {
+  const run = start([
+    "--files",
+    "1",
+    "--max-rows",
+    "200",
+    "--events",
+    "100",
+    "--timeout",
+    "1",
+    "--time-scale",
+    "0.05",
+    "--plain",
+    "--log-dir",
+    path.join(work, "logs-timeout"),
+  ]);
+  const exit = await exitOf(run.proc);
+  expect(exit.code).toBe(1);
+  expect(run.output()).toContain("Stopped early: timed out after 1 s");
+  expect(run.output()).toContain("Accounting FAILED:");
+}, 60_000);
