@@ -115,6 +115,7 @@ const monitoring = new infra.Monitoring("monitoring", {
 const orchestration = settings.orchestration.enabled
   ? new infra.Orchestration("orchestration", {
       settings: settings.orchestration,
+      nodeAutoscaling: settings.nodeAutoscaling,
       storage: settings.storage,
       project,
       stack,

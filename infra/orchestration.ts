@@ -38,6 +38,8 @@ export const DLQ_RETENTION_SECONDS = 1209600;
 export interface OrchestrationArgs {
   /** The variant's settings (prefix, engine, e-mails, job timeout). */
   readonly settings: Settings["orchestration"];
+  /** Node autoscaling mode: with Karpenter the Jobs run in its job pool, like the KEDA jobs. */
+  readonly nodeAutoscaling?: Settings["nodeAutoscaling"];
   /** Storage settings (forceDestroy, retention of the lake's old versions). */
   readonly storage: Settings["storage"];
   readonly project: string;
@@ -231,7 +233,7 @@ export class Orchestration extends pulumi.ComponentResource {
             tableName,
             eventBusName,
             jobTimeoutSeconds: o.jobTimeoutSeconds,
-            engine: engineInput(e, o, args.region),
+            engine: engineInput(e, o, args.region, args.nodeAutoscaling),
           }),
         ),
       );

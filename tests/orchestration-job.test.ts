@@ -1,4 +1,5 @@
 import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "../infra/orchestration/job";
+import { jobPoolScheduling } from "../infra/karpenter/scheduling";
 import { orchestratorRbac } from "../infra/orchestration/rbac";
 import { containersOf, hardeningProblems } from "./support/k8s-rules";
 import { expectSchemaValid, schemaProblems, type KubernetesObject } from "./support/schema-check";
@@ -40,13 +41,14 @@ const args = [
   "--prefix",
   "batch/",
 ];
-const resolved = resolve(manifest, {
+const sampleValues: Record<string, unknown> = {
   "States.Format('batch-object-{}', States.UUID())":
     "batch-object-0f8fad5b-d9cb-469f-a165-70867728950e",
   "$$.Execution.Id": "arn:aws:states:eu-west-1:123456789012:execution:sm:1",
   "States.Array('preprocess-object', '--bucket', $.object.bucket, '--key', $.object.key, '--prefix', 'batch/')":
     args,
-}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+const resolved = resolve(manifest, sampleValues) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("the Job that eks:runJob starts", () => {
   test("is a valid batch/v1 Job, without unknown fields, once Step Functions fills it in", async () => {
@@ -147,5 +149,34 @@ describe("the state machine's Kubernetes access", () => {
         "/pods/log:get",
       ].sort(),
     );
+  });
+});
+
+describe("where the Job runs", () => {
+  const withPool = (scheduling: ReturnType<typeof jobPoolScheduling> | undefined) =>
+    buildJobManifest({
+      image,
+      namespace: "pipeline",
+      prefix: "batch/",
+      outputBucket: "processed-bucket",
+      region: "eu-west-1",
+      activeDeadlineSeconds: 1800,
+      ...(scheduling ? { scheduling } : {}),
+    }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  test("with Karpenter it lands in the job pool like the KEDA preprocess jobs", async () => {
+    const job = withPool(jobPoolScheduling());
+    const template = job.spec.template;
+    expect(template.spec.nodeSelector).toEqual(jobPoolScheduling().nodeSelector);
+    expect(template.spec.tolerations).toEqual(jobPoolScheduling().tolerations);
+    expect(template.metadata.annotations).toEqual(jobPoolScheduling().annotations);
+    await expectSchemaValid(resolve(job, sampleValues) as KubernetesObject);
+  });
+
+  test("without Karpenter it carries no placement at all", () => {
+    const template = withPool(undefined).spec.template;
+    expect(template.spec.nodeSelector).toBeUndefined();
+    expect(template.spec.tolerations).toBeUndefined();
+    expect(template.metadata.annotations).toBeUndefined();
   });
 });

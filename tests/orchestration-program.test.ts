@@ -175,6 +175,11 @@ describe("the orchestrated variant under mocks", () => {
       expect(cluster).toBeDefined();
       const container = runJob.Parameters.Job.spec.template.spec.containers[0];
       expect(container.image).toBe(run().outputs.processorImage);
+      // With Karpenter (the stack's default) the Job runs in the job pool, like the KEDA jobs.
+      expect(run().settings.nodeAutoscaling).toBe("karpenter");
+      expect(runJob.Parameters.Job.spec.template.spec.nodeSelector).toEqual({
+        "pipeline/pool": "jobs",
+      });
     } else {
       expect(runJob.Resource).toBe("arn:aws:states:::emr-containers:startJobRun.sync");
       expect(runJob.Parameters.VirtualClusterId).toBe(

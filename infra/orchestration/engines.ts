@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
+import { workloadScheduling } from "../karpenter/scheduling";
 import type { PolicyDocument } from "../policies";
 import type { Settings } from "../settings";
 import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
@@ -46,6 +47,7 @@ export function engineInput(
   e: EngineValues,
   o: Settings["orchestration"],
   region: string,
+  nodeAutoscaling: Settings["nodeAutoscaling"] = "none",
 ): DefinitionInput["engine"] {
   if (e.kind === "emr") return e;
   return {
@@ -61,6 +63,8 @@ export function engineInput(
       outputBucket: e.processedBucket,
       region,
       activeDeadlineSeconds: o.jobTimeoutSeconds,
+      // Where the KEDA preprocess jobs run: Karpenter's job pool, or anywhere without Karpenter.
+      scheduling: workloadScheduling(nodeAutoscaling, "preprocess"),
     }),
   };
 }

@@ -13,6 +13,7 @@ import {
   tmpMount,
   tmpVolume,
 } from "../../k8s/specs/common";
+import type { PodScheduling } from "../karpenter/scheduling";
 import { PROJECT } from "../settings";
 import type { PayloadTemplate } from "./asl";
 
@@ -35,7 +36,11 @@ export interface JobManifestInput {
   readonly activeDeadlineSeconds: number;
   /** Seconds a finished Job stays for inspection before Kubernetes deletes it. */
   readonly ttlSecondsAfterFinished?: number;
+  /** Node placement: the same as the KEDA preprocess jobs (Karpenter's job pool), or none. */
+  readonly scheduling?: PodScheduling;
 }
+
+const hasKeys = (o: Readonly<Record<string, string>>) => Object.keys(o).length > 0;
 
 /** A JSON copy of a typed Kubernetes object, as payload template data. */
 function payload(value: object): PayloadTemplate {
@@ -44,6 +49,7 @@ function payload(value: object): PayloadTemplate {
 
 /** The batch/v1 Job manifest (with `.$` keys that Step Functions evaluates per execution). */
 export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
+  const scheduling = input.scheduling ?? { nodeSelector: {}, tolerations: [], annotations: {} };
   const labels = {
     "app.kubernetes.io/name": "processor",
     "app.kubernetes.io/component": JOB_COMPONENT,
@@ -66,8 +72,19 @@ export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
       activeDeadlineSeconds: input.activeDeadlineSeconds,
       ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 3600,
       template: {
-        metadata: { labels },
+        metadata: {
+          labels,
+          ...(hasKeys(scheduling.annotations)
+            ? { annotations: { ...scheduling.annotations } }
+            : {}),
+        },
         spec: {
+          ...(hasKeys(scheduling.nodeSelector)
+            ? { nodeSelector: { ...scheduling.nodeSelector } }
+            : {}),
+          ...(scheduling.tolerations.length > 0
+            ? { tolerations: scheduling.tolerations.map((t) => payload(t)) }
+            : {}),
           serviceAccountName: JOB_SERVICE_ACCOUNT,
           restartPolicy: "Never",
           // Pod Identity injects its own token; the Kubernetes API token is not needed.
