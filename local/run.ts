@@ -384,6 +384,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
         peakConsumers: consumers.peakReplicas,
         consumerRestarts: consumers.restarts,
         backToZero,
+        consumerMinReplicas: rules.consumer.minReplicas,
       },
       logFile: path.relative(io.root, logFile),
     };

@@ -33,6 +33,8 @@ export interface RunSummary {
     readonly consumerRestarts: number;
     /** Whether every workload was back at zero pods at the end. */
     readonly backToZero: boolean;
+    /** The consumer's minReplicaCount (above 0, it never scales to zero). */
+    readonly consumerMinReplicas: number;
   };
   readonly logFile: string;
 }
@@ -50,6 +52,13 @@ function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<n
       .join("  ")
       .trimEnd(),
   );
+}
+
+function zeroText(sc: RunSummary["scaling"]): string {
+  if (sc.backToZero) return "back to zero pods";
+  if (sc.consumerMinReplicas > 0)
+    return `consumers held at minReplicaCount ${sc.consumerMinReplicas}`;
+  return "pods still running at the end";
 }
 
 /** The summary table. */
@@ -96,7 +105,7 @@ export function renderSummary(summary: RunSummary): string {
   lines.push(
     `  Scaling  ${sc.jobsStarted} preprocess jobs (peak ${sc.peakRunningJobs} running, ${sc.jobsSucceeded} succeeded, ` +
       `${sc.jobsFailed} failed, ${sc.jobRetries} retries); consumers peak ${sc.peakConsumers}, ` +
-      `${sc.consumerRestarts} restarts; ${sc.backToZero ? "back to zero pods" : "pods still running at the end"}`,
+      `${sc.consumerRestarts} restarts; ${zeroText(sc)}`,
   );
   lines.push(`  Logs     ${summary.logFile}`);
   lines.push("");

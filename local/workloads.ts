@@ -159,7 +159,8 @@ export class Workloads {
     const suffix = job.attempts > 1 ? `-retry${job.attempts - 1}` : "";
     job.pod = this.start(`preprocess-${job.id}${suffix}`, "preprocess", this.spec.preprocessEnv);
     void job.pod.exit.then((exit) => {
-      const ok = exit.code === 0;
+      // Past its deadline a Job fails (DeadlineExceeded), however its pod exited on SIGTERM.
+      const ok = exit.code === 0 && !job.timedOut;
       if (!ok && !job.timedOut && !this.closed && job.attempts <= this.spec.backoffLimit) {
         // The Job controller's back-off before a new pod: 10 s, doubling (times the time scale).
         const delay = 10_000 * 2 ** (job.attempts - 1) * this.spec.timeScale;
