@@ -26,7 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   "preprocess-file": {
     usage: "IN.csv OUTDIR",
     summary: "preprocess a local CSV file into OUTDIR (same steps, no AWS)",
-    run: async (args) => (await import("./preprocess/command")).preprocessFileCommand(args),
+    run: async (args) => (await import("./preprocess/file-command")).preprocessFileCommand(args),
   },
   "preprocess-object": {
     usage: "--bucket B --key K [--prefix P/]",

@@ -1,6 +1,6 @@
 /**
- * The CLI glue of `processor preprocess` and `processor preprocess-file`: environment, clients,
- * logger and SIGTERM handling around {@link runPreprocessJob} and {@link preprocessFile}.
+ * The CLI glue of `processor preprocess`: environment, clients, logger and SIGTERM handling
+ * around {@link runPreprocessJob}.
  */
 import { tmpdir } from "node:os";
 import { z } from "zod";
@@ -15,9 +15,7 @@ import {
 } from "../env";
 import { createLogger } from "../log";
 import { installShutdown } from "../shutdown";
-import { PermanentFileError } from "./errors";
 import { runPreprocessJob, validateJobTiming } from "./job";
-import { preprocessFile } from "./pipeline";
 
 /** The environment of `processor preprocess` (contract: DESIGN.md). */
 export const preprocessEnvSchema = commonEnvSchema.extend({
@@ -80,28 +78,5 @@ export async function preprocessCommand(
     shutdown.dispose();
     s3.destroy();
     sqs.destroy();
-  }
-}
-
-/** `processor preprocess-file IN.csv OUTDIR`: 0 on success, 1 for a file that cannot be processed. */
-export async function preprocessFileCommand(args: readonly string[]): Promise<number> {
-  const [input, outDir] = args;
-  if (!input || !outDir || args.length !== 2) {
-    process.stderr.write("usage: processor preprocess-file IN.csv OUTDIR\n");
-    return 2;
-  }
-  const logger = createLogger({ base: { command: "preprocess-file" } });
-  const started = process.hrtime.bigint();
-  try {
-    const result = await preprocessFile(input, outDir);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    logger.info({ input, outDir, seconds, ...result.metrics }, "preprocessed");
-    return 0;
-  } catch (err) {
-    if (err instanceof PermanentFileError) {
-      logger.error({ input, code: err.code, reason: err.message }, "file cannot be processed");
-      return 1;
-    }
-    throw err;
   }
 }

@@ -7,6 +7,8 @@
  * steps touch, with their dtypes given (no inference pass); the text columns (`profile` parsing,
  * `address_length`, formatting) are plain loops in the pipeline.
  */
+import Module from "node:module";
+import { dirname } from "node:path";
 import type { DataFrame as DataFrameType } from "danfojs-node";
 import { AGE_BINS, cut, SALARY_BINS } from "./bins";
 
@@ -37,14 +39,80 @@ type Danfo = typeof import("danfojs-node");
 let danfo: Pick<Danfo, "DataFrame"> | undefined;
 
 /**
- * danfojs' DataFrame, loaded on first use. The core entry point (`dist/danfojs-base`, the same
- * classes the package's main re-exports) skips the Excel and HTTP readers, a third of the load time;
- * the package version is pinned exactly.
+ * danfojs' DataFrame, loaded on first use. Two load-time savings, which matter because every job is
+ * a fresh process: the core entry point (`dist/danfojs-base`, the classes the package's main
+ * re-exports) skips the Excel and HTTP readers; and mathjs and TensorFlow.js, which danfojs loads
+ * eagerly but only uses in methods this step does not call (median, std, tensors), are deferred
+ * until first touched (see {@link deferModule}). The package version is pinned exactly.
  */
 export function loadDanfo(): Pick<Danfo, "DataFrame"> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  danfo ??= require("danfojs-node/dist/danfojs-base") as Pick<Danfo, "DataFrame">;
+  if (danfo === undefined) {
+    const from = dirname(require.resolve("danfojs-node/package.json"));
+    deferModule("mathjs", from);
+    deferModule("@tensorflow/tfjs-node", from, {
+      // Every NDframe constructor asks `data instanceof tf.Tensor`. Before TensorFlow.js is loaded
+      // nothing can be a tensor of it, so only values shaped like one (dataId, shape) load it.
+      Tensor: (load) =>
+        Object.defineProperty(function TensorNotLoadedYet() {}, Symbol.hasInstance, {
+          value: (value: unknown): boolean =>
+            typeof value === "object" &&
+            value !== null &&
+            "dataId" in value &&
+            "shape" in value &&
+            value instanceof (load() as { Tensor: new () => unknown }).Tensor,
+        }),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    danfo = require("danfojs-node/dist/danfojs-base") as Pick<Danfo, "DataFrame">;
+  }
   return danfo;
+}
+
+/**
+ * Puts a stand-in for module `request` (as resolved from `fromDir`) in the require cache: the first
+ * access to any of its properties loads the real module, which then replaces the stand-in for
+ * later `require` calls. Code that only holds the module and reads properties at call time (as
+ * danfojs does with `mathjs_1.median(...)` and `tensorflowlib_1.default.tensor(...)`) behaves the
+ * same, just without paying for the load until it is needed. `placeholders` answer for named
+ * properties until the real module is loaded.
+ */
+export function deferModule(
+  request: string,
+  fromDir: string,
+  placeholders: Readonly<Record<string, (load: () => object) => unknown>> = {},
+): void {
+  const resolved = require.resolve(request, { paths: [fromDir] });
+  if (require.cache[resolved]) return;
+  let real: object | undefined;
+  const load = (): object => {
+    if (real === undefined) {
+      Reflect.deleteProperty(require.cache, resolved);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      real = require(resolved) as object;
+    }
+    return real;
+  };
+  const standIn = new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        const placeholder =
+          real === undefined && typeof key === "string" ? placeholders[key] : undefined;
+        return placeholder ? placeholder(load) : Reflect.get(load(), key);
+      },
+      has: (_, key) => Reflect.has(load(), key),
+      ownKeys: () => Reflect.ownKeys(load()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+        return descriptor && { ...descriptor, configurable: true };
+      },
+    },
+  );
+  const module = new Module(resolved);
+  module.filename = resolved;
+  module.loaded = true;
+  module.exports = standIn;
+  require.cache[resolved] = module;
 }
 
 /** Runs the cleaning and binning steps on one chunk. */

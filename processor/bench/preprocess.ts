@@ -1,0 +1,214 @@
+/**
+ * `npm run bench:preprocess`: rows, seconds, rows/s and peak RSS of `processor preprocess-file`
+ * on 50k and 1M generated rows, each run as a whole process (startup included) with the image's
+ * Node flags. When PANDAS_REFERENCE points at the pandas reference script (and /usr/bin/python3
+ * has pandas), the same files go through it in the same run, alternating, and the table shows the
+ * ratios and whether the outputs are byte-identical.
+ *
+ *   PANDAS_REFERENCE=/path/to/pandas_reference.py npm run bench:preprocess
+ *   BENCH_ROWS=50000,1000000 BENCH_RUNS=3   (defaults; the median run is reported)
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
+
+const PROCESSOR = resolve(__dirname, "..");
+const BIN = join(PROCESSOR, "bin", "processor.js");
+const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
+const REFERENCE = process.env.PANDAS_REFERENCE;
+const SIZES = (process.env.BENCH_ROWS ?? "50000,1000000").split(",").map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** A small deterministic PRNG (mulberry32), so every run benchmarks the same bytes. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seed-shaped mock data: 5% missing ages, 25% missing salaries, 2% missing profiles, 10% bonuses. */
+async function generate(rows: number, path: string): Promise<void> {
+  const rnd = prng(7);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const first = [
+    "Ana",
+    "Bo",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Femi",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kai",
+    "Lea",
+  ];
+  const last = ["Smith", "Ng", "Okafor", "Silva", "Novak", "Ito", "Khan", "Berg", "Rossi", "Diaz"];
+  const streets = ["Main St", "Oak Ave", "Pine Rd", "Lake Dr", "Hill Ln", "Elm Ct"];
+  const depts = ["HR", "IT", "Finance", "Marketing", ""];
+  const out = createWriteStream(path);
+  out.write("id,name,age,salary,hire_date,profile,department,bonus\n");
+  let buffer = "";
+  for (let i = 1; i <= rows; i++) {
+    const age = rnd() < 0.05 ? "" : String(int(21, 65));
+    const salary = pick(["50000", "60000", "70000", ""]);
+    const hire = `${int(2000, 2024)}-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`;
+    const profile =
+      rnd() < 0.02
+        ? ""
+        : `"{""address"": ""${int(1, 9999)} ${pick(streets)}, Springfield"", ""phone"": ""555-${int(1000, 9999)}"", ""email"": ""user${i}@example.com""}"`;
+    const bonus = rnd() < 0.1 ? "" : (Math.round(rnd() * 1_000_000) / 100).toString();
+    buffer += `${i},${pick(first)} ${pick(last)},${age},${salary},${hire},${profile},${pick(depts)},${bonus}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, "drain");
+      buffer = "";
+    }
+  }
+  out.end(buffer);
+  await once(out, "finish");
+}
+
+interface Run {
+  seconds: number;
+  maxRssMB: number;
+}
+
+/** Runs a command to completion; wall time around the whole process. */
+function timed(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ seconds: number; stdout: string }> {
+  const started = process.hrtime.bigint();
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  return new Promise((done, fail) => {
+    child.on("error", fail);
+    child.on("exit", (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code === 0) done({ seconds, stdout });
+      else fail(new Error(`${command} ${args.join(" ")} exited with ${code}`));
+    });
+  });
+}
+
+async function runOurs(input: string, out: string): Promise<Run> {
+  const { seconds, stdout } = await timed(process.execPath, [BIN, "preprocess-file", input, out], {
+    ...process.env,
+    NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
+  });
+  const line = stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { msg: string; maxRssMB?: number })
+    .find((l) => l.msg === "preprocessed");
+  return { seconds, maxRssMB: line?.maxRssMB ?? NaN };
+}
+
+async function runPandas(input: string, out: string): Promise<Run> {
+  // getrusage(RUSAGE_CHILDREN) of a tiny wrapper gives the reference's peak RSS (KB on Linux).
+  const wrapper =
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+  const { seconds, stdout } = await timed(
+    PYTHON,
+    ["-c", wrapper, PYTHON, REFERENCE as string, input, out],
+    process.env,
+  );
+  return { seconds, maxRssMB: Math.round(Number(stdout.trim()) / 1024) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+function sameOutputs(a: string, b: string): boolean {
+  return [
+    "cleaned_data.csv",
+    "transformed_data.csv",
+    "department_statistics.csv",
+    "quality_metrics.json",
+  ].every((f) => readFileSync(join(a, f)).equals(readFileSync(join(b, f))));
+}
+
+async function main() {
+  execFileSync("npx", ["tsc", "-p", join(PROCESSOR, "tsconfig.build.json")], { stdio: "inherit" });
+  const pandas = REFERENCE !== undefined && existsSync(REFERENCE);
+  if (!pandas) console.log("PANDAS_REFERENCE not set: measuring the processor only.\n");
+  const dir = mkdtempSync(join(tmpdir(), "bench-preprocess-"));
+  const rows: string[][] = [];
+  try {
+    for (const size of SIZES) {
+      const input = join(dir, `mock-${size}.csv`);
+      await generate(size, input);
+      await runOurs(input, join(dir, "warm")); // fills the compile cache, as the image build does
+      const ours: Run[] = [];
+      const reference: Run[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        if (pandas) reference.push(await runPandas(input, join(dir, `pandas-${size}`)));
+        ours.push(await runOurs(input, join(dir, `ours-${size}`)));
+      }
+      const o = {
+        seconds: median(ours.map((r) => r.seconds)),
+        rss: Math.max(...ours.map((r) => r.maxRssMB)),
+      };
+      rows.push([
+        "processor (danfojs)",
+        String(size),
+        o.seconds.toFixed(2),
+        Math.round(size / o.seconds).toString(),
+        String(o.rss),
+        "",
+        "",
+      ]);
+      if (pandas) {
+        const p = {
+          seconds: median(reference.map((r) => r.seconds)),
+          rss: Math.max(...reference.map((r) => r.maxRssMB)),
+        };
+        const identical = sameOutputs(join(dir, `pandas-${size}`), join(dir, `ours-${size}`));
+        rows.push([
+          "pandas reference",
+          String(size),
+          p.seconds.toFixed(2),
+          Math.round(size / p.seconds).toString(),
+          String(p.rss),
+          "",
+          "",
+        ]);
+        const last = rows[rows.length - 2] as string[];
+        last[5] = `${(o.seconds / p.seconds).toFixed(2)}x`;
+        last[6] = identical ? "yes" : "NO";
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const header = ["", "rows", "seconds", "rows/s", "peak RSS MB", "time vs pandas", "identical"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join("  ");
+  console.log(
+    `median of ${RUNS} runs per size; node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}`,
+  );
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  console.log(
+    "goals: time <= 0.75x pandas at 50k rows, <= 0.5x at 1M rows; peak RSS <= 256 MB at 1M rows",
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
