@@ -200,3 +200,21 @@ describe("CSV reading and profiles", () => {
     expect(parseProfile(null)).toEqual({ address: null, phone: null, email: null });
   });
 });
+
+describe("danfojs loading", () => {
+  test("mathjs and TensorFlow.js are deferred by the DataFrame step and load on first use", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { join } = await import("node:path");
+    const stdout = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(__dirname, "support", "preprocess-defer-check.ts")],
+      { cwd: join(__dirname, "..", ".."), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    expect(JSON.parse(stdout.trim().split("\n").at(-1) as string)).toEqual({
+      afterStep: ["mathjs", "tfjs"],
+      step: ["Early Career", "Mid Career"],
+      median: [2.5],
+      afterMedian: ["tfjs"],
+    });
+  });
+});

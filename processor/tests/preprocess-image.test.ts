@@ -1,0 +1,51 @@
+/**
+ * Rules for the processor image (processor/Dockerfile), checked on the file itself: there is no
+ * Docker engine in CI's test stage, so the build is exercised by the workflow, these rules here.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
+
+const dockerfile = readFileSync(join(__dirname, "..", "Dockerfile"), "utf8");
+const instructions = dockerfile
+  .replace(/\\\n/g, " ")
+  .split("\n")
+  .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+const from = instructions.filter((l) => /^FROM /i.test(l));
+
+describe("processor image", () => {
+  test("the base image is official Node 24, pinned by exact version and digest", () => {
+    const arg = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
+    expect(arg).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(from.length).toBeGreaterThanOrEqual(2);
+    for (const line of from) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/);
+  });
+
+  test("the runtime installs production dependencies only, with npm ci", () => {
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).not.toMatch(/npm install/);
+  });
+
+  test("the container runs as a numeric non-root user", () => {
+    const users = instructions.filter((l) => /^USER /.test(l));
+    expect(users.at(-1)).toMatch(/^USER [1-9]\d*:[1-9]\d*$/);
+  });
+
+  test("the runtime runs compiled JavaScript, not TypeScript", () => {
+    expect(dockerfile).toMatch(/COPY --from=build \/src\/processor\/dist processor\/dist/);
+    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "\/app\/processor\/bin\/processor\.js"\]/);
+    expect(dockerfile).not.toMatch(/tsx/);
+  });
+
+  test("the image's Node flags are the ones the benchmark measures", () => {
+    expect(dockerfile).toContain(`NODE_OPTIONS="${PROCESSOR_NODE_OPTIONS}"`);
+  });
+
+  test("the build context is the repository root and sends only what the image needs", () => {
+    const ignore = readFileSync(join(__dirname, "..", "..", ".dockerignore"), "utf8");
+    expect(ignore.split("\n")).toContain("**");
+    expect(ignore).toContain("!package-lock.json");
+    expect(ignore).toContain("!processor/src/**");
+    expect(ignore).not.toContain("!node_modules");
+  });
+});

@@ -1,0 +1,22 @@
+// Run as a separate Node process (jest has its own module registry): reports whether danfojs'
+// heavy dependencies are still stand-ins after the DataFrame step, and whether they work when used.
+import { types } from "node:util";
+import { loadDanfo, transformChunk } from "../../src/preprocess/transform";
+
+const standIns = () =>
+  Object.entries(require.cache)
+    .filter(([path]) => /[\\/](mathjs|tfjs-node)[\\/]/.test(path))
+    .filter(([, m]) => m !== undefined && types.isProxy(m.exports))
+    .map(([path]) => (path.includes("mathjs") ? "mathjs" : "tfjs"))
+    .sort();
+
+const out = transformChunk(
+  { age: [30, NaN], salary: [NaN, 60000], department: ["HR", null] },
+  { age: 40, salary: 50000, department: "Unknown" },
+);
+const afterStep = standIns();
+const { DataFrame } = loadDanfo();
+const median = new DataFrame({ a: [1, 2, 3, 10] }).median({ axis: 0 }).values;
+process.stdout.write(
+  `${JSON.stringify({ afterStep, step: out.ageGroup, median, afterMedian: standIns() })}\n`,
+);
