@@ -140,14 +140,14 @@ const orchestration = settings.orchestration.enabled
     })
   : undefined;
 
-// Outputs contract (README "Stack outputs"; tests/program-outputs.test.ts keeps the two in step).
+// Outputs contract (README "Stack outputs"; tests/outputs-contract.test.ts keeps them in step).
 export const { clusterName, kubeconfig } = cluster;
 export const { vpcId, privateSubnetIds } = network;
 export const { rawBucketName, processedBucketName, eventsBucketName } = storage;
 export const { preprocessQueueUrl, preprocessDlqUrl, eventsQueueUrl, eventsDlqUrl } = queues;
 export const processorImage = image.imageRef;
 export const kedaNamespace = keda.namespace;
-export const workloadNamespace = settings.workloads.namespace;
+export const workloadNamespace = workloads.namespace;
 export const { alarmTopicArn, dashboardName } = monitoring;
 // Only when the orchestrated variant is on (undefined exports are not stack outputs).
 export const stateMachineArn = orchestration?.stateMachineArn;
