@@ -209,6 +209,46 @@ describe("the orchestrated variant under mocks", () => {
   });
 });
 
+describe("the emr engine", () => {
+  test("Spark runs in a baseline namespace of its own that the virtual cluster maps", () => {
+    const ns = one(emr, "kubernetes:core/v1:Namespace", "orchestration-spark");
+    expect(ns.inputs.metadata.name).toBe(`${emr.settings.workloads.namespace}-spark`);
+    expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+    const vc = one(emr, "aws:emrcontainers/virtualCluster:VirtualCluster", "orchestration-spark");
+    expect(vc.inputs.containerProvider).toEqual({
+      id: emr.outputs.clusterName,
+      type: "EKS",
+      info: { eksInfo: { namespace: ns.inputs.metadata.name } },
+    });
+    const sa = one(
+      emr,
+      "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+      "orchestration-spark",
+    );
+    expect(sa.inputs).toMatchObject({
+      namespace: ns.inputs.metadata.name,
+      serviceAccount: "batch-spark",
+    });
+    // No Kubernetes Job path: no access entry or RBAC for the state machine.
+    expect(ofType(emr, "aws:eks/accessEntry:AccessEntry")).toEqual([]);
+    expect(ofType(emr, "kubernetes:rbac.authorization.k8s.io/v1:Role")).toEqual([]);
+  });
+
+  test("the Spark entry point is uploaded to the lake and named by the job run", () => {
+    const script = one(emr, "aws:s3/bucketObjectv2:BucketObjectv2", "spark-entry-point");
+    expect(script.inputs.key).toBe("artifacts/preprocess_object.py");
+    const sm = one(emr, "aws:sfn/stateMachine:StateMachine", "orchestration-batch");
+    const runJob = JSON.parse(sm.inputs.definition).States[STATE_NAMES.process].Branches[0].States[
+      STATE_NAMES.runJob
+    ];
+    const lake = one(emr, "aws:s3/bucket:Bucket", "orchestration-lake");
+    expect(runJob.Parameters.JobDriver.SparkSubmitJobDriver.EntryPoint).toBe(
+      `s3://${lake.state.bucket}/artifacts/preprocess_object.py`,
+    );
+    expect(runJob.Parameters.ReleaseLabel).toBe(emr.settings.orchestration.emrReleaseLabel);
+  });
+});
+
 describe("operating the orchestrated variant", () => {
   test("failed, timed-out and aborted executions and dead letters alarm on the alarm topic", () => {
     const alarms = ofType(on, "aws:cloudwatch/metricAlarm:MetricAlarm");
