@@ -31,6 +31,9 @@ import {
   type Settings,
 } from "../../infra/settings";
 
+/** How long one program run may take before it fails (well below jest's 60 s test timeout). */
+const RUN_TIMEOUT_MS = 45_000;
+
 /** Account id every mocked ARN and URL uses. */
 export const MOCK_ACCOUNT = "123456789012";
 /** Partition of every mocked ARN. */
@@ -396,9 +399,25 @@ export async function runProgramFile(
   // which is most of a run's time. Errors keep their messages; set HARNESS_STACKS=1 for traces.
   const stackTraceLimit = Error.stackTraceLimit;
   if (!process.env.HARNESS_STACKS) Error.stackTraceLimit = 0;
+  // A program that never settles (an Output waiting on something that never comes) fails the run
+  // instead of hanging the test file with the rejection listeners swapped out.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const registered = new Set(resources.map((r) => `${r.type}::${r.name}`));
+      const waiting = [...pending.keys()].filter((k) => !registered.has(k));
+      reject(
+        new Error(
+          `the program did not settle within ${RUN_TIMEOUT_MS / 1000} s; registered ${resources.length} resources` +
+            (waiting.length ? `, still waiting for: ${waiting.join(", ")}` : ""),
+        ),
+      );
+    }, RUN_TIMEOUT_MS);
+  });
   try {
-    return await evaluate();
+    return await Promise.race([evaluate(), deadline]);
   } finally {
+    clearTimeout(timer);
     Error.stackTraceLimit = stackTraceLimit;
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     restoreListeners();
