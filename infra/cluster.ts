@@ -83,6 +83,7 @@ export function nodeTrustPolicy(): object {
   };
 }
 
+/** The EKS cluster, its node group, secrets key, Pod Identity agent and Kubernetes provider. */
 export class Cluster extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   public readonly clusterArn: pulumi.Output<string>;

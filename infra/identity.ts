@@ -194,6 +194,7 @@ export interface PodRole {
   readonly serviceAccount: string;
 }
 
+/** The Pod Identity roles and associations of the workloads and of KEDA's operator. */
 export class Identity extends pulumi.ComponentResource {
   public readonly roles: Readonly<Record<Principal, PodRole>>;
   /** KEDA's association; the KEDA chart must wait for it so the operator starts with credentials. */

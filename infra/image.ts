@@ -93,6 +93,7 @@ export function ecrLifecyclePolicy(keep: number): string {
   });
 }
 
+/** The processor's ECR repository and image; `imageRef` is what workloads run. */
 export class ProcessorImage extends pulumi.ComponentResource {
   public readonly repository: aws.ecr.Repository;
   public readonly repositoryUrl: pulumi.Output<string>;

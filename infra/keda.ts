@@ -92,6 +92,7 @@ export function restrictedNamespaceLabels(): Record<string, string> {
   };
 }
 
+/** KEDA's namespace and Helm release. */
 export class Keda extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   public readonly release: k8s.helm.v3.Release;

@@ -42,6 +42,7 @@ export function azKey(index: number): string {
   return `az${index + 1}`;
 }
 
+/** The VPC, its subnets, gateways, route tables and S3 endpoint (`pipeline:infra:Network`). */
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;

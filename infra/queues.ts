@@ -93,6 +93,7 @@ export interface QueuePair {
   readonly dlq: aws.sqs.Queue;
 }
 
+/** The preprocess and events queues with their DLQs, and the raw bucket's notification. */
 export class Queues extends pulumi.ComponentResource {
   public readonly preprocess: QueuePair;
   public readonly events: QueuePair;

@@ -111,6 +111,7 @@ export interface PipelineBucket {
   readonly policy: aws.s3.BucketPolicy;
 }
 
+/** The raw, processed and events buckets and the KMS key that encrypts them. */
 export class Storage extends pulumi.ComponentResource {
   public readonly raw: PipelineBucket;
   public readonly processed: PipelineBucket;
