@@ -251,11 +251,14 @@ export class Orchestration extends pulumi.ComponentResource {
     );
 
     // --- Raw bucket uploads under the prefix → the state machine.
+    const uploadRuleName = `${base}-batch-uploads`;
+    // S3 publishes on the default bus: the rule's ARN has no bus segment.
+    const uploadRuleArn = pulumi.interpolate`arn:${partition}:events:${args.region}:${account}:rule/${uploadRuleName}`;
     const invokeRole = new aws.iam.Role(
       `${name}-start-execution`,
       {
         description: `EventBridge starts ${stateMachineName}`,
-        assumeRolePolicy: json(serviceTrustPolicy("events.amazonaws.com", account)),
+        assumeRolePolicy: json(serviceTrustPolicy("events.amazonaws.com", account, uploadRuleArn)),
         tags,
       },
       self,
@@ -268,6 +271,7 @@ export class Orchestration extends pulumi.ComponentResource {
     const uploadRule = new aws.cloudwatch.EventRule(
       `${name}-uploads`,
       {
+        name: uploadRuleName,
         description: `Objects created under ${o.prefix} in the raw bucket start ${stateMachineName}`,
         eventPattern: pulumi
           .output(args.rawBucket.name)

@@ -307,6 +307,20 @@ describe("least privilege of the orchestrated variant", () => {
     });
   });
 
+  test("the start-execution role is trusted only by EventBridge for the upload rule", () => {
+    const role = one(on, "aws:iam/role:Role", "orchestration-start-execution");
+    const rule = one(on, "aws:cloudwatch/eventRule:EventRule", "uploads");
+    expect(parse(role.inputs.assumeRolePolicy).Statement[0]).toMatchObject({
+      Principal: { Service: "events.amazonaws.com" },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+        ArnLike: {
+          "aws:SourceArn": `arn:aws:events:eu-west-1:${MOCK_ACCOUNT}:rule/${rule.inputs.name}`,
+        },
+      },
+    });
+  });
+
   test("EventBridge may start exactly the state machine, and nothing else", () => {
     const [, doc] = policies(on).find(([n]) => n.endsWith("start-execution"))!;
     expect(doc.Statement).toEqual([
