@@ -21,8 +21,8 @@ export interface LocalOptions {
   readonly badRatio: number | undefined;
   /** Factor applied to every interval (polling, cooldown, batch age, visibility, deadlines). */
   readonly timeScale: number;
-  /** Seconds before the run gives up waiting for the work to finish. */
-  readonly timeoutSeconds: number;
+  /** Seconds before the run gives up; undefined = {@link defaultTimeoutSeconds} of the time scale. */
+  readonly timeoutSeconds: number | undefined;
   readonly seed: number;
   /** Where to write the machine-readable summary (JSON). */
   readonly summaryJson: string | undefined;
@@ -31,6 +31,11 @@ export interface LocalOptions {
   /** Force plain log lines even on a TTY. */
   readonly plain: boolean;
   readonly help: boolean;
+}
+
+/** The default time limit: 120 s, or longer when the time scale makes KEDA's intervals longer. */
+export function defaultTimeoutSeconds(timeScale: number): number {
+  return Math.max(120, 1200 * timeScale);
 }
 
 /** The defaults: a run that finishes in well under a minute on two cores. */
@@ -44,7 +49,7 @@ export const DEFAULT_OPTIONS: LocalOptions = {
   rate: 200,
   badRatio: undefined,
   timeScale: 0.1,
-  timeoutSeconds: 120,
+  timeoutSeconds: undefined,
   seed: 42,
   summaryJson: undefined,
   logDir: undefined,
@@ -68,7 +73,7 @@ options:
   --rate N              events per second, 0 = as fast as possible (${DEFAULT_OPTIONS.rate})
   --bad-ratio X         share of invalid events, 0..1 (the stack's workloads.badEventRatio)
   --time-scale X        factor for every interval, 0 < X <= 1 (${DEFAULT_OPTIONS.timeScale}; 1 = real time)
-  --timeout S           give up after S seconds (${DEFAULT_OPTIONS.timeoutSeconds})
+  --timeout S           give up after S seconds (120, or 1200 × the time scale if more)
   --seed N              seed of the generated files (${DEFAULT_OPTIONS.seed})
   --summary-json FILE   also write the summary as JSON
   --log-dir DIR         where the processes' logs go (.local-run/<time>)
@@ -179,13 +184,16 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
       (n) => n > 0 && n <= 1,
       "a number in (0, 1]",
     ),
-    timeoutSeconds: number(
-      "timeout",
-      str("timeout"),
-      d.timeoutSeconds,
-      (n) => n > 0 && n <= 86400,
-      "a number of seconds 1..86400",
-    ),
+    timeoutSeconds:
+      str("timeout") === undefined
+        ? undefined
+        : number(
+            "timeout",
+            str("timeout"),
+            0,
+            (n) => n > 0 && n <= 86400,
+            "a number of seconds 1..86400",
+          ),
     seed: number("seed", str("seed"), d.seed, intIn(0, 2 ** 31 - 1), "a non-negative integer"),
     summaryJson: str("summary-json"),
     logDir: str("log-dir"),

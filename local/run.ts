@@ -15,8 +15,8 @@ import {
   startEmulator,
   type LocalResources,
 } from "./emulator";
-import { sequencerSource, uploadAndNotify } from "./notifier";
-import type { LocalOptions } from "./options";
+import { sequencerSource, uploadAndNotify, type NotifierTarget } from "./notifier";
+import { defaultTimeoutSeconds, type LocalOptions } from "./options";
 import { spawnProcessor, type Launcher } from "./processes";
 import { ProgressReader } from "./progress";
 import {
@@ -27,8 +27,13 @@ import {
   validateScaledObjectRules,
   type QueueDepth,
 } from "./scaler";
-import { seedFiles } from "./seed";
-import { localWorkloadSpecs, timeScaled, type ScalingRules } from "./specs";
+import { seedFiles, type SeedFile } from "./seed";
+import {
+  localWorkloadSpecs,
+  timeScaled,
+  type LocalWorkloadSpecs,
+  type ScalingRules,
+} from "./specs";
 import { loadStack } from "./stack";
 import type { RunSummary } from "./summary";
 import { LiveView, type Snapshot } from "./view";
@@ -98,6 +103,120 @@ function launcherEnv(endpoint: string, region: string): Record<string, string> {
 
 const EMPTY: QueueDepth = { visible: 0, inFlight: 0 };
 
+/** A producer's own count of what it sent (its "producer stopped" log line). */
+interface ProducerReport {
+  readonly sent: number;
+  readonly bad: number;
+}
+
+/**
+ * The pods' environments: their containers' from the specs, with the intervals a pod applies
+ * itself shortened by the time scale (the consumer's batch age; the long poll after which a
+ * preprocess job that finds the queue empty exits).
+ */
+export function podEnvironments(
+  specs: LocalWorkloadSpecs,
+  timeScale: number,
+): { consumerEnv: Record<string, string>; preprocessEnv: Record<string, string> } {
+  const age = Number(specs.env.consumer.BATCH_MAX_AGE_SECONDS ?? "30") * timeScale;
+  return {
+    consumerEnv: { ...specs.env.consumer, BATCH_MAX_AGE_SECONDS: String(Math.max(0.5, age)) },
+    preprocessEnv: {
+      ...specs.env.preprocess,
+      WAIT_TIME_SECONDS: String(Math.max(1, Math.round(20 * timeScale))),
+    },
+  };
+}
+
+/** Something running in the background that the run waits for. */
+interface Tracker {
+  readonly finished: boolean;
+  /** Why it went wrong, if it did. */
+  readonly failure: string | undefined;
+}
+
+/**
+ * Starts the producer Deployment's pods with their spec's environment and this run's count, rate
+ * and share of invalid events.
+ */
+function startProducers(
+  wl: Workloads,
+  specs: LocalWorkloadSpecs,
+  stackBadRatio: number,
+  options: LocalOptions,
+  note: (text: string) => void,
+): Tracker & { readonly count: number } {
+  const counts = splitEvents(options.events, Math.max(1, specs.producerReplicas));
+  const badRatio = options.badRatio ?? stackBadRatio;
+  const state = { finished: counts.length === 0, failure: undefined as string | undefined };
+  void wl
+    .startProducers(
+      counts.map((total) => ({
+        ...specs.env.producer,
+        EVENTS_TOTAL: String(total),
+        EVENTS_PER_SECOND: String(options.rate / counts.length),
+        BAD_EVENT_RATIO: String(badRatio),
+      })),
+    )
+    .then((exits) => {
+      state.finished = true;
+      const bad = exits.find((e) => e.code !== 0);
+      if (bad) state.failure = `a producer exited with code ${bad.code ?? bad.signal}`;
+    });
+  if (counts.length > 0) {
+    note(
+      `${counts.length} producer(s): ${options.events} events at ${options.rate}/s, ` +
+        `${badRatio * 100}% invalid`,
+    );
+  }
+  return {
+    count: counts.length,
+    get finished() {
+      return state.finished;
+    },
+    get failure() {
+      return state.failure;
+    },
+  };
+}
+
+/** Uploads `files` one after the other, each followed by the S3 event its notification sends. */
+function startUploads(
+  files: readonly SeedFile[],
+  target: NotifierTarget,
+  note: (text: string) => void,
+): Tracker & { readonly uploaded: readonly string[] } {
+  const uploaded: string[] = [];
+  const state = { finished: false, failure: undefined as string | undefined };
+  const nextSequencer = sequencerSource();
+  (async () => {
+    for (const file of files) {
+      await uploadAndNotify(target, file.key, file.body, nextSequencer);
+      uploaded.push(file.key);
+    }
+  })().then(
+    () => {
+      state.finished = true;
+      if (files.length > 0) {
+        note(`uploaded ${files.length} file(s) to ${target.bucket}/input/, one S3 event each`);
+      }
+    },
+    (err: unknown) => {
+      state.finished = true;
+      state.failure = `upload failed: ${err instanceof Error ? err.message : String(err)}`;
+    },
+  );
+  return {
+    uploaded,
+    get finished() {
+      return state.finished;
+    },
+    get failure() {
+      return state.failure;
+    },
+  };
+}
+
 /** Runs local mode with `options`; never throws for a failed run, only for a broken setup. */
 export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSummary> {
   const t0 = Date.now();
@@ -137,7 +256,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     );
     const setupSeconds = elapsed() / 1000;
 
-    const producerReports: { sent: number; bad: number }[] = [];
+    const producerReports: ProducerReport[] = [];
     const launcher: Launcher = {
       node: process.execPath,
       processorBin: path.join(io.root, "processor", "bin", "processor.js"),
@@ -152,19 +271,10 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
         }
       },
     };
-    const scaledAge = Number(specs.env.consumer.BATCH_MAX_AGE_SECONDS ?? "30") * options.timeScale;
     const wl = new Workloads(
       (name, command, env) => spawnProcessor(launcher, name, command, env),
       {
-        consumerEnv: {
-          ...specs.env.consumer,
-          BATCH_MAX_AGE_SECONDS: String(Math.max(0.5, scaledAge)),
-        },
-        preprocessEnv: {
-          ...specs.env.preprocess,
-          // A job that finds the queue empty exits after one long poll; shorten it with the rest.
-          WAIT_TIME_SECONDS: String(Math.max(1, Math.round(20 * options.timeScale))),
-        },
+        ...podEnvironments(specs, options.timeScale),
         backoffLimit: rules.preprocess.backoffLimit,
         activeDeadlineMs: rules.preprocess.activeDeadlineSeconds * 1000,
         graceMs: Math.max(specs.graceMs.consumer, specs.graceMs.preprocess),
@@ -174,30 +284,8 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     );
     workloads = wl;
 
-    // Producers: the producer Deployment's environment, with this run's count, rate and bad ratio.
-    const counts = splitEvents(options.events, Math.max(1, specs.producerReplicas));
-    const badRatio = options.badRatio ?? settings.workloads.badEventRatio;
-    const producersDone = wl.startProducers(
-      counts.map((total) => ({
-        ...specs.env.producer,
-        EVENTS_TOTAL: String(total),
-        EVENTS_PER_SECOND: String(options.rate / counts.length),
-        BAD_EVENT_RATIO: String(badRatio),
-      })),
-    );
-    let producerFailure: string | undefined;
-    let producersFinished = counts.length === 0;
-    void producersDone.then((exits) => {
-      producersFinished = true;
-      const bad = exits.find((e) => e.code !== 0);
-      if (bad) producerFailure = `a producer exited with code ${bad.code ?? bad.signal}`;
-    });
-    if (counts.length > 0)
-      note(
-        `${counts.length} producer(s): ${options.events} events at ${options.rate}/s, ${badRatio * 100}% invalid`,
-      );
+    const producers = startProducers(wl, specs, settings.workloads.badEventRatio, options, note);
 
-    // Uploads: the generated files, each followed by the S3 event the bucket notification sends.
     const files = seedFiles({
       files: options.files,
       badFile: options.badFile,
@@ -205,38 +293,15 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       maxRows: options.maxRows,
       seed: options.seed,
     });
-    const uploaded: string[] = [];
-    const nextSequencer = sequencerSource();
-    const uploadsDone = (async () => {
-      for (const file of files) {
-        await uploadAndNotify(
-          {
-            ...clients,
-            region: settings.region,
-            bucket: resources.rawBucket,
-            queueUrl: resources.preprocessQueueUrl,
-          },
-          file.key,
-          file.body,
-          nextSequencer,
-        );
-        uploaded.push(file.key);
-      }
-    })();
-    let uploadsFinished = false;
-    let uploadFailure: string | undefined;
-    uploadsDone.then(
-      () => {
-        uploadsFinished = true;
-        if (files.length > 0)
-          note(
-            `uploaded ${files.length} file(s) to ${resources.rawBucket}/input/, one S3 event each`,
-          );
+    const uploads = startUploads(
+      files,
+      {
+        ...clients,
+        region: settings.region,
+        bucket: resources.rawBucket,
+        queueUrl: resources.preprocessQueueUrl,
       },
-      (err: unknown) => {
-        uploadsFinished = true;
-        uploadFailure = `upload failed: ${err instanceof Error ? err.message : String(err)}`;
-      },
+      note,
     );
 
     // The scaler: KEDA's two loops on the live queue depths.
@@ -252,7 +317,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       clients.s3,
       resources.processedBucket,
       resources.eventsBucket,
-      () => uploaded,
+      () => uploads.uploaded,
     );
     let phase = "working";
     const snapshot = (): Snapshot => {
@@ -279,14 +344,16 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
           terminating: consumers.terminating,
         },
         files: {
-          uploaded: uploaded.length,
+          uploaded: uploads.uploaded.length,
           total: files.length,
           outputs: p.outputs,
           errors: p.errors,
         },
         events: {
           target: options.events,
-          produced: producersFinished ? producerReports.reduce((s, r) => s + r.sent, 0) : undefined,
+          produced: producers.finished
+            ? producerReports.reduce((s, r) => s + r.sent, 0)
+            : undefined,
           stored: p.stored,
           quarantined: p.quarantined,
         },
@@ -309,14 +376,12 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
 
     // Wait: drained (all work done and stored), then back to zero pods (the consumer's cooldown).
     const deadline = new AbortController();
-    const timeout = setTimeout(
-      () => deadline.abort(`timed out after ${options.timeoutSeconds} s`),
-      options.timeoutSeconds * 1000,
-    );
+    const limit = options.timeoutSeconds ?? defaultTimeoutSeconds(options.timeScale);
+    const timeout = setTimeout(() => deadline.abort(`timed out after ${limit} s`), limit * 1000);
     const stop = AbortSignal.any([io.signal, deadline.signal]);
     // The scaler's samples may predate the last upload or send: decide on a fresh reading.
     const drained = async () => {
-      if (!(uploadsFinished && producersFinished && wl.jobCounts().running === 0)) return false;
+      if (!(uploads.finished && producers.finished && wl.jobCounts().running === 0)) return false;
       try {
         const [p, e] = await Promise.all([
           queueDepth(clients.sqs, resources.preprocessQueueUrl),
@@ -339,7 +404,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     const scaleToZeroSeconds = (Date.now() - zeroStart) / 1000;
     const backToZero = wl.idle;
     clearTimeout(timeout);
-    const aborted = stop.aborted ? String(stop.reason) : (producerFailure ?? uploadFailure);
+    const aborted = stop.aborted ? String(stop.reason) : (producers.failure ?? uploads.failure);
 
     phase = "stopping";
     await loops.stop();
@@ -357,7 +422,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     const accounting = await collectAccounting(clients, resources, {
       files: expected,
       produced,
-      producedInvalid: producerReports.length === counts.length ? producedInvalid : undefined,
+      producedInvalid: producerReports.length === producers.count ? producedInvalid : undefined,
       expectedDlqs: { preprocess: 0, events: 0 },
     });
     const jobs = wl.jobStatistics();

@@ -7,9 +7,14 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { physicalNames } from "../infra/names";
 import { queueAttributes, type LocalResources } from "../local/emulator";
-import { DEFAULT_OPTIONS, OptionsError, parseOptions } from "../local/options";
+import {
+  DEFAULT_OPTIONS,
+  defaultTimeoutSeconds,
+  OptionsError,
+  parseOptions,
+} from "../local/options";
 import { childEnvironment } from "../local/processes";
-import { splitEvents } from "../local/run";
+import { podEnvironments, splitEvents } from "../local/run";
 import { fileSizes, SEED_COLUMNS, seedFiles } from "../local/seed";
 import { localWorkloadSpecs, timeScaled } from "../local/specs";
 import { loadStack } from "../local/stack";
@@ -86,6 +91,15 @@ describe("workload specs", () => {
       EVENTS_BUCKET: resources.eventsBucket,
     });
     expect(specs.env.producer).toMatchObject({ EVENTS_QUEUE_URL: resources.eventsQueueUrl });
+  });
+
+  it("shortens the intervals a pod applies itself: the consumer's batch age, the empty-queue poll", () => {
+    const env = podEnvironments(specs, 0.1);
+    expect(Number(env.consumerEnv.BATCH_MAX_AGE_SECONDS)).toBeCloseTo(
+      settings.workloads.consumerBatchMaxAgeSeconds * 0.1,
+    );
+    expect(env.preprocessEnv.WAIT_TIME_SECONDS).toBe("2");
+    expect(env.preprocessEnv.PREPROCESS_QUEUE_URL).toBe(resources.preprocessQueueUrl);
   });
 
   it("shortens intervals with the time scale but keeps counts and targets", () => {
@@ -178,6 +192,11 @@ describe("options", () => {
   ])("rejects %j naming the option", (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(OptionsError);
     expect(() => parseOptions(argv)).toThrow(message);
+  });
+
+  it("give real-time runs long enough to reach the consumer's cooldown", () => {
+    expect(defaultTimeoutSeconds(0.1)).toBe(120);
+    expect(defaultTimeoutSeconds(1)).toBe(1200);
   });
 
   it("split events over producers without losing any", () => {
