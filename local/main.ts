@@ -29,7 +29,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const stop = new AbortController();
   let signalled: NodeJS.Signals | undefined;
+  let signalledAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches every process of the group, and wrappers (npm, tsx) relay it
+    // once more: a repeat within a second is the same Ctrl-C.
+    if (signalled && Date.now() - signalledAt < 1000) return;
     if (signalled) {
       // A second Ctrl-C: do not wait for the children's grace period any longer.
       process.stderr.write(`\nlocal mode: ${signal} again, killing every child now\n`);
@@ -37,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 1));
     }
     signalled = signal;
+    signalledAt = Date.now();
     process.stderr.write(`\nlocal mode: ${signal}, stopping every child (Ctrl-C again to kill)\n`);
     stop.abort(`interrupted by ${signal}`);
   };
