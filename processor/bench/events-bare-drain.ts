@@ -1,6 +1,8 @@
 // The baseline of `npm run bench:events`: drains a queue with nothing but ReceiveMessage and
 // DeleteMessageBatch (same concurrency and wait as the consumer, no validation, no S3), and prints
-// one JSON line {messages, drainSeconds}: first message received to last one deleted.
+// one JSON line: {messages, drainSeconds} from the first message received until it knows the queue
+// is empty (every worker got an empty long poll, the consumer's --until-empty rule), and
+// lastDeleteSeconds until the last message was deleted.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 
 async function drain(): Promise<void> {
@@ -46,8 +48,15 @@ async function drain(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const finished = Date.now();
   sqs.destroy();
-  console.log(JSON.stringify({ messages, drainSeconds: (last - first) / 1000 }));
+  console.log(
+    JSON.stringify({
+      messages,
+      drainSeconds: (finished - first) / 1000,
+      lastDeleteSeconds: (last - first) / 1000,
+    }),
+  );
 }
 
 drain().catch((err: unknown) => {

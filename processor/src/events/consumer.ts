@@ -100,8 +100,10 @@ export interface ConsumerSummary {
   /** Messages left to reappear after their visibility timeout (failed writes, shutdown timeout). */
   readonly released: number;
   readonly seconds: number;
-  /** First message received to last message deleted (0 when none was). */
+  /** First message received to the end of the run: drained (or stopped) and everything written. */
   readonly drainSeconds: number;
+  /** First message received to last message deleted (0 when none was). */
+  readonly lastDeleteSeconds: number;
   readonly reason: string;
 }
 
@@ -317,13 +319,16 @@ export class EventConsumer {
     }
     this.ready = false;
     await this.drain();
-    const seconds = (this.now() - started) / 1000;
-    const drainSeconds =
-      this.lastDeleteAt > 0 ? (this.lastDeleteAt - this.firstMessageAt) / 1000 : 0;
+    const ended = this.now();
+    const seconds = (ended - started) / 1000;
+    const since = (at: number) => (this.firstMessageAt > 0 ? (at - this.firstMessageAt) / 1000 : 0);
+    const drainSeconds = since(ended);
+    const lastDeleteSeconds = this.lastDeleteAt > 0 ? since(this.lastDeleteAt) : 0;
     const summary: ConsumerSummary = {
       ...this.counts,
       seconds,
       drainSeconds,
+      lastDeleteSeconds,
       reason: this.stopReason,
     };
     this.log.info(
@@ -412,7 +417,11 @@ export class EventConsumer {
       }
       if (messages.length === 0) {
         this.emptyStreak++;
-        if (this.options.untilEmpty) await this.checkDrained();
+        if (this.options.untilEmpty) {
+          // Draining and the queue looks empty: write what is held now rather than at its age.
+          this.flush(this.batcher.takeAll());
+          await this.checkDrained();
+        }
         continue;
       }
       this.emptyStreak = 0;
@@ -468,12 +477,11 @@ export class EventConsumer {
     for (const wake of waiters) wake();
   }
 
-  /** In --until-empty mode: after every poller saw an empty queue, write what is held, then stop. */
+  /** In --until-empty mode: once every poller saw an empty queue and all is written, stop. */
   private async checkDrained(): Promise<void> {
     if (this.checkingDrained || this.emptyStreak < this.t.receiveConcurrency) return;
     this.checkingDrained = true;
     try {
-      if (this.batcher.heldMessages > 0) this.flush(this.batcher.takeAll());
       await Promise.all([...this.flushes]);
       if (this.heldMessages > 0 || this.emptyStreak < this.t.receiveConcurrency) return;
       const remaining = await this.remainingMessages();

@@ -54,6 +54,8 @@ export type ValidationResult =
 
 /** `YYYY-MM-DD` (UTC) of an ISO timestamp; a timestamp without an offset is taken as UTC. */
 export function eventDate(ts: string): string {
+  // UTC or no offset (the common case): the day is the first ten characters.
+  if (/^\d{4}-\d{2}-\d{2}T[^+-]*(?:Z|z)?$/.test(ts)) return ts.slice(0, 10);
   const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(ts);
   const millis = Date.parse(hasOffset ? ts : `${ts}Z`);
   if (Number.isNaN(millis)) throw new RangeError(`not a timestamp: ${ts}`);
