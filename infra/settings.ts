@@ -351,10 +351,12 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
   if (c.minReplicas > c.maxReplicas) {
     issue(["keda", "consumer", "minReplicas"], `must be at most maxReplicas (${c.maxReplicas})`);
   }
-  if (s.queues.eventsVisibilityTimeoutSeconds <= s.workloads.consumerBatchMaxAgeSeconds) {
+  // The consumer holds a message while its batch is open (up to the batch age), then writes and
+  // deletes it; it refuses to start unless the visibility timeout leaves as much again for that.
+  if (s.queues.eventsVisibilityTimeoutSeconds < 2 * s.workloads.consumerBatchMaxAgeSeconds) {
     issue(
       ["queues", "eventsVisibilityTimeoutSeconds"],
-      `must exceed workloads.consumerBatchMaxAgeSeconds (${s.workloads.consumerBatchMaxAgeSeconds}) so a batch is stored before its messages reappear`,
+      `must be at least twice workloads.consumerBatchMaxAgeSeconds (${s.workloads.consumerBatchMaxAgeSeconds}) so a batch is stored before its messages reappear`,
     );
   }
   if (s.orchestration.prefix === "input/") {

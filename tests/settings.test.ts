@@ -112,6 +112,15 @@ describe("parseSettings", () => {
       /^event-pipeline:queues\.preprocessVisibilityTimeoutSeconds: must exceed preprocessExpectedSeconds \(300\)/,
     ],
     [
+      "an events visibility timeout under twice the consumer's batch age",
+      {
+        ...base,
+        queues: { eventsVisibilityTimeoutSeconds: 50 },
+        workloads: { consumerBatchMaxAgeSeconds: 30 },
+      },
+      /^event-pipeline:queues\.eventsVisibilityTimeoutSeconds: must be at least twice workloads\.consumerBatchMaxAgeSeconds \(30\)/,
+    ],
+    [
       "a fractional receive count",
       { ...base, queues: { maxReceiveCount: 2.5 } },
       /^event-pipeline:queues\.maxReceiveCount: .*int.*got 2\.5/,
