@@ -167,7 +167,14 @@ async function main(): Promise<void> {
     useQueueUrlAsEndpoint: false,
   });
   const s3 = new S3Client({ endpoint, region: "us-east-1", credentials, forcePathStyle: true });
-  const rows: { round: number; bare: number; consumer: number; ratio: number; puts: number }[] = [];
+  const rows: {
+    round: number;
+    bare: number;
+    consumer: number;
+    ratio: number;
+    ratioToLastDelete: number;
+    puts: number;
+  }[] = [];
   let ok = true;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -211,6 +218,7 @@ async function main(): Promise<void> {
         bare: Math.round(bareRate),
         consumer: Math.round(consumerRate),
         ratio: Number((consumerRate / bareRate).toFixed(2)),
+        ratioToLastDelete: Number((toLastDelete.consumer / toLastDelete.bare).toFixed(2)),
         puts: Number((check.objects / EVENTS).toFixed(5)),
       };
       rows.push(row);
@@ -240,6 +248,7 @@ async function main(): Promise<void> {
       bareEventsPerSecond: median(rows.map((r) => r.bare)),
       consumerEventsPerSecond: median(rows.map((r) => r.consumer)),
       ratio,
+      ratioToLastDelete: median(rows.map((r) => r.ratioToLastDelete)),
       putsPerEvent: puts,
       goals: { ratio: `>= ${GOAL_RATIO}`, putsPerEvent: `<= ${GOAL_PUTS}` },
       met: ok && ratio >= GOAL_RATIO && puts <= GOAL_PUTS,
