@@ -331,6 +331,39 @@ describe("events consumer", () => {
     expect(await queueDepth(sqs, target.queueUrl)).toBe(0);
   });
 
+  it("gives up writes that outlast the shutdown timeout, deleting nothing they held", async () => {
+    const target = await freshTarget({ sqs, s3 }, "consume-hang");
+    await fill(sqs, target.queueUrl, 30, 0);
+    // S3 never answers; the only way out is the abort signal the consumer passes at its deadline.
+    const hangingS3 = {
+      send: (_command: unknown, options?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) =>
+          options?.abortSignal?.addEventListener("abort", () =>
+            reject(Object.assign(new Error("aborted"), { name: "AbortError" })),
+          ),
+        ),
+    } as unknown as S3Client;
+    const controller = new AbortController();
+    const consumer = new EventConsumer({
+      sqs,
+      s3: hangingS3,
+      ...target,
+      ...quick,
+      batchMaxAgeSeconds: 0.05,
+      shutdownTimeoutSeconds: 0.5,
+      signal: controller.signal,
+    });
+    const running = consumer.run();
+    while (consumer.heldMessages < 30) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100)); // the batch is being written (and hangs)
+    const stoppedAt = Date.now();
+    controller.abort("SIGTERM");
+    const summary = await running;
+    expect(Date.now() - stoppedAt).toBeLessThan(3000);
+    expect(summary).toMatchObject({ deleted: 0, stored: 0, released: 30 });
+    expect(await queueDepth(sqs, target.queueUrl)).toBe(30);
+  });
+
   it("stops with the error when the queue does not exist", async () => {
     const target = await freshTarget({ sqs, s3 }, "consume-noqueue");
     const consumer = new EventConsumer({

@@ -221,6 +221,25 @@ export function crc32Base64(data: Uint8Array): string {
   return checksum.toString("base64");
 }
 
+/** Resolves when `work` settles or `signal` aborts, whichever comes first (never rejects). */
+async function untilStopped(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.race([
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      aborted,
+    ]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 /** Client errors that retries cannot fix: stop instead of polling forever. */
 function isFatal(err: unknown): boolean {
   const e = err as { name?: string; $fault?: string };
@@ -482,7 +501,9 @@ export class EventConsumer {
     if (this.checkingDrained || this.emptyStreak < this.t.receiveConcurrency) return;
     this.checkingDrained = true;
     try {
-      await Promise.all([...this.flushes]);
+      // A stop signal must not wait for these writes here: drain() bounds them by the timeout.
+      await untilStopped(Promise.all([...this.flushes]), this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
       if (this.heldMessages > 0 || this.emptyStreak < this.t.receiveConcurrency) return;
       const remaining = await this.remainingMessages();
       if (remaining === 0) this.stop("drained");
