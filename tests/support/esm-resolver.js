@@ -10,5 +10,3 @@ module.exports = (request, options) =>
   ESM_ONLY.test(request)
     ? options.defaultResolver(request, { ...options, conditions: ["import", "default"] })
     : options.defaultResolver(request, options);
-
-module.exports.ESM_ONLY_PACKAGES = ESM_ONLY;
