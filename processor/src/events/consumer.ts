@@ -10,6 +10,11 @@
  * Messages are received with an explicit visibility timeout at least twice the longest a batch may
  * stay open, so an object is stored and its messages deleted before they can reappear: no heartbeat
  * (and no sqs:ChangeMessageVisibility permission) is needed.
+ *
+ * Why not bbc/sqs-consumer: one instance runs one receive at a time, and its batch handler sees one
+ * receive's messages; objects of thousands of records need messages held across many receives and
+ * deleted per object, which its model (delete per handled batch, heartbeat only while the handler
+ * runs) does not express. This loop is small and tested against the emulator instead.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
