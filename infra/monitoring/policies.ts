@@ -1,7 +1,7 @@
 /**
  * IAM and KMS documents of the monitoring component, as pure functions over names and ARNs.
  */
-import { policyDocument, type PolicyDocument } from "../policies";
+import { KEY_ADMIN_ACTIONS, policyDocument, type PolicyDocument } from "../policies";
 
 /** Where a document applies. */
 export interface AccountScope {
@@ -9,25 +9,6 @@ export interface AccountScope {
   readonly region: string;
   readonly accountId: string;
 }
-
-/** Exact key-administration actions of the account (instead of `kms:*`). */
-export const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:CreateAlias",
-  "kms:DeleteAlias",
-  "kms:DescribeKey",
-  "kms:DisableKey",
-  "kms:EnableKey",
-  "kms:EnableKeyRotation",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateKeyDescription",
-] as const;
 
 /**
  * Key policy of the alarm topic's KMS key. CloudWatch alarms cannot publish to a topic encrypted with
