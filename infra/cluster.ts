@@ -173,6 +173,8 @@ export class Cluster extends pulumi.ComponentResource {
         skipDefaultSecurityGroups: true,
         // Pod Identity, not IRSA: no OIDC provider.
         createOidcProvider: false,
+        // The workloads' NetworkPolicies are only enforced when the VPC CNI runs its policy agent.
+        vpcCniOptions: { enableNetworkPolicy: true },
         tags,
       },
       { ...self, dependsOn: [logGroup] },

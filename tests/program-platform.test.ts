@@ -164,6 +164,12 @@ describe.each(["dev", "prod"])("cluster (%s)", (stack) => {
     expect(key.inputs.enableKeyRotation).toBe(true);
   });
 
+  test("the VPC CNI enforces the workloads' NetworkPolicies", () => {
+    const eks = one(run, "eks:index:Cluster");
+    expect(eks.inputs.vpcCniOptions).toMatchObject({ enableNetworkPolicy: true });
+    expect(eks.inputs.useDefaultVpcCni).toBeUndefined();
+  });
+
   test("the API endpoint is private, and public only to the configured CIDRs", () => {
     const eks = one(run, "eks:index:Cluster");
     expect(eks.inputs.endpointPrivateAccess).toBe(true);
