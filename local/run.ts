@@ -111,19 +111,38 @@ interface ProducerReport {
 
 /**
  * The pods' environments: their containers' from the specs, with the intervals a pod applies
- * itself shortened by the time scale (the consumer's batch age; the long poll after which a
- * preprocess job that finds the queue empty exits).
+ * itself shortened by the time scale: the consumer's batch age, the visibility timeout each pod
+ * asks for on every receive (so a message of a stopped pod reappears as soon as the shortened
+ * queue's would), the preprocess heartbeat, and the long poll after which a preprocess job that
+ * finds the queue empty exits.
  */
 export function podEnvironments(
   specs: LocalWorkloadSpecs,
   timeScale: number,
 ): { consumerEnv: Record<string, string>; preprocessEnv: Record<string, string> } {
-  const age = Number(specs.env.consumer.BATCH_MAX_AGE_SECONDS ?? "30") * timeScale;
+  const scaled = (value: string | undefined, fallback: number) =>
+    Math.round(Number(value ?? fallback) * timeScale);
+  const age = Math.max(0.5, Number(specs.env.consumer.BATCH_MAX_AGE_SECONDS ?? "30") * timeScale);
+  // The consumer refuses a batch age above half its visibility timeout.
+  const consumerVisibility = Math.max(
+    Math.ceil(2 * age),
+    scaled(specs.env.consumer.VISIBILITY_TIMEOUT_SECONDS, 120),
+  );
+  const preprocessVisibility = Math.max(
+    10,
+    scaled(specs.env.preprocess.VISIBILITY_TIMEOUT_SECONDS, 300),
+  );
   return {
-    consumerEnv: { ...specs.env.consumer, BATCH_MAX_AGE_SECONDS: String(Math.max(0.5, age)) },
+    consumerEnv: {
+      ...specs.env.consumer,
+      BATCH_MAX_AGE_SECONDS: String(age),
+      VISIBILITY_TIMEOUT_SECONDS: String(consumerVisibility),
+    },
     preprocessEnv: {
       ...specs.env.preprocess,
       WAIT_TIME_SECONDS: String(Math.max(1, Math.round(20 * timeScale))),
+      VISIBILITY_TIMEOUT_SECONDS: String(preprocessVisibility),
+      HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(preprocessVisibility / 3))),
     },
   };
 }

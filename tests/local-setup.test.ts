@@ -102,6 +102,27 @@ describe("workload specs", () => {
     expect(env.preprocessEnv.PREPROCESS_QUEUE_URL).toBe(resources.preprocessQueueUrl);
   });
 
+  it("shortens the visibility timeout pods ask for, so a stopped pod's messages reappear soon", () => {
+    const env = podEnvironments(specs, 0.1);
+    const consumerVisibility = Number(env.consumerEnv.VISIBILITY_TIMEOUT_SECONDS);
+    expect(consumerVisibility).toBe(
+      Math.round(settings.queues.eventsVisibilityTimeoutSeconds * 0.1),
+    );
+    // the consumer's own start-up rule: batch age at most half the visibility timeout
+    expect(Number(env.consumerEnv.BATCH_MAX_AGE_SECONDS) * 2).toBeLessThanOrEqual(
+      consumerVisibility,
+    );
+    const preprocessVisibility = Number(env.preprocessEnv.VISIBILITY_TIMEOUT_SECONDS);
+    expect(preprocessVisibility).toBe(
+      Math.round(settings.queues.preprocessVisibilityTimeoutSeconds * 0.1),
+    );
+    expect(Number(env.preprocessEnv.HEARTBEAT_SECONDS)).toBeLessThan(preprocessVisibility);
+    const slow = podEnvironments(specs, 0.01);
+    expect(Number(slow.consumerEnv.BATCH_MAX_AGE_SECONDS) * 2).toBeLessThanOrEqual(
+      Number(slow.consumerEnv.VISIBILITY_TIMEOUT_SECONDS),
+    );
+  });
+
   it("shortens intervals with the time scale but keeps counts and targets", () => {
     const scaled = timeScaled(specs.rules, 0.1);
     expect(scaled.consumer.cooldownPeriod).toBeCloseTo(specs.rules.consumer.cooldownPeriod * 0.1);
