@@ -3,37 +3,9 @@
  * actions, `Resource: "*"` only where AWS offers nothing narrower, each workload role exactly as
  * DESIGN.md says, no FullAccess managed policies, no role anyone could assume.
  */
+import { STAR_RESOURCE_ACTIONS } from "../policy/rules/iam";
 import { grantsOf, list, policiesOf, type FoundPolicy } from "./support/iam";
 import { byType, one, runProgram, type ProgramRun } from "./support/program";
-
-/**
- * Actions that accept no resource ARN (AWS Service Authorization Reference: no resource types), so
- * an identity policy may only grant them on `Resource: "*"`. Extend with a reason when a new
- * component needs one.
- */
-const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
-  // EC2 describe calls (CloudWatch agent, Karpenter discovery).
-  "ec2:DescribeCapacityReservations",
-  "ec2:DescribeImages",
-  "ec2:DescribeInstances",
-  "ec2:DescribeInstanceStatus",
-  "ec2:DescribeInstanceTypeOfferings",
-  "ec2:DescribeInstanceTypes",
-  "ec2:DescribeLaunchTemplates",
-  "ec2:DescribePlacementGroups",
-  "ec2:DescribeSecurityGroups",
-  "ec2:DescribeSpotPriceHistory",
-  "ec2:DescribeSubnets",
-  "ec2:DescribeTags",
-  "ec2:DescribeVolumes",
-  // Metrics are not resources (CloudWatch agent; scoped by a cloudwatch:namespace condition).
-  "cloudwatch:PutMetricData",
-  // Karpenter: price list and instance-profile listing have no resource types.
-  "pricing:GetProducts",
-  "iam:ListInstanceProfiles",
-  // Registry login is account-wide.
-  "ecr:GetAuthorizationToken",
-]);
 
 /** Per role, what DESIGN.md grants (action -> resources), from the run's own resources. */
 function designGrants(run: ProgramRun): Record<string, Record<string, string[]>> {
@@ -112,7 +84,7 @@ describe.each(["dev", "prod"])("IAM (%s)", (stack) => {
       .flatMap((p) =>
         p.statements
           .filter((s) => s.Effect === "Allow" && list(s.Resource).includes("*"))
-          .flatMap((s) => list(s.Action).filter((a) => !ACTIONS_WITHOUT_RESOURCE_TYPES.has(a)))
+          .flatMap((s) => list(s.Action).filter((a) => !STAR_RESOURCE_ACTIONS.includes(a)))
           .map((a) => `${p.resource.name}: ${a}`),
       );
     expect(offenders).toEqual([]);

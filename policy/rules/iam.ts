@@ -24,13 +24,13 @@ export const ATTACHMENT_PROPERTIES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Actions that AWS authorises only on `Resource: "*"` (no resource-level permissions), and that this
- * platform needs: image pulls, node provisioning lookups (Karpenter), metrics.
+ * Actions that accept no resource ARN (AWS Service Authorization Reference: no resource types), so
+ * an identity policy may only grant them on `Resource: "*"`, and that this platform needs. The one
+ * allow-list of the pack and of the program's tests; extend it with a reason when a component
+ * needs another.
  */
 export const STAR_RESOURCE_ACTIONS: readonly string[] = [
-  "ecr:GetAuthorizationToken",
-  "sts:GetCallerIdentity",
-  "ec2:DescribeAvailabilityZones",
+  // EC2 describe calls (CloudWatch agent, Karpenter discovery).
   "ec2:DescribeCapacityReservations",
   "ec2:DescribeImages",
   "ec2:DescribeInstances",
@@ -44,14 +44,13 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
   "ec2:DescribeSubnets",
   "ec2:DescribeTags",
   "ec2:DescribeVolumes",
+  // Metrics are not resources (CloudWatch agent; scoped by a cloudwatch:namespace condition).
+  "cloudwatch:PutMetricData",
+  // Karpenter: price list and instance-profile listing have no resource types.
   "pricing:GetProducts",
   "iam:ListInstanceProfiles",
-  "cloudwatch:PutMetricData",
-  "cloudwatch:GetMetricData",
-  "cloudwatch:ListMetrics",
-  "logs:DescribeLogGroups",
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
+  // Registry login is account-wide.
+  "ecr:GetAuthorizationToken",
 ];
 
 /** Service principals a role may trust. Pod Identity first; the rest are AWS services by name. */
