@@ -5,18 +5,10 @@
  * given seed, so a run can be repeated. Pure.
  */
 import { KEYS } from "../infra/names";
+import { REQUIRED_COLUMNS } from "../processor/src/preprocess/schema";
 
-/** The seed's header (contract of the preprocess input). */
-export const SEED_COLUMNS = [
-  "id",
-  "name",
-  "age",
-  "salary",
-  "hire_date",
-  "profile",
-  "department",
-  "bonus",
-] as const;
+/** The seed's header: the columns the preprocess job requires, in the seed's order. */
+export const SEED_COLUMNS = REQUIRED_COLUMNS;
 
 /** A generated file. */
 export interface SeedFile {
