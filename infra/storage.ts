@@ -8,15 +8,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createHardenedBucket } from "./bucket";
 import { physicalNames } from "./names";
-import {
-  arnWithSuffix,
-  denyInsecureTransport,
-  keyPolicy,
-  policyDocument,
-  type Arn,
-  type PolicyDocument,
-} from "./policies";
+import { keyPolicy } from "./policies";
 import type { Settings } from "./settings";
 
 /** The buckets by role. */
@@ -97,11 +91,6 @@ export function lifecycleRules(role: BucketRole, storage: Settings["storage"]): 
   return rules;
 }
 
-/** The bucket policy: TLS only. */
-export function bucketPolicy(bucketArn: Arn): PolicyDocument {
-  return policyDocument(denyInsecureTransport("s3", [bucketArn, arnWithSuffix(bucketArn, "/*")]));
-}
-
 /** One hardened bucket. */
 export interface PipelineBucket {
   readonly bucket: aws.s3.Bucket;
@@ -158,69 +147,17 @@ export class Storage extends pulumi.ComponentResource {
     );
 
     const make = (role: BucketRole): PipelineBucket => {
-      const bucket = new aws.s3.Bucket(
+      const { bucket, policy } = createHardenedBucket(
         `${name}-${role}`,
         {
           bucketPrefix: `${prefixes[role]}-`,
           forceDestroy: args.storage.forceDestroy,
+          dataKeyArn: this.dataKey.arn,
+          versioned: isVersioned(role),
+          lifecycleRules: lifecycleRules(role, args.storage),
           tags: { ...tags, "pipeline:bucket": role },
         },
-        self,
-      );
-      const child = { parent: bucket };
-      new aws.s3.BucketOwnershipControls(
-        `${name}-${role}`,
-        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-        child,
-      );
-      const publicAccess = new aws.s3.BucketPublicAccessBlock(
-        `${name}-${role}`,
-        {
-          bucket: bucket.id,
-          blockPublicAcls: true,
-          blockPublicPolicy: true,
-          ignorePublicAcls: true,
-          restrictPublicBuckets: true,
-        },
-        child,
-      );
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-${role}`,
-        {
-          bucket: bucket.id,
-          rules: [
-            {
-              applyServerSideEncryptionByDefault: {
-                sseAlgorithm: "aws:kms",
-                kmsMasterKeyId: this.dataKey.arn,
-              },
-              bucketKeyEnabled: true,
-            },
-          ],
-        },
-        child,
-      );
-      const versioning = isVersioned(role)
-        ? new aws.s3.BucketVersioning(
-            `${name}-${role}`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-          )
-        : undefined;
-      new aws.s3.BucketLifecycleConfiguration(
-        `${name}-${role}`,
-        { bucket: bucket.id, rules: lifecycleRules(role, args.storage) },
-        // Lifecycle rules on noncurrent versions need versioning switched on first.
-        { ...child, dependsOn: versioning ? [versioning] : [] },
-      );
-      const policy = new aws.s3.BucketPolicy(
-        `${name}-${role}`,
-        {
-          bucket: bucket.id,
-          policy: pulumi.jsonStringify(pulumi.output(bucketPolicy(bucket.arn))),
-        },
-        // S3 rejects a policy while the public-access block is being written.
-        { ...child, dependsOn: [publicAccess] },
+        this,
       );
       return { bucket, name: bucket.bucket, arn: bucket.arn, policy };
     };

@@ -31,7 +31,8 @@ import {
   tlsOnlyQueuePolicy,
 } from "../infra/queues";
 import { parseSettings } from "../infra/settings";
-import { bucketPolicy, lifecycleRules, retentionDays } from "../infra/storage";
+import { bucketPolicy } from "../infra/bucket";
+import { lifecycleRules, retentionDays } from "../infra/storage";
 
 const RAW = "arn:aws:s3:::raw-bucket";
 const PROCESSED = "arn:aws:s3:::processed-bucket";

@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketPolicy } from "../storage";
+import { createHardenedBucket } from "../bucket";
 
 /** Days before an abandoned multipart upload into the lake is cleaned up. */
 export const LAKE_ABORT_MULTIPART_DAYS = 7;
@@ -23,54 +23,14 @@ export interface LakeArgs {
 
 /** Creates the lake bucket and its settings as children of `parent`. */
 export function createLake(name: string, args: LakeArgs, parent: pulumi.Resource): aws.s3.Bucket {
-  const lake = new aws.s3.Bucket(
-    name,
-    { bucketPrefix: args.namePrefix, forceDestroy: args.forceDestroy, tags: args.tags },
-    { parent },
-  );
-  const child = { parent: lake };
-  new aws.s3.BucketOwnershipControls(
-    name,
-    { bucket: lake.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-    child,
-  );
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+  return createHardenedBucket(
     name,
     {
-      bucket: lake.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    child,
-  );
-  new aws.s3.BucketServerSideEncryptionConfiguration(
-    name,
-    {
-      bucket: lake.id,
-      rules: [
-        {
-          applyServerSideEncryptionByDefault: {
-            sseAlgorithm: "aws:kms",
-            kmsMasterKeyId: args.dataKeyArn,
-          },
-          bucketKeyEnabled: true,
-        },
-      ],
-    },
-    child,
-  );
-  const versioning = new aws.s3.BucketVersioning(
-    name,
-    { bucket: lake.id, versioningConfiguration: { status: "Enabled" } },
-    child,
-  );
-  new aws.s3.BucketLifecycleConfiguration(
-    name,
-    {
-      bucket: lake.id,
-      rules: [
+      bucketPrefix: args.namePrefix,
+      forceDestroy: args.forceDestroy,
+      dataKeyArn: args.dataKeyArn,
+      versioned: true,
+      lifecycleRules: [
         {
           id: "clean-up",
           status: "Enabled",
@@ -79,18 +39,8 @@ export function createLake(name: string, args: LakeArgs, parent: pulumi.Resource
           noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
         },
       ],
+      tags: args.tags,
     },
-    // Lifecycle rules on noncurrent versions need versioning switched on first.
-    { ...child, dependsOn: [versioning] },
-  );
-  new aws.s3.BucketPolicy(
-    name,
-    {
-      bucket: lake.id,
-      policy: pulumi.jsonStringify(pulumi.output(bucketPolicy(lake.arn))),
-    },
-    // S3 rejects a policy while the public-access block is being written.
-    { ...child, dependsOn: [publicAccess] },
-  );
-  return lake;
+    parent,
+  ).bucket;
 }
