@@ -79,6 +79,17 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ] as const;
 
+/** The key-policy statement by which the account administers a key (`Resource: "*"` = this key). */
+export function accountAdministersKey(partition: Arn, accountId: Arn): PolicyStatement {
+  return {
+    Sid: "AccountAdministersKey",
+    Effect: "Allow",
+    Principal: { AWS: concat("arn:", partition, ":iam::", accountId, ":root") },
+    Action: [...KEY_ADMIN_ACTIONS],
+    Resource: "*",
+  };
+}
+
 /**
  * The policy of a customer-managed key: the account administers it, and IAM policies of the account
  * may grant exactly `usage` (the key's own principals still need an IAM grant, e.g. with
@@ -90,20 +101,11 @@ export function keyPolicy(args: {
   readonly usage: readonly string[];
 }): PolicyDocument {
   const principal = concat("arn:", args.partition, ":iam::", args.accountId, ":root");
-  return policyDocument(
-    {
-      Sid: "AccountAdministersKey",
-      Effect: "Allow",
-      Principal: { AWS: principal },
-      Action: [...KEY_ADMIN_ACTIONS],
-      Resource: "*",
-    },
-    {
-      Sid: "IamPoliciesMayGrantUse",
-      Effect: "Allow",
-      Principal: { AWS: principal },
-      Action: [...args.usage],
-      Resource: "*",
-    },
-  );
+  return policyDocument(accountAdministersKey(args.partition, args.accountId), {
+    Sid: "IamPoliciesMayGrantUse",
+    Effect: "Allow",
+    Principal: { AWS: principal },
+    Action: [...args.usage],
+    Resource: "*",
+  });
 }

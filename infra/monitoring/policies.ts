@@ -1,7 +1,7 @@
 /**
  * IAM and KMS documents of the monitoring component, as pure functions over names and ARNs.
  */
-import { KEY_ADMIN_ACTIONS, policyDocument, type PolicyDocument } from "../policies";
+import { accountAdministersKey, policyDocument, type PolicyDocument } from "../policies";
 
 /** Where a document applies. */
 export interface AccountScope {
@@ -17,23 +17,14 @@ export interface AccountScope {
  * `Resource: "*"` means this key.
  */
 export function alarmTopicKeyPolicy(scope: AccountScope): PolicyDocument {
-  return policyDocument(
-    {
-      Sid: "AccountAdministersKey",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-      Action: [...KEY_ADMIN_ACTIONS],
-      Resource: "*",
-    },
-    {
-      Sid: "CloudWatchAlarmsEncryptNotifications",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-    },
-  );
+  return policyDocument(accountAdministersKey(scope.partition, scope.accountId), {
+    Sid: "CloudWatchAlarmsEncryptNotifications",
+    Effect: "Allow",
+    Principal: { Service: "cloudwatch.amazonaws.com" },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: "*",
+    Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
+  });
 }
 
 /** Topic policy: only this account's CloudWatch alarms publish, and only over TLS. */

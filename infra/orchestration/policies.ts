@@ -10,7 +10,7 @@ import {
   arnWithSuffix,
   concat,
   denyInsecureTransport,
-  KEY_ADMIN_ACTIONS,
+  accountAdministersKey,
   policyDocument,
   type Arn,
   type PolicyDocument,
@@ -195,34 +195,25 @@ export function notificationKeyPolicy(input: {
   readonly eventBusName: string;
 }): PolicyDocument {
   const { partition, account, region } = input;
-  return policyDocument(
-    {
-      Sid: "AccountAdministersKey",
-      Effect: "Allow",
-      Principal: { AWS: concat("arn:", partition, ":iam::", account, ":root") },
-      Action: [...KEY_ADMIN_ACTIONS],
-      Resource: "*",
-    },
-    {
-      Sid: "RulesOfTheBusEncryptNotifications",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": account },
-        ArnLike: {
-          "aws:SourceArn": concat(
-            "arn:",
-            partition,
-            `:events:${region}:`,
-            account,
-            `:rule/${input.eventBusName}/*`,
-          ),
-        },
+  return policyDocument(accountAdministersKey(partition, account), {
+    Sid: "RulesOfTheBusEncryptNotifications",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": account },
+      ArnLike: {
+        "aws:SourceArn": concat(
+          "arn:",
+          partition,
+          `:events:${region}:`,
+          account,
+          `:rule/${input.eventBusName}/*`,
+        ),
       },
     },
-  );
+  });
 }
 
 /** The topic accepts publications only from the notification rule, over TLS. */
