@@ -3,7 +3,6 @@
  * under infra/ (or k8s/) and takes the settings sections it needs; the exports are the outputs
  * contract (README "Stack outputs").
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as infra from "./infra";
 import { Workloads } from "./k8s";
@@ -89,25 +88,12 @@ const workloads = new Workloads("workloads", {
 });
 
 // Operations: alarms, dashboard, Container Insights.
-const names = infra.physicalNames(project, stack);
 const monitoring = new infra.Monitoring("monitoring", {
   settings,
-  scope: pulumi.output({
-    partition: aws.getPartitionOutput().partition,
-    accountId: aws.getCallerIdentityOutput().accountId,
-    region,
-  }),
-  queues: {
-    preprocess: names.preprocessQueue,
-    preprocessDlq: names.preprocessDlq,
-    events: names.eventsQueue,
-    eventsDlq: names.eventsDlq,
-  },
-  processedBucket: storage.processedBucketName,
-  eventsBucket: storage.eventsBucketName,
-  clusterName: cluster.clusterName,
-  clusterArn: cluster.clusterArn,
-  addonDependsOn: [cluster.nodeGroup, cluster.podIdentityAgent],
+  project,
+  stack,
+  cluster,
+  storage,
 });
 
 // The orchestrated variant (settings.orchestration): uploads under its prefix → EventBridge → Step

@@ -14,7 +14,10 @@ import {
   type AccountScope,
 } from "./monitoring/policies";
 import { podIdentityTrustPolicy } from "./identity";
+import type { Cluster } from "./cluster";
+import { physicalNames } from "./names";
 import type { Settings } from "./settings";
+import type { Storage } from "./storage";
 
 /** Namespace and service account of the CloudWatch agent (set by the add-on). */
 export const CLOUDWATCH_AGENT = {
@@ -25,20 +28,13 @@ export const CLOUDWATCH_AGENT = {
 export interface MonitoringArgs {
   /** Validated settings of the stack. */
   readonly settings: Settings;
-  /** Partition, region and account of the stack. */
-  readonly scope: pulumi.Input<AccountScope>;
-  /** Physical names of the queues to watch (known before deployment: see `physicalNames`). */
-  readonly queues: WatchedQueues;
-  /** Bucket that receives `output/` objects. */
-  readonly processedBucket: pulumi.Input<string>;
-  /** Bucket that receives `events/` objects. */
-  readonly eventsBucket: pulumi.Input<string>;
-  /** EKS cluster whose pod logs and metrics go to Container Insights. */
-  readonly clusterName: pulumi.Input<string>;
-  /** Its ARN (the agent's role is trusted for this cluster only). */
-  readonly clusterArn: pulumi.Input<string>;
-  /** Resources the add-on must wait for (e.g. the node group, the Pod Identity agent). */
-  readonly addonDependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Project and stack: the queues' physical names and the dashboard's name derive from them. */
+  readonly project: string;
+  readonly stack: string;
+  /** The cluster whose pod logs and metrics go to Container Insights (the add-on waits for its nodes). */
+  readonly cluster: Pick<Cluster, "clusterName" | "clusterArn" | "nodeGroup" | "podIdentityAgent">;
+  /** The buckets that receive `output/` and `events/` objects. */
+  readonly storage: Pick<Storage, "processedBucketName" | "eventsBucketName">;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -52,8 +48,21 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Monitoring", name, {}, opts);
     const self = { parent: this };
-    const { settings } = args;
-    const scope = pulumi.output(args.scope);
+    const { settings, cluster } = args;
+    const scope = pulumi.output({
+      partition: aws.getPartitionOutput({}, self).partition,
+      accountId: aws.getCallerIdentityOutput({}, self).accountId,
+      region: settings.region,
+    });
+    const names = physicalNames(args.project, args.stack);
+    const queues: WatchedQueues = {
+      preprocess: names.preprocessQueue,
+      preprocessDlq: names.preprocessDlq,
+      events: names.eventsQueue,
+      eventsDlq: names.eventsDlq,
+    };
+    const processedBucket = args.storage.processedBucketName;
+    const eventsBucket = args.storage.eventsBucketName;
 
     const key = new aws.kms.Key(
       `${name}-alarms`,
@@ -84,18 +93,18 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    this.alarmNames = alarmSpecs(settings, args.queues).map(
+    this.alarmNames = alarmSpecs(settings, queues).map(
       (spec) => this.alarm(name, spec, topic.arn).name,
     );
 
     const outputFilter = new aws.s3.BucketMetric(
       `${name}-output-puts`,
-      { bucket: args.processedBucket, name: "output", filter: { prefix: "output/" } },
+      { bucket: processedBucket, name: "output", filter: { prefix: "output/" } },
       self,
     );
     const eventsFilter = new aws.s3.BucketMetric(
       `${name}-events-puts`,
-      { bucket: args.eventsBucket, name: "events", filter: { prefix: "events/" } },
+      { bucket: eventsBucket, name: "events", filter: { prefix: "events/" } },
       self,
     );
     const alarmArns = pulumi
@@ -106,12 +115,12 @@ export class Monitoring extends pulumi.ComponentResource {
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
-        dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+        dashboardName: `${args.project}-${args.stack}`,
         dashboardBody: pulumi
           .all([
             scope,
-            args.processedBucket,
-            args.eventsBucket,
+            processedBucket,
+            eventsBucket,
             outputFilter.name,
             eventsFilter.name,
             alarmArns,
@@ -120,7 +129,7 @@ export class Monitoring extends pulumi.ComponentResource {
             JSON.stringify(
               dashboardBody({
                 region: s.region,
-                queues: args.queues,
+                queues,
                 processedBucket: processed,
                 eventsBucket: events,
                 outputFilterId: outputId,
@@ -133,7 +142,7 @@ export class Monitoring extends pulumi.ComponentResource {
       self,
     );
 
-    this.containerInsights(name, args, scope);
+    this.containerInsights(name, settings, cluster, scope);
 
     this.alarmTopicArn = topic.arn;
     this.dashboardName = dashboard.dashboardName;
@@ -196,18 +205,19 @@ export class Monitoring extends pulumi.ComponentResource {
   /** Container Insights: log groups with retention, the agent's role, and the pinned add-on. */
   private containerInsights(
     name: string,
-    args: MonitoringArgs,
+    settings: Settings,
+    cluster: MonitoringArgs["cluster"],
     scope: pulumi.Output<AccountScope>,
   ) {
     const self = { parent: this };
-    const groups = pulumi.output(args.clusterName).apply(containerInsightsLogGroups);
+    const groups = cluster.clusterName.apply(containerInsightsLogGroups);
     const logGroups = ["application", "dataplane", "host", "performance"].map(
       (kind, i) =>
         new aws.cloudwatch.LogGroup(
           `${name}-insights-${kind}`,
           {
             name: groups.apply((g) => g[i] ?? ""),
-            retentionInDays: args.settings.monitoring.logRetentionDays,
+            retentionInDays: settings.monitoring.logRetentionDays,
           },
           self,
         ),
@@ -217,7 +227,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         description: "CloudWatch agent and Fluent Bit of Container Insights (Pod Identity)",
         assumeRolePolicy: pulumi.jsonStringify(
-          podIdentityTrustPolicy({ clusterArn: args.clusterArn, ...CLOUDWATCH_AGENT }),
+          podIdentityTrustPolicy({ clusterArn: cluster.clusterArn, ...CLOUDWATCH_AGENT }),
         ),
       },
       self,
@@ -227,7 +237,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([scope, args.clusterName])
+          .all([scope, cluster.clusterName])
           .apply(([s, cluster]) => JSON.stringify(containerInsightsAgentPolicy(s, cluster))),
       },
       self,
@@ -235,16 +245,17 @@ export class Monitoring extends pulumi.ComponentResource {
     new aws.eks.Addon(
       `${name}-cloudwatch-observability`,
       {
-        clusterName: args.clusterName,
+        clusterName: cluster.clusterName,
         addonName: "amazon-cloudwatch-observability",
-        addonVersion: args.settings.monitoring.observabilityAddonVersion,
+        addonVersion: settings.monitoring.observabilityAddonVersion,
         podIdentityAssociations: [
           { roleArn: role.arn, serviceAccount: CLOUDWATCH_AGENT.serviceAccount },
         ],
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "PRESERVE",
       },
-      { ...self, dependsOn: [...logGroups, ...(args.addonDependsOn ?? [])] },
+      // The agents run as pods: they need nodes and the Pod Identity agent.
+      { ...self, dependsOn: [...logGroups, cluster.nodeGroup, cluster.podIdentityAgent] },
     );
   }
 }
