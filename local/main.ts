@@ -26,6 +26,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 22) {
+    // The embedded emulator needs node:sqlite (Node 22.5+); the project targets Node 24.
+    process.stderr.write(
+      `local mode: Node ${process.versions.node} is too old; use Node 22.5 or newer (24 LTS),\n` +
+        `e.g. \`source .ci/node.sh\`, which fetches Node 24 from the npm registry.\n`,
+    );
+    return 2;
+  }
 
   const stop = new AbortController();
   let signalled: NodeJS.Signals | undefined;
