@@ -99,6 +99,22 @@ export function kmsThroughS3(
 }
 
 /**
+ * Writing objects the way the processor does: results go through `@aws-sdk/lib-storage`'s `Upload`
+ * (multipart above one part, `leavePartsOnError: false`), whose Create/UploadPart/Complete calls are
+ * authorised by `s3:PutObject` but whose clean-up after a failed part is `AbortMultipartUpload`, a
+ * separate action. Without it a failed upload leaves its parts behind and the abort error hides the
+ * real one.
+ */
+export function writeObjects(sid: string, resources: Arn[]): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+    Resource: resources,
+  };
+}
+
+/**
  * Preprocess jobs: read uploads under `input/`, write results under `output/` and rejections under
  * `errors/`, consume their queue (visibility changes are the heartbeat of long files).
  */
@@ -116,15 +132,10 @@ export function preprocessPolicy(args: {
       Action: "s3:GetObject",
       Resource: arnWithSuffix(args.rawBucketArn, `/${KEYS.inputPrefix}*`),
     },
-    {
-      Sid: "WriteResults",
-      Effect: "Allow",
-      Action: "s3:PutObject",
-      Resource: [
-        arnWithSuffix(args.processedBucketArn, `/${KEYS.outputPrefix}*`),
-        arnWithSuffix(args.processedBucketArn, `/${KEYS.errorsPrefix}*`),
-      ],
-    },
+    writeObjects("WriteResults", [
+      arnWithSuffix(args.processedBucketArn, `/${KEYS.outputPrefix}*`),
+      arnWithSuffix(args.processedBucketArn, `/${KEYS.errorsPrefix}*`),
+    ]),
     {
       Sid: "ConsumePreprocessQueue",
       Effect: "Allow",

@@ -66,6 +66,7 @@ describe("workload policies grant exactly what DESIGN.md lists", () => {
     expect(grants(doc)).toEqual({
       "s3:GetObject": [`${RAW}/input/*`],
       "s3:PutObject": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
+      "s3:AbortMultipartUpload": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
       "sqs:ReceiveMessage": [PREPROCESS_Q],
       "sqs:DeleteMessage": [PREPROCESS_Q],
       "sqs:ChangeMessageVisibility": [PREPROCESS_Q],

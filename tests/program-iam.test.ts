@@ -20,6 +20,7 @@ function designGrants(run: ProgramRun): Record<string, Record<string, string[]>>
     preprocess: {
       "s3:GetObject": [`${raw}/input/*`],
       "s3:PutObject": [`${processed}/errors/*`, `${processed}/output/*`],
+      "s3:AbortMultipartUpload": [`${processed}/errors/*`, `${processed}/output/*`],
       "sqs:ReceiveMessage": [preprocessQ],
       "sqs:DeleteMessage": [preprocessQ],
       "sqs:ChangeMessageVisibility": [preprocessQ],

@@ -3,7 +3,7 @@
  * (strings in tests, Outputs in the program), exact actions on exact resources, and `iam:PassRole`
  * only on the one role the state machine passes, only to the service it passes it to.
  */
-import { kmsThroughS3, type KmsScope } from "../identity";
+import { kmsThroughS3, writeObjects, type KmsScope } from "../identity";
 import { KEYS } from "../names";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
 import {
@@ -167,15 +167,10 @@ export function jobRolePolicy(input: JobRolePolicyInput): PolicyDocument {
       Action: "s3:GetObject",
       Resource: reads,
     },
-    {
-      Sid: "WriteOutputsAndErrorReports",
-      Effect: "Allow",
-      Action: "s3:PutObject",
-      Resource: [
-        arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
-        arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),
-      ],
-    },
+    writeObjects("WriteOutputsAndErrorReports", [
+      arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
+      arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),
+    ]),
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
   );
 }
