@@ -137,17 +137,27 @@ async function depth(queueUrl: string): Promise<number> {
 }
 
 /** A logger whose JSON lines the test can read. */
-function collectingLogger() {
+function collectingLogger(onLine?: (line: Record<string, unknown>) => void) {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
     level: "debug",
-    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    destination: {
+      write: (text: string) => {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        lines.push(line);
+        onLine?.(line);
+      },
+    },
   });
   return { logger, lines, msgs: () => lines.map((l) => l.msg) };
 }
 
-function job(p: Pipeline, overrides: Partial<PreprocessJobOptions> = {}) {
-  const { logger, lines, msgs } = collectingLogger();
+function job(
+  p: Pipeline,
+  overrides: Partial<PreprocessJobOptions> = {},
+  onLine?: (line: Record<string, unknown>) => void,
+) {
+  const { logger, lines, msgs } = collectingLogger(onLine);
   const run = runPreprocessJob({
     queueUrl: p.queueUrl,
     outputBucket: p.processed,
@@ -370,14 +380,62 @@ describe("preprocess job", () => {
       { step: "initialize", name: "slowDown" },
     );
     const controller = new AbortController();
-    const { run, msgs } = job(p, { s3: slow, signal: controller.signal });
-    setTimeout(() => controller.abort("SIGTERM"), 500);
+    // SIGTERM once the message is held (not after a fixed delay a loaded machine may outlast).
+    const { run, msgs } = job(p, { s3: slow, signal: controller.signal }, (line) => {
+      if (line.msg === "received") controller.abort("SIGTERM");
+    });
     const summary = await run;
     slow.destroy();
 
     expect(summary).toMatchObject({ received: 1, deleted: 0, stopped: true });
     expect(msgs()).toContain("released");
     // Visible again immediately, although the visibility timeout is 60 s.
+    const again = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 1 }),
+    );
+    expect(again.Messages).toHaveLength(1);
+  });
+
+  test("SIGTERM while a heartbeat is in flight still leaves the message visible at once", async () => {
+    const p = await freshPipeline(60);
+    await upload(p, "input/race.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    const controller = new AbortController();
+    // The download lasts until SIGTERM; SIGTERM comes while a heartbeat is on its way, and that
+    // heartbeat reaches the queue late, after the release would have been sent.
+    const slow = new S3Client({ ...s3ClientConfig(settings()), credentials });
+    slow.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((r) => controller.signal.addEventListener("abort", r, { once: true }));
+        return next(args);
+      },
+      { step: "initialize", name: "downloadUntilStopped" },
+    );
+    const lateSqs = new SQSClient({ ...sqsClientConfig(settings()), credentials });
+    lateSqs.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { VisibilityTimeout?: number; ReceiptHandle?: string };
+        if (input.ReceiptHandle !== undefined && (input.VisibilityTimeout ?? 0) > 0) {
+          controller.abort("SIGTERM");
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "lateHeartbeat" },
+    );
+    const { run, msgs } = job(p, {
+      s3: slow,
+      sqs: lateSqs,
+      signal: controller.signal,
+      visibilityTimeoutSeconds: 60,
+      heartbeatSeconds: 0.2,
+    });
+    const summary = await run;
+    slow.destroy();
+    lateSqs.destroy();
+
+    expect(summary).toMatchObject({ received: 1, deleted: 0, stopped: true });
+    expect(msgs()).toEqual(expect.arrayContaining(["heartbeat", "released"]));
+    expect(msgs().indexOf("released")).toBeGreaterThan(msgs().indexOf("heartbeat"));
     const again = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 1 }),
     );
@@ -433,7 +491,8 @@ describe("preprocess job", () => {
     );
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    // "close", not "exit": the last lines may still be in the pipe when the process exits.
+    const code = await new Promise<number | null>((r) => child.on("close", r));
 
     expect(code).toBe(0);
     const messages = stdout

@@ -185,7 +185,7 @@ async function handleMessage(
       await processObject(object, options, logger, counts);
     }
   } catch (err) {
-    heartbeat.stop();
+    await heartbeat.stop();
     if (signal?.aborted) {
       await releaseMessage(sqs, queueUrl, receiptHandle, logger);
       return "released";
@@ -196,7 +196,7 @@ async function handleMessage(
     );
     return "left";
   }
-  heartbeat.stop();
+  await heartbeat.stop();
   // Everything is stored (even if SIGTERM came meanwhile): deleting is right.
   await deleteMessage(sqs, queueUrl, receiptHandle, logger);
   return "deleted";
@@ -382,16 +382,21 @@ async function releaseMessage(
   }
 }
 
-/** Extends the message's visibility every `heartbeatSeconds` while it is worked on. */
+/**
+ * Extends the message's visibility every `heartbeatSeconds` while it is worked on. `stop()` waits
+ * for an extension still in flight: one landing after the release would hide the message again for
+ * the whole visibility timeout.
+ */
 function startHeartbeat(
   sqs: SQSClient,
   queueUrl: string,
   receiptHandle: string,
   timing: { visibilityTimeoutSeconds: number; heartbeatSeconds: number },
   logger: Logger,
-): { stop(): void } {
+): { stop(): Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
   const timer = setInterval(() => {
-    sqs
+    const extension: Promise<void> = sqs
       .send(
         new ChangeMessageVisibilityCommand({
           QueueUrl: queueUrl,
@@ -402,8 +407,15 @@ function startHeartbeat(
       .then(
         () => logger.debug("heartbeat"),
         (err: unknown) => logger.warn({ err }, "heartbeat failed"),
-      );
+      )
+      .finally(() => inFlight.delete(extension));
+    inFlight.add(extension);
   }, timing.heartbeatSeconds * 1000);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+    },
+  };
 }
