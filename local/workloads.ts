@@ -42,6 +42,8 @@ interface Job {
   attempts: number;
   pod: Child;
   deadline: NodeJS.Timeout | undefined;
+  /** The back-off before the next pod, while one is pending. */
+  retry: NodeJS.Timeout | undefined;
   timedOut: boolean;
 }
 
@@ -141,11 +143,18 @@ export class Workloads {
         attempts: 0,
         pod: undefined as unknown as Child,
         deadline: undefined,
+        retry: undefined,
         timedOut: false,
       };
       job.deadline = setTimeout(() => {
         job.timedOut = true;
-        void job.pod.stop(this.spec.graceMs);
+        if (job.retry === undefined) {
+          void job.pod.stop(this.spec.graceMs);
+          return;
+        }
+        // Waiting out a back-off: the Job fails now and starts no other pod.
+        this.clearRetry(job);
+        this.finishJob(job, false);
       }, this.spec.activeDeadlineMs);
       this.jobs.set(id, job);
       this.jobStats.started++;
@@ -168,22 +177,35 @@ export class Workloads {
         this.onEvent(
           `${job.pod.name} failed (exit ${exit.code ?? exit.signal}); new pod in ${(delay / 1000).toFixed(1)} s`,
         );
-        const timer = setTimeout(() => {
-          this.restartTimers.delete(timer);
+        job.retry = setTimeout(() => {
+          this.clearRetry(job);
           if (!this.closed) this.runAttempt(job);
         }, delay);
-        this.restartTimers.add(timer);
+        this.restartTimers.add(job.retry);
         return;
       }
-      clearTimeout(job.deadline);
-      this.jobs.delete(job.id);
-      if (ok) this.jobStats.succeeded++;
-      else {
-        this.jobStats.failed++;
-        const why = job.timedOut ? "deadline exceeded" : `exit ${exit.code ?? exit.signal}`;
-        this.onEvent(`job preprocess-${job.id} failed after ${job.attempts} attempt(s) (${why})`);
-      }
+      this.finishJob(job, ok, `exit ${exit.code ?? exit.signal}`);
     });
+  }
+
+  private clearRetry(job: Job): void {
+    if (job.retry === undefined) return;
+    clearTimeout(job.retry);
+    this.restartTimers.delete(job.retry);
+    job.retry = undefined;
+  }
+
+  /** The Job is over: succeeded, or failed (its deadline passed, or its last pod failed). */
+  private finishJob(job: Job, ok: boolean, exitReason = ""): void {
+    clearTimeout(job.deadline);
+    this.jobs.delete(job.id);
+    if (ok) {
+      this.jobStats.succeeded++;
+      return;
+    }
+    this.jobStats.failed++;
+    const why = job.timedOut ? "deadline exceeded" : exitReason;
+    this.onEvent(`job preprocess-${job.id} failed after ${job.attempts} attempt(s) (${why})`);
   }
 
   /**

@@ -105,6 +105,25 @@ describe("Jobs", () => {
     expect(wl.jobStatistics()).toMatchObject({ running: 0, failed: 1, retries: 0 });
     await wl.stopAll();
   });
+
+  it("fail a Job whose deadline passes during a retry back-off, starting no new pod", async () => {
+    const { pods, start } = fakeStarter();
+    const notes: string[] = [];
+    // Back-off 10 s × 0.01 = 100 ms; the deadline (20 ms) passes while the Job waits it out.
+    const wl = new Workloads(start, { ...spec, activeDeadlineMs: 20, timeScale: 0.01 }, (t) =>
+      notes.push(t),
+    );
+    wl.createJobs(1);
+    pods[0]?.finish(1);
+    await tick(50);
+    expect(wl.jobStatistics()).toMatchObject({ running: 0, failed: 1, retries: 1 });
+    expect(notes.some((n) => n.includes("failed after 1 attempt(s) (deadline exceeded)"))).toBe(
+      true,
+    );
+    await tick(150);
+    expect(pods.map((p) => p.name)).toEqual(["preprocess-1"]);
+    await wl.stopAll();
+  });
 });
 
 describe("consumer Deployment", () => {
