@@ -83,6 +83,48 @@ export function nodeTrustPolicy(): object {
   };
 }
 
+/** A node role and its worker-policy attachments. */
+export interface NodeRole {
+  readonly role: aws.iam.Role;
+  readonly attachments: aws.iam.RolePolicyAttachment[];
+}
+
+/**
+ * A role for EC2 nodes (trusted by EC2 only) with {@link NODE_MANAGED_POLICIES}: the managed node
+ * group's and Karpenter's nodes each get one, named `${name}-node` under `parent`.
+ */
+export function createNodeRole(
+  name: string,
+  args: {
+    readonly description: pulumi.Input<string>;
+    readonly partition: pulumi.Input<string>;
+    readonly tags: Record<string, string>;
+  },
+  parent: pulumi.Resource,
+): NodeRole {
+  const role = new aws.iam.Role(
+    `${name}-node`,
+    {
+      description: args.description,
+      assumeRolePolicy: JSON.stringify(nodeTrustPolicy()),
+      tags: args.tags,
+    },
+    { parent },
+  );
+  const attachments = NODE_MANAGED_POLICIES.map(
+    (policy) =>
+      new aws.iam.RolePolicyAttachment(
+        `${name}-node-${policy}`,
+        {
+          role: role.name,
+          policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
+        },
+        { parent: role },
+      ),
+  );
+  return { role, attachments };
+}
+
 /** The EKS cluster, its node group, secrets key, Pod Identity agent and Kubernetes provider. */
 export class Cluster extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
@@ -194,26 +236,12 @@ export class Cluster extends pulumi.ComponentResource {
       self,
     );
 
-    this.nodeRole = new aws.iam.Role(
-      `${name}-node`,
-      {
-        description: `Nodes of ${args.clusterName}`,
-        assumeRolePolicy: JSON.stringify(nodeTrustPolicy()),
-        tags,
-      },
-      self,
+    const { role: nodeRole, attachments } = createNodeRole(
+      name,
+      { description: `Nodes of ${args.clusterName}`, partition, tags },
+      this,
     );
-    const attachments = NODE_MANAGED_POLICIES.map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          {
-            role: this.nodeRole.name,
-            policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
-          },
-          { parent: this.nodeRole },
-        ),
-    );
+    this.nodeRole = nodeRole;
 
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-nodes`,

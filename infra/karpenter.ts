@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NODE_MANAGED_POLICIES, nodeTrustPolicy } from "./cluster";
+import { createNodeRole } from "./cluster";
 import { podIdentityTrustPolicy } from "./identity";
 import { redrivePolicy, tlsOnlyQueuePolicy } from "./queues";
 import {
@@ -112,25 +112,14 @@ export class Karpenter extends pulumi.ComponentResource {
   private nodeIdentity(name: string, args: KarpenterArgs, tags: Record<string, string>) {
     const self = { parent: this };
     const partition = pulumi.output(args.clusterArn).apply((arn) => arnParts(arn).partition);
-    const role = new aws.iam.Role(
-      `${name}-node`,
+    const { role, attachments: policies } = createNodeRole(
+      name,
       {
         description: pulumi.interpolate`Nodes Karpenter launches in ${args.clusterName}`,
-        assumeRolePolicy: JSON.stringify(nodeTrustPolicy()),
+        partition,
         tags,
       },
-      self,
-    );
-    const policies = NODE_MANAGED_POLICIES.map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          {
-            role: role.name,
-            policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
-          },
-          { parent: role },
-        ),
+      this,
     );
     const accessEntry = new aws.eks.AccessEntry(
       `${name}-node`,

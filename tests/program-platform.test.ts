@@ -119,6 +119,37 @@ describe.each(["dev", "prod"])("cluster (%s)", (stack) => {
     });
   });
 
+  test("every node role is trusted by EC2 only and carries exactly the worker policies, attached under it", () => {
+    const nodeRoles = byType(run, "aws:iam/role:Role").filter((r) =>
+      JSON.stringify(JSON.parse(r.inputs.assumeRolePolicy)).includes("ec2.amazonaws.com"),
+    );
+    const expected = [
+      "cluster-node",
+      ...(run.settings.nodeAutoscaling === "karpenter" ? ["karpenter-node"] : []),
+    ];
+    expect(nodeRoles.map((r) => r.name).sort()).toEqual(expected);
+    for (const role of nodeRoles) {
+      const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement;
+      expect(trust.map((t: { Principal: unknown }) => t.Principal)).toEqual([
+        { Service: "ec2.amazonaws.com" },
+      ]);
+      const attached = byType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
+        (a) => a.inputs.role === role.state.name,
+      );
+      // Children of the role, named after it: the URNs of live attachments stay put.
+      expect(attached.map((a) => [a.parent, a.name.replace(/-[A-Za-z0-9_]+$/, "")])).toEqual(
+        attached.map(() => [role.urn, role.name]),
+      );
+      expect(attached.map((a) => String(a.inputs.policyArn)).sort()).toEqual(
+        [
+          "AmazonEC2ContainerRegistryPullOnly",
+          "AmazonEKSWorkerNodePolicy",
+          "AmazonEKS_CNI_Policy",
+        ].map((p) => `arn:aws:iam::aws:policy/${p}`),
+      );
+    }
+  });
+
   test("every node launch template requires IMDSv2 with a hop limit of 1 and encrypts the root volume", () => {
     const templates = byType(run, "aws:ec2/launchTemplate:LaunchTemplate");
     expect(templates.length).toBeGreaterThan(0);
