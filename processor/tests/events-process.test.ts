@@ -134,11 +134,15 @@ describe("produce command", () => {
       EVENTS_PER_SECOND: "400",
     });
     await cli.waitFor((l) => l.msg === "http listening");
-    await new Promise((r) => setTimeout(r, 500));
+    // SIGTERM once events are arriving (a fixed delay could end before the first send on a busy
+    // machine, and the test would then prove nothing about in-flight sends).
+    while ((await queueDepth(sqs, target.queueUrl)) < 20) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     cli.child.kill("SIGTERM");
     expect(await cli.exit).toBe(0);
     const summary = cli.lines.find((l) => l.msg === "producer stopped");
-    expect(Number(summary?.sent)).toBeGreaterThan(0);
+    expect(Number(summary?.sent)).toBeGreaterThanOrEqual(20);
     expect(await queueDepth(sqs, target.queueUrl)).toBe(summary?.sent);
   });
 
