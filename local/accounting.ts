@@ -7,6 +7,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { KEYS } from "../infra/names";
+import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
 import { queueDepth, type LocalResources } from "./emulator";
 import type { QueueDepth } from "./scaler";
 
@@ -18,19 +19,12 @@ export const OUTPUT_FILES = [
   "quality_metrics.json",
 ] as const;
 
-/** `output/<key without input/ and .csv>/` for an input key. */
-export function outputPrefix(inputKey: string): string {
-  let stem = inputKey.startsWith(KEYS.inputPrefix)
-    ? inputKey.slice(KEYS.inputPrefix.length)
-    : inputKey;
-  if (stem.endsWith(KEYS.inputSuffix)) stem = stem.slice(0, -KEYS.inputSuffix.length);
-  return `${KEYS.outputPrefix}${stem}/`;
-}
-
-/** `errors/<input key>.json` for an input key. */
-export function errorReportKey(inputKey: string): string {
-  return `${KEYS.errorsPrefix}${inputKey}.json`;
-}
+/**
+ * `output/<key without input/ and .csv>/` and `errors/<input key>.json` for an input key: the
+ * processor's own functions, so local mode looks exactly where the job writes.
+ */
+export const outputPrefix = outputPrefixFor;
+export const errorReportKey = errorReportKeyFor;
 
 /** What a run uploaded and expects. */
 export interface ExpectedFile {

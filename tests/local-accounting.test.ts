@@ -11,6 +11,7 @@ import {
   tallyEvents,
   type AccountingInput,
 } from "../local/accounting";
+import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
 
 const outputsOf = (key: string) => OUTPUT_FILES.map((f) => `${outputPrefix(key)}${f}`);
 
@@ -48,6 +49,14 @@ describe("result keys", () => {
     expect(outputPrefix("input/new hires 02.csv")).toBe("output/new hires 02/");
     expect(outputPrefix("input/sub/x.csv")).toBe("output/sub/x/");
     expect(errorReportKey("input/bad.csv")).toBe("errors/input/bad.csv.json");
+  });
+
+  it("are the keys the preprocess job writes, for any key it accepts", () => {
+    for (const key of ["input/a b+c é.csv", "input/deep/er/x.csv", "input/Upper.CSV"]) {
+      expect(outputPrefix(key)).toBe(outputPrefixFor(key));
+      expect(errorReportKey(key)).toBe(errorReportKeyFor(key));
+    }
+    expect(outputPrefix("input/Upper.CSV")).toBe("output/Upper/");
   });
 });
 
