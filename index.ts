@@ -48,18 +48,19 @@ const keda = new infra.Keda("keda", {
   dependsOn: [identity.kedaOperatorAssociation, cluster.podIdentityAgent],
 });
 // Node autoscaling: Karpenter buys nodes for the pods KEDA adds ("none" keeps the fixed node group).
-if (settings.nodeAutoscaling === "karpenter") {
-  new infra.Karpenter("karpenter", {
-    settings,
-    clusterName: cluster.clusterName,
-    clusterArn: cluster.clusterArn,
-    clusterEndpoint: cluster.endpoint,
-    nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-    provider: cluster.provider,
-    systemDependencies: [cluster.nodeGroup, cluster.podIdentityAgent],
-    tags,
-  });
-}
+const karpenter =
+  settings.nodeAutoscaling === "karpenter"
+    ? new infra.Karpenter("karpenter", {
+        settings,
+        clusterName: cluster.clusterName,
+        clusterArn: cluster.clusterArn,
+        clusterEndpoint: cluster.endpoint,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+        provider: cluster.provider,
+        systemDependencies: [cluster.nodeGroup, cluster.podIdentityAgent],
+        tags,
+      })
+    : undefined;
 
 const image = new infra.ProcessorImage("processor", {
   ...base,
@@ -85,6 +86,8 @@ const workloads = new Workloads("workloads", {
     identity.roles.producer.association,
     identity.roles.consumer.association,
   ],
+  // The pods select Karpenter's pools: they wait for the NodePools (none with the fixed group).
+  nodeDependencies: karpenter?.nodePools ?? [],
 });
 
 // Operations: alarms, dashboard, Container Insights.

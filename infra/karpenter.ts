@@ -76,6 +76,8 @@ export class Karpenter extends pulumi.ComponentResource {
   public readonly interruptionQueueName: pulumi.Output<string>;
   /** The controller's Helm release. */
   public readonly release: k8s.helm.v3.Release;
+  /** The NodePools; pods that select a pool must wait for it. */
+  public readonly nodePools: k8s.apiextensions.CustomResource[];
   /** NodePool names by pool. */
   public readonly nodePoolNames: Readonly<Record<PoolKind, string>> = NODE_POOL_NAMES;
 
@@ -92,6 +94,7 @@ export class Karpenter extends pulumi.ComponentResource {
       interruption.policy,
     ]);
     const pools = this.nodeObjects(name, args, nodes, tags);
+    this.nodePools = pools;
 
     this.controllerRoleArn = controller.role.arn;
     this.interruptionQueueArn = interruption.queue.arn;

@@ -56,6 +56,12 @@ export interface WorkloadsArgs {
    * must not start before their association exists.
    */
   readonly podIdentityDependencies?: pulumi.Resource[];
+  /**
+   * What must exist before the pods can be scheduled: with Karpenter, the NodePools their node
+   * selectors point at. Otherwise `pulumi up` waits on Deployments whose pods no node can take yet
+   * (and may time out), and `pulumi destroy` drains the nodes under workloads still running.
+   */
+  readonly nodeDependencies?: pulumi.Resource[];
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -116,7 +122,11 @@ export class Workloads extends pulumi.ComponentResource {
       inNamespace,
     );
     const podIdentity = args.podIdentityDependencies ?? [];
-    const withIdentity = { ...self, dependsOn: [namespace, ...serviceAccounts, ...podIdentity] };
+    const nodes = args.nodeDependencies ?? [];
+    const withIdentity = {
+      ...self,
+      dependsOn: [namespace, ...serviceAccounts, ...podIdentity, ...nodes],
+    };
 
     new k8s.apps.v1.Deployment(
       `${name}-producer`,
@@ -165,7 +175,13 @@ export class Workloads extends pulumi.ComponentResource {
       },
       {
         ...self,
-        dependsOn: kedaDeps.apply((deps) => [...deps, auth, ...serviceAccounts, ...podIdentity]),
+        dependsOn: kedaDeps.apply((deps) => [
+          ...deps,
+          auth,
+          ...serviceAccounts,
+          ...podIdentity,
+          ...nodes,
+        ]),
       },
     );
 

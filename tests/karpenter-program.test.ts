@@ -325,6 +325,28 @@ describe.each(STACKS)("workload pods in the %s stack", (stack) => {
   });
 });
 
+describe.each(STACKS)("workload objects in the %s stack", (stack) => {
+  it("wait for the NodePool their pods select (up never waits on unschedulable pods)", async () => {
+    const run = await runProgram(stack);
+    const poolOf = (label: string) =>
+      karpenterResources(run).find(
+        (r) => r.type === NODE_POOL && r.inputs.spec.template.metadata.labels[POOL_LABEL] === label,
+      );
+    const owners = [
+      one(run, "kubernetes:keda.sh/v1alpha1:ScaledJob"),
+      one(run, "kubernetes:apps/v1:Deployment", "-consumer"),
+      one(run, "kubernetes:apps/v1:Deployment", "-producer"),
+    ];
+    for (const owner of owners) {
+      const template =
+        owner.inputs.spec.jobTargetRef?.template ?? (owner.inputs.spec.template as any);
+      const pool = poolOf(template.spec.nodeSelector[POOL_LABEL]);
+      expect(pool).toBeDefined();
+      expect([owner.name, dependsOn(owner, pool as RecordedResource)]).toEqual([owner.name, true]);
+    }
+  });
+});
+
 describe("nodeAutoscaling none", () => {
   it("keeps today's fixed node group: no Karpenter resources at all", async () => {
     const run = await runProgram("dev", { "event-pipeline:nodeAutoscaling": "none" });
