@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -206,6 +207,17 @@ describe("preprocess job", () => {
     );
     expect(msgs().indexOf("deleted")).toBeGreaterThan(msgs().indexOf("written"));
     expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("a long job leaves no listeners on its shutdown signal (no leak per object)", async () => {
+    const p = await freshPipeline();
+    const input = readFileSync(join(FIXTURES, "types", "input.csv"));
+    for (const name of ["a", "b", "c"]) await upload(p, `input/${name}.csv`, input);
+    const controller = new AbortController();
+    const summary = await job(p, { signal: controller.signal }).run;
+
+    expect(summary).toMatchObject({ received: 3, deleted: 3, objectsProcessed: 3 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   test("the same message delivered twice rewrites byte-identical outputs", async () => {

@@ -298,6 +298,7 @@ async function preprocessObject(
     const order = ["cleaned", "transformed", "departmentStatistics", "qualityMetrics"] as const;
     for (const name of order) {
       const key = `${prefix}${OUTPUT_FILES[name]}`;
+      const abort = abortControllerFor(signal);
       const upload = new Upload({
         client: s3,
         params: {
@@ -309,9 +310,13 @@ async function preprocessObject(
         partSize: 8 * 1024 * 1024,
         queueSize: 2,
         leavePartsOnError: false,
-        abortController: abortControllerFor(signal),
+        abortController: abort.controller,
       });
-      await upload.done();
+      try {
+        await upload.done();
+      } finally {
+        abort.dispose();
+      }
     }
     logger.info({ bucket: options.outputBucket, prefix, files: order.length }, "written");
     return result.metrics;
@@ -320,11 +325,19 @@ async function preprocessObject(
   }
 }
 
-function abortControllerFor(signal: AbortSignal | undefined): AbortController {
+/**
+ * A controller that follows `signal` (Upload takes a controller, not a signal). `dispose()` removes
+ * the listener: the job's signal lives for the whole run, and one listener per upload would pile up.
+ */
+function abortControllerFor(signal: AbortSignal | undefined): {
+  controller: AbortController;
+  dispose(): void;
+} {
   const controller = new AbortController();
-  if (signal?.aborted) controller.abort(signal.reason);
-  else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  return controller;
+  const follow = () => controller.abort(signal?.reason);
+  if (signal?.aborted) follow();
+  else signal?.addEventListener("abort", follow, { once: true });
+  return { controller, dispose: () => signal?.removeEventListener("abort", follow) };
 }
 
 /** `errors/<input key>.json`: deterministic content, so a redelivery rewrites the same object. */
