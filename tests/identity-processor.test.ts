@@ -29,7 +29,7 @@ const ACTIONS_OF: Record<string, string[]> = {
 };
 
 /** The SDK commands and helpers a source file constructs (`new XCommand(`, `new Upload(`). */
-export function sdkCallsIn(source: string): string[] {
+function sdkCallsIn(source: string): string[] {
   return [...source.matchAll(/\bnew\s+(\w+Command|Upload)\s*\(/g)].map((m) => m[1] as string);
 }
 
