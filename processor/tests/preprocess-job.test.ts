@@ -457,21 +457,30 @@ describe("preprocess job", () => {
   test("the heartbeat keeps a long file invisible to other jobs until it is done", async () => {
     const p = await freshPipeline(2);
     await upload(p, "input/long.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    // The download lasts until the test has looked at the queue (no race with a fixed delay).
+    let finishDownload = () => {};
+    const downloadMayFinish = new Promise<void>((r) => (finishDownload = r));
     const slow = new S3Client({ ...s3ClientConfig(settings()), credentials });
     slow.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === "GetObjectCommand")
-          await new Promise((r) => setTimeout(r, 3500));
+        if (context.commandName === "GetObjectCommand") await downloadMayFinish;
         return next(args);
       },
       { step: "initialize", name: "slowDownload" },
     );
-    const { run } = job(p, { s3: slow, visibilityTimeoutSeconds: 2, heartbeatSeconds: 1 });
-    await new Promise((r) => setTimeout(r, 2500));
-    // Past the original 2 s visibility: without the heartbeat another job would get it now.
+    let heartbeats = 0;
+    let twoHeartbeats = () => {};
+    const pastVisibility = new Promise<void>((r) => (twoHeartbeats = r));
+    const { run } = job(p, { s3: slow, visibilityTimeoutSeconds: 2, heartbeatSeconds: 1 }, (l) => {
+      if (l.msg === "heartbeat" && ++heartbeats === 2) twoHeartbeats();
+    });
+    // Two heartbeats = at least 2 s after the receive: past the original 2 s visibility, so
+    // without the heartbeat another job would get the message now.
+    await pastVisibility;
     const other = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 0 }),
     );
+    finishDownload();
     const summary = await run;
     slow.destroy();
 
