@@ -85,9 +85,11 @@ const workloads = new Workloads("workloads", {
     identity.roles.preprocess.association,
     identity.roles.producer.association,
     identity.roles.consumer.association,
+    // The SDK fetches Pod Identity credentials from the agent on the pod's node.
+    cluster.podIdentityAgent,
   ],
-  // The pods select Karpenter's pools: they wait for the NodePools (none with the fixed group).
-  nodeDependencies: karpenter?.nodePools ?? [],
+  // Pods wait for nodes that can take them: Karpenter's NodePools, or the fixed node group.
+  nodeDependencies: karpenter?.nodePools ?? [cluster.nodeGroup],
 });
 
 // Operations: alarms, dashboard, Container Insights.

@@ -343,6 +343,8 @@ describe.each(STACKS)("workload objects in the %s stack", (stack) => {
       const pool = poolOf(template.spec.nodeSelector[POOL_LABEL]);
       expect(pool).toBeDefined();
       expect([owner.name, dependsOn(owner, pool as RecordedResource)]).toEqual([owner.name, true]);
+      const agent = one(run, "aws:eks/addon:Addon", "-pod-identity-agent");
+      expect([owner.name, dependsOn(owner, agent)]).toEqual([owner.name, true]);
     }
   });
 });
@@ -359,6 +361,19 @@ describe("nodeAutoscaling none", () => {
     );
     expect(byType(run, "aws:eks/accessEntry:AccessEntry")).toEqual([]);
     expect(byType(run, "aws:eks/nodeGroup:NodeGroup")).toHaveLength(1);
+    // The pods wait for the fixed node group and the Pod Identity agent instead of NodePools.
+    const group = one(run, "aws:eks/nodeGroup:NodeGroup");
+    const agent = one(run, "aws:eks/addon:Addon", "-pod-identity-agent");
+    for (const owner of [
+      one(run, "kubernetes:keda.sh/v1alpha1:ScaledJob"),
+      ...byType(run, "kubernetes:apps/v1:Deployment"),
+    ]) {
+      expect([owner.name, dependsOn(owner, group), dependsOn(owner, agent)]).toEqual([
+        owner.name,
+        true,
+        true,
+      ]);
+    }
     // Nothing ties the pods to pools that do not exist.
     for (const pod of Object.values(podTemplates(run))) {
       expect(pod.spec.nodeSelector).toBeUndefined();
