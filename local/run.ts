@@ -49,15 +49,24 @@ export interface RunIo {
   readonly signal: AbortSignal;
 }
 
-/** Runs `fn` now and then `ms` after each run finishes, until `stop()`. */
-function every(ms: number, fn: () => Promise<void>): { stop(): Promise<void> } {
+/**
+ * Runs `fn` now and then `ms` after each run finishes, until `stop()`. A run that throws is passed
+ * to `onError` and the loop goes on (an unhandled rejection would end local mode mid-run).
+ */
+export function every(
+  ms: number,
+  fn: () => Promise<void>,
+  onError: (err: unknown) => void,
+): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = fn().finally(() => {
-      if (!stopped) timer = setTimeout(tick, ms);
-    });
+    running = fn()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, ms);
+      });
   };
   tick();
   return {
@@ -67,6 +76,11 @@ function every(ms: number, fn: () => Promise<void>): { stop(): Promise<void> } {
       await running;
     },
   };
+}
+
+/** Reports a failed tick of a loop in the view's log. */
+function loopError(note: (text: string) => void, loop: string): (err: unknown) => void {
+  return (err) => note(`${loop}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** Resolves after `ms` or when `signal` aborts. */
@@ -378,20 +392,24 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
         },
       };
     };
-    const viewer = every(io.tty ? 250 : 500, async () => {
-      try {
-        const [pd, ed] = await Promise.all([
-          queueDepth(clients.sqs, resources.preprocessDlqUrl),
-          queueDepth(clients.sqs, resources.eventsDlqUrl),
-        ]);
-        depth.preprocessDlq = pd.visible + pd.inFlight;
-        depth.eventsDlq = ed.visible + ed.inFlight;
-        await progress.read();
-      } catch {
-        // The emulator is going away at shutdown; the next tick or the accounting reports.
-      }
-      view.update(snapshot());
-    });
+    const viewer = every(
+      io.tty ? 250 : 500,
+      async () => {
+        try {
+          const [pd, ed] = await Promise.all([
+            queueDepth(clients.sqs, resources.preprocessDlqUrl),
+            queueDepth(clients.sqs, resources.eventsDlqUrl),
+          ]);
+          depth.preprocessDlq = pd.visible + pd.inFlight;
+          depth.eventsDlq = ed.visible + ed.inFlight;
+          await progress.read();
+        } catch {
+          // The emulator is going away at shutdown; the next tick or the accounting reports.
+        }
+        view.update(snapshot());
+      },
+      loopError(note, "live view"),
+    );
 
     // Wait: drained (all work done and stored), then back to zero pods (the consumer's cooldown).
     const deadline = new AbortController();
@@ -492,42 +510,50 @@ function startScalers(
 ): { stop(): Promise<void> } {
   let consumerState = initialScaledObjectState(rules.consumer);
   wl.setConsumerReplicas(consumerState.replicas);
-  const consumerLoop = every(rules.consumer.pollingInterval * 1000, async () => {
-    try {
-      depth.events = await queueDepth(sqs, resources.eventsQueueUrl);
-    } catch {
-      return;
-    }
-    const metric = sqsMetric(depth.events, rules.consumer.scaleOnInFlight);
-    const before = consumerState.replicas;
-    const decision = stepScaledObject(rules.consumer, consumerState, metric, Date.now());
-    consumerState = decision.state;
-    if (consumerState.replicas !== before) {
-      note(
-        `consumer ScaledObject: ${before} -> ${consumerState.replicas} replicas ` +
-          `(${decision.reason}; metric ${metric} = visible ${depth.events.visible} + in flight ` +
-          `${depth.events.inFlight}, target ${rules.consumer.queueLength}/replica)`,
-      );
-    }
-    wl.setConsumerReplicas(consumerState.replicas);
-  });
-  const jobLoop = every(rules.preprocess.pollingInterval * 1000, async () => {
-    try {
-      depth.preprocess = await queueDepth(sqs, resources.preprocessQueueUrl);
-    } catch {
-      return;
-    }
-    const metric = sqsMetric(depth.preprocess, rules.preprocess.scaleOnInFlight);
-    const jobs = wl.jobCounts();
-    const decision = decideScaledJob(rules.preprocess, metric, jobs);
-    if (decision.create > 0) {
-      note(
-        `preprocess ScaledJob: +${decision.create} job(s) (${rules.preprocess.scalingStrategy}; ` +
-          `${metric} visible, ${jobs.running} running, max ${rules.preprocess.maxReplicaCount})`,
-      );
-      wl.createJobs(decision.create);
-    }
-  });
+  const consumerLoop = every(
+    rules.consumer.pollingInterval * 1000,
+    async () => {
+      try {
+        depth.events = await queueDepth(sqs, resources.eventsQueueUrl);
+      } catch {
+        return;
+      }
+      const metric = sqsMetric(depth.events, rules.consumer.scaleOnInFlight);
+      const before = consumerState.replicas;
+      const decision = stepScaledObject(rules.consumer, consumerState, metric, Date.now());
+      consumerState = decision.state;
+      if (consumerState.replicas !== before) {
+        note(
+          `consumer ScaledObject: ${before} -> ${consumerState.replicas} replicas ` +
+            `(${decision.reason}; metric ${metric} = visible ${depth.events.visible} + in flight ` +
+            `${depth.events.inFlight}, target ${rules.consumer.queueLength}/replica)`,
+        );
+      }
+      wl.setConsumerReplicas(consumerState.replicas);
+    },
+    loopError(note, "consumer ScaledObject"),
+  );
+  const jobLoop = every(
+    rules.preprocess.pollingInterval * 1000,
+    async () => {
+      try {
+        depth.preprocess = await queueDepth(sqs, resources.preprocessQueueUrl);
+      } catch {
+        return;
+      }
+      const metric = sqsMetric(depth.preprocess, rules.preprocess.scaleOnInFlight);
+      const jobs = wl.jobCounts();
+      const decision = decideScaledJob(rules.preprocess, metric, jobs);
+      if (decision.create > 0) {
+        note(
+          `preprocess ScaledJob: +${decision.create} job(s) (${rules.preprocess.scalingStrategy}; ` +
+            `${metric} visible, ${jobs.running} running, max ${rules.preprocess.maxReplicaCount})`,
+        );
+        wl.createJobs(decision.create);
+      }
+    },
+    loopError(note, "preprocess ScaledJob"),
+  );
   return {
     async stop() {
       await Promise.all([consumerLoop.stop(), jobLoop.stop()]);

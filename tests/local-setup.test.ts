@@ -14,7 +14,7 @@ import {
   parseOptions,
 } from "../local/options";
 import { childEnvironment } from "../local/processes";
-import { podEnvironments, splitEvents } from "../local/run";
+import { every, podEnvironments, splitEvents } from "../local/run";
 import { fileSizes, SEED_COLUMNS, seedFiles } from "../local/seed";
 import { localWorkloadSpecs, timeScaled } from "../local/specs";
 import { loadStack } from "../local/stack";
@@ -132,6 +132,27 @@ describe("workload specs", () => {
     expect(scaled.consumer.maxReplicas).toBe(specs.rules.consumer.maxReplicas);
     expect(scaled.consumer.queueLength).toBe(specs.rules.consumer.queueLength);
     expect(() => timeScaled(specs.rules, 0)).toThrow(/time scale/);
+  });
+});
+
+describe("scaler and view loops", () => {
+  it("go on after a tick that throws, reporting it instead of ending local mode", async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    let thirdCall = () => {};
+    const reachedThird = new Promise<void>((r) => (thirdCall = r));
+    const loop = every(
+      1,
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error("queue depth unavailable");
+        if (calls === 3) thirdCall();
+      },
+      (err) => errors.push(err),
+    );
+    await reachedThird;
+    await loop.stop();
+    expect(errors).toEqual([new Error("queue depth unavailable")]);
   });
 });
 
