@@ -94,11 +94,16 @@ const workloads = new Workloads("workloads", {
 
 // Operations: alarms, dashboard, Container Insights.
 const monitoring = new infra.Monitoring("monitoring", {
-  settings,
-  project,
-  stack,
-  cluster,
-  storage,
+  ...{ settings, project, stack, cluster, storage },
+  extraDeadLetterQueues: karpenter
+    ? [
+        {
+          key: "karpenter-interruption-dlq-messages",
+          source: "Karpenter's interruption handling (a node may have stopped without a drain)",
+          queueName: karpenter.interruptionDlqName,
+        },
+      ]
+    : [],
 });
 
 // The orchestrated variant (settings.orchestration): uploads under its prefix → EventBridge → Step

@@ -74,6 +74,8 @@ export class Karpenter extends pulumi.ComponentResource {
   public readonly controllerRoleArn: pulumi.Output<string>;
   public readonly interruptionQueueArn: pulumi.Output<string>;
   public readonly interruptionQueueName: pulumi.Output<string>;
+  /** Dead-letter queue of the interruption queue (a message there is a node that may not have drained). */
+  public readonly interruptionDlqName: pulumi.Output<string>;
   /** The controller's Helm release. */
   public readonly release: k8s.helm.v3.Release;
   /** The NodePools; pods that select a pool must wait for it. */
@@ -99,6 +101,7 @@ export class Karpenter extends pulumi.ComponentResource {
     this.controllerRoleArn = controller.role.arn;
     this.interruptionQueueArn = interruption.queue.arn;
     this.interruptionQueueName = interruption.queue.name;
+    this.interruptionDlqName = interruption.dlq.name;
     this.registerOutputs({
       nodeRoleArn: this.nodeRole.arn,
       controllerRoleArn: this.controllerRoleArn,
@@ -208,7 +211,7 @@ export class Karpenter extends pulumi.ComponentResource {
       },
       self,
     );
-    return { queue, policy };
+    return { queue, dlq, policy };
   }
 
   /** The controller's role: Pod Identity for kube-system/karpenter, the documented policy, scoped. */

@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmSpecs, type AlarmSpec, type WatchedQueues } from "./monitoring/alarms";
+import { alarmSpecs, dlqAlarmSpec, type AlarmSpec, type WatchedQueues } from "./monitoring/alarms";
 import { dashboardBody } from "./monitoring/dashboard";
 import {
   alarmTopicKeyPolicy,
@@ -35,6 +35,17 @@ export interface MonitoringArgs {
   readonly cluster: Pick<Cluster, "clusterName" | "clusterArn" | "nodeGroup" | "podIdentityAgent">;
   /** The buckets that receive `output/` and `events/` objects. */
   readonly storage: Pick<Storage, "processedBucketName" | "eventsBucketName">;
+  /** Further dead-letter queues to alarm on (e.g. Karpenter's interruption DLQ), by alarm key. */
+  readonly extraDeadLetterQueues?: readonly ExtraDeadLetterQueue[];
+}
+
+/** A dead-letter queue of another component, whose name is known only after deployment. */
+export interface ExtraDeadLetterQueue {
+  /** Alarm key (child name suffix), e.g. `karpenter-interruption-dlq-messages`. */
+  readonly key: string;
+  /** Who gave up on the messages, for the alarm's description. */
+  readonly source: string;
+  readonly queueName: pulumi.Input<string>;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -93,9 +104,18 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    this.alarmNames = alarmSpecs(settings, queues).map(
-      (spec) => this.alarm(name, spec, topic.arn).name,
-    );
+    this.alarmNames = [
+      ...alarmSpecs(settings, queues).map((spec) => this.alarm(name, spec, topic.arn).name),
+      ...(args.extraDeadLetterQueues ?? []).map(
+        (dlq) =>
+          this.alarm(
+            name,
+            dlqAlarmSpec(settings, dlq.key, "its dead-letter queue", dlq.source),
+            topic.arn,
+            dlq.queueName,
+          ).name,
+      ),
+    ];
 
     const outputFilter = new aws.s3.BucketMetric(
       `${name}-output-puts`,
@@ -153,6 +173,8 @@ export class Monitoring extends pulumi.ComponentResource {
     name: string,
     spec: AlarmSpec,
     topicArn: pulumi.Output<string>,
+    /** The queue of a single-metric alarm, when its name is an output. */
+    queueName?: pulumi.Input<string>,
   ): aws.cloudwatch.MetricAlarm {
     const common = {
       alarmDescription: spec.description,
@@ -174,7 +196,7 @@ export class Monitoring extends pulumi.ComponentResource {
           metricName: first.metricName,
           statistic: first.stat,
           period: spec.periodSeconds,
-          dimensions: { QueueName: first.queueName },
+          dimensions: { QueueName: queueName ?? first.queueName },
         },
         { parent: this },
       );

@@ -42,6 +42,21 @@ describe.each(["dev", "prod"])("monitoring of the %s stack", (stack) => {
     expect(events?.[1]).toEqual(expect.arrayContaining([expect.stringMatching(/backlog$/)]));
   });
 
+  test("Karpenter's interruption DLQ alarms on its first message, and only with Karpenter", async () => {
+    const run = await runProgram(stack);
+    const dlq = one(run, "aws:sqs/queue:Queue", "karpenter-interruption-dlq");
+    const alarm = one(run, ALARM, "karpenter-interruption-dlq-messages");
+    expect(dlq.state.name).toEqual(expect.stringMatching(/interruption-dlq/));
+    expect(alarm.inputs.dimensions).toEqual({ QueueName: dlq.state.name });
+    expect(alarm.inputs).toMatchObject({
+      metricName: "ApproximateNumberOfMessagesVisible",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+    });
+    const fixed = await runProgram(stack, { "event-pipeline:nodeAutoscaling": "none" });
+    expect(byType(fixed, ALARM).map((a) => a.name)).not.toContain(alarm.name);
+  });
+
   test("each alarm notifies the encrypted alarm topic on alarm and on recovery", async () => {
     const run = await runProgram(stack);
     const topic = one(run, "aws:sns/topic:Topic", "alarms");

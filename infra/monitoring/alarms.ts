@@ -56,25 +56,36 @@ export function eventsAgeThresholdSeconds(s: Settings): number {
   return s.queues.eventsVisibilityTimeoutSeconds + s.workloads.consumerBatchMaxAgeSeconds;
 }
 
+/** A DLQ alarm: its first visible message within one period. */
+export function dlqAlarmSpec(s: Settings, key: string, dlq: string, source: string): AlarmSpec {
+  return {
+    key,
+    description: `Messages reached ${dlq}: ${source} gave up on them after their maximum receives. Inspect them, fix the cause, then redrive.`,
+    metrics: [
+      {
+        id: "m1",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        stat: "Maximum",
+        queueName: dlq,
+      },
+    ],
+    comparison: "GreaterThanThreshold",
+    threshold: 0,
+    periodSeconds: s.monitoring.periodSeconds,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    // SQS stops publishing metrics for a queue that has been empty and idle for hours: no data means
+    // an empty DLQ, which is the healthy state.
+    treatMissingData: "notBreaching",
+  };
+}
+
 /** Every alarm the pipeline needs, for one stack's settings. */
 export function alarmSpecs(s: Settings, q: WatchedQueues): AlarmSpec[] {
   const period = s.monitoring.periodSeconds;
   const single = (id: string, metricName: string, stat: MetricRef["stat"], queueName: string) => [
     { id, metricName, stat, queueName },
   ];
-  const dlqAlarm = (key: string, dlq: string, source: string): AlarmSpec => ({
-    key,
-    description: `Messages reached ${dlq}: ${source} gave up on them after ${s.queues.maxReceiveCount} receives. Inspect them, fix the cause, then redrive.`,
-    metrics: single("m1", "ApproximateNumberOfMessagesVisible", "Maximum", dlq),
-    comparison: "GreaterThanThreshold",
-    threshold: 0,
-    periodSeconds: period,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    // SQS stops publishing metrics for a queue that has been empty and idle for hours: no data means
-    // an empty DLQ, which is the healthy state.
-    treatMissingData: "notBreaching",
-  });
   const ageAlarm = (
     key: string,
     queue: string,
@@ -93,8 +104,8 @@ export function alarmSpecs(s: Settings, q: WatchedQueues): AlarmSpec[] {
     treatMissingData: "notBreaching",
   });
   return [
-    dlqAlarm("preprocess-dlq-messages", q.preprocessDlq, "preprocess jobs"),
-    dlqAlarm("events-dlq-messages", q.eventsDlq, "event consumers"),
+    dlqAlarmSpec(s, "preprocess-dlq-messages", q.preprocessDlq, "preprocess jobs"),
+    dlqAlarmSpec(s, "events-dlq-messages", q.eventsDlq, "event consumers"),
     ageAlarm(
       "preprocess-oldest-message",
       q.preprocess,
