@@ -54,6 +54,28 @@ export function concat(...parts: Arn[]): Arn {
     : pulumi.all(parts).apply((ps) => ps.join(""));
 }
 
+/**
+ * A queue that only the given EventBridge rules may send to (`aws:SourceArn`), and only over TLS:
+ * the policy of an interruption queue or of a rule target's dead-letter queue.
+ */
+export function eventBridgeRulesQueuePolicy(
+  sid: string,
+  queueArn: Arn,
+  ruleArns: Arn[],
+): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+    },
+    denyInsecureTransport("sqs", [queueArn]),
+  );
+}
+
 /** `base` + `suffix`, e.g. a bucket ARN + `/input/*`. */
 export function arnWithSuffix(base: Arn, suffix: string): Arn {
   return concat(base, suffix);

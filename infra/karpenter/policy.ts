@@ -13,8 +13,7 @@
  * (see {@link WILDCARD_RESOURCE_CONDITIONS}).
  */
 import {
-  denyInsecureTransport,
-  policyDocument,
+  eventBridgeRulesQueuePolicy,
   type PolicyDocument,
   type PolicyStatement,
 } from "../policies";
@@ -311,15 +310,5 @@ export function buildControllerPolicy(a: ControllerPolicyArgs): PolicyDocument {
  * request without TLS is denied.
  */
 export function buildInterruptionQueuePolicy(queueArn: string, ruleArns: string[]): PolicyDocument {
-  return policyDocument(
-    {
-      Sid: "AllowEventBridgeRules",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: "sqs:SendMessage",
-      Resource: queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns].sort() } },
-    },
-    denyInsecureTransport("sqs", [queueArn]),
-  );
+  return eventBridgeRulesQueuePolicy("AllowEventBridgeRules", queueArn, [...ruleArns].sort());
 }

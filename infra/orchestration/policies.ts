@@ -9,7 +9,7 @@ import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
 import {
   arnWithSuffix,
   concat,
-  denyInsecureTransport,
+  eventBridgeRulesQueuePolicy,
   accountAdministersKey,
   policyDocument,
   type Arn,
@@ -238,15 +238,5 @@ export function topicPolicy(topicArn: Arn, ruleArn: Arn, account: Arn): PolicyDo
 
 /** The dead-letter queue accepts events only from the variant's rules, over TLS. */
 export function deadLetterQueuePolicy(queueArn: Arn, ruleArns: Arn[]): PolicyDocument {
-  return policyDocument(
-    {
-      Sid: "RulesDeadLetter",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: "sqs:SendMessage",
-      Resource: queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
-    },
-    denyInsecureTransport("sqs", [queueArn]),
-  );
+  return eventBridgeRulesQueuePolicy("RulesDeadLetter", queueArn, ruleArns);
 }
