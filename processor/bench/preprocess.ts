@@ -130,6 +130,20 @@ async function runPandas(input: string, out: string): Promise<Run> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** The median time and the highest peak RSS of repeated runs. */
+function summarise(runs: Run[]): { seconds: number; rss: number } {
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    rss: Math.max(...runs.map((r) => r.maxRssMB)),
+  };
+}
+
+/** One table row; the ratio and identity columns are filled in once pandas has run. */
+function tableRow(label: string, size: number, r: { seconds: number; rss: number }): string[] {
+  const rate = Math.round(size / r.seconds).toString();
+  return [label, String(size), r.seconds.toFixed(2), rate, String(r.rss), "", ""];
+}
+
 function sameOutputs(a: string, b: string): boolean {
   return [
     "cleaned_data.csv",
@@ -156,34 +170,12 @@ async function main() {
         if (pandas) reference.push(await runPandas(input, join(dir, `pandas-${size}`)));
         ours.push(await runOurs(input, join(dir, `ours-${size}`)));
       }
-      const o = {
-        seconds: median(ours.map((r) => r.seconds)),
-        rss: Math.max(...ours.map((r) => r.maxRssMB)),
-      };
-      rows.push([
-        "processor (danfojs)",
-        String(size),
-        o.seconds.toFixed(2),
-        Math.round(size / o.seconds).toString(),
-        String(o.rss),
-        "",
-        "",
-      ]);
+      const o = summarise(ours);
+      rows.push(tableRow("processor (danfojs)", size, o));
       if (pandas) {
-        const p = {
-          seconds: median(reference.map((r) => r.seconds)),
-          rss: Math.max(...reference.map((r) => r.maxRssMB)),
-        };
+        const p = summarise(reference);
         const identical = sameOutputs(join(dir, `pandas-${size}`), join(dir, `ours-${size}`));
-        rows.push([
-          "pandas reference",
-          String(size),
-          p.seconds.toFixed(2),
-          Math.round(size / p.seconds).toString(),
-          String(p.rss),
-          "",
-          "",
-        ]);
+        rows.push(tableRow("pandas reference", size, p));
         const last = rows[rows.length - 2] as string[];
         last[5] = `${(o.seconds / p.seconds).toFixed(2)}x`;
         last[6] = identical ? "yes" : "NO";
