@@ -4,10 +4,11 @@
  * contract (README "Stack outputs").
  */
 import * as pulumi from "@pulumi/pulumi";
+import { parseSettings, settingsInputFromConfig, type ProgramOutputs } from "./config";
 import * as infra from "./infra";
 import { Workloads } from "./k8s";
 
-const settings = infra.parseSettings(infra.settingsInputFromConfig(pulumi.runtime.allConfig()));
+const settings = parseSettings(settingsInputFromConfig(pulumi.runtime.allConfig()));
 const [project, stack, region] = [pulumi.getProject(), pulumi.getStack(), settings.region];
 const tags = { "pipeline:project": project, "pipeline:stack": stack };
 const base = { ...settings, project, stack, tags }; // each component reads its own sections
@@ -136,17 +137,34 @@ const orchestration = settings.orchestration.enabled
     })
   : undefined;
 
-// Outputs contract (README "Stack outputs"; tests/outputs-contract.test.ts keeps them in step).
-export const { clusterName, kubeconfig } = cluster;
-export const { vpcId, privateSubnetIds } = network;
-export const { rawBucketName, processedBucketName, eventsBucketName } = storage;
-export const { preprocessQueueUrl, preprocessDlqUrl, eventsQueueUrl, eventsDlqUrl } = queues;
-export const processorImage = image.imageRef;
-export const kedaNamespace = keda.namespace;
-export const workloadNamespace = workloads.namespace;
-export const { alarmTopicArn, dashboardName } = monitoring;
-// Only when the orchestrated variant is on (undefined exports are not stack outputs).
-export const stateMachineArn = orchestration?.stateMachineArn;
-export const resultsTableName = orchestration?.resultsTableName;
-export const eventBusName = orchestration?.eventBusName;
-export const notificationTopicArn = orchestration?.notificationTopicArn;
+// Outputs contract (README "Stack outputs"; tests/outputs-contract.test.ts keeps them in step). The
+// `satisfies` check fails the build when an output is missing, extra or of the wrong type.
+const outputs = {
+  clusterName: cluster.clusterName,
+  kubeconfig: cluster.kubeconfig,
+  vpcId: network.vpcId,
+  privateSubnetIds: network.privateSubnetIds,
+  rawBucketName: storage.rawBucketName,
+  processedBucketName: storage.processedBucketName,
+  eventsBucketName: storage.eventsBucketName,
+  preprocessQueueUrl: queues.preprocessQueueUrl,
+  preprocessDlqUrl: queues.preprocessDlqUrl,
+  eventsQueueUrl: queues.eventsQueueUrl,
+  eventsDlqUrl: queues.eventsDlqUrl,
+  processorImage: image.imageRef,
+  kedaNamespace: keda.namespace,
+  workloadNamespace: workloads.namespace,
+  alarmTopicArn: monitoring.alarmTopicArn,
+  dashboardName: monitoring.dashboardName,
+  // Only when the orchestrated variant is on.
+  stateMachineArn: orchestration?.stateMachineArn,
+  resultsTableName: orchestration?.resultsTableName,
+  eventBusName: orchestration?.eventBusName,
+  notificationTopicArn: orchestration?.notificationTopicArn,
+} satisfies ProgramOutputs;
+export const { clusterName, kubeconfig, vpcId, privateSubnetIds } = outputs;
+export const { rawBucketName, processedBucketName, eventsBucketName } = outputs;
+export const { preprocessQueueUrl, preprocessDlqUrl, eventsQueueUrl, eventsDlqUrl } = outputs;
+export const { processorImage, kedaNamespace, workloadNamespace, alarmTopicArn } = outputs;
+export const { dashboardName, stateMachineArn, resultsTableName } = outputs;
+export const { eventBusName, notificationTopicArn } = outputs;

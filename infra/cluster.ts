@@ -9,7 +9,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPolicy } from "./policies";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /** Control-plane log types sent to CloudWatch: API calls, the audit trail, authentication. */
 export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"] as const;

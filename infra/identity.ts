@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEDA_OPERATOR_SERVICE_ACCOUNT, KEYS, SERVICE_ACCOUNTS, type Workload } from "./names";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT, KEYS, SERVICE_ACCOUNTS, type Workload } from "../config";
 import {
   arnWithSuffix,
   concat,

@@ -9,7 +9,7 @@ import { join, relative, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /**
  * What the build context may contain, relative to the repository root. The tag is a hash of these,

@@ -10,5 +10,3 @@ export { Monitoring } from "./monitoring";
 export { Karpenter } from "./karpenter";
 export { schedulingForWorkloads, workloadScheduling } from "./karpenter/scheduling";
 export { Orchestration } from "./orchestration";
-export { parseSettings, settingsInputFromConfig, type Settings } from "./settings";
-export { physicalNames } from "./names";

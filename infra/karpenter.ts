@@ -30,7 +30,7 @@ import {
 } from "./karpenter/nodes";
 import { buildControllerPolicy, buildInterruptionQueuePolicy } from "./karpenter/policy";
 import { NODE_POOL_NAMES, type PoolKind } from "./karpenter/scheduling";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /** Retention of interruption events: Karpenter's own queue setting (a spot warning gives two minutes). */
 export const INTERRUPTION_RETENTION_SECONDS = 300;

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "./names";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "../config";
 
 /** The kedacore Helm repository. */
 export const KEDA_CHART_REPO = "https://kedacore.github.io/charts";

@@ -15,8 +15,8 @@ import {
 } from "./monitoring/policies";
 import { podIdentityTrustPolicy } from "./identity";
 import type { Cluster } from "./cluster";
-import { physicalNames } from "./names";
-import type { Settings } from "./settings";
+import { physicalNames } from "../config";
+import type { Settings } from "../config";
 import type { Storage } from "./storage";
 
 /** Namespace and service account of the CloudWatch agent (set by the add-on). */

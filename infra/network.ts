@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { planSubnets, type Settings } from "./settings";
+import { planSubnets, type Settings } from "../config";
 
 export interface NetworkArgs {
   /** The network settings (CIDR, AZ count, NAT gateways, subnet size). */

@@ -26,7 +26,7 @@ import {
   topicPolicy,
 } from "./orchestration/policies";
 import type { PolicyDocument } from "./policies";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /** Longest time EventBridge keeps retrying a delivery before it dead-letters the event. */
 export const TARGET_MAX_EVENT_AGE_SECONDS = 3600;

@@ -5,9 +5,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEYS, physicalNames } from "./names";
+import { KEYS, physicalNames } from "../config";
 import { denyInsecureTransport, policyDocument, type Arn, type PolicyDocument } from "./policies";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /** The longest SQS keeps a message (14 days): dead letters wait that long for a human. */
 export const DLQ_RETENTION_SECONDS = 1209600;

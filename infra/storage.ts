@@ -9,9 +9,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHardenedBucket } from "./bucket";
-import { physicalNames } from "./names";
+import { physicalNames } from "../config";
 import { keyPolicy } from "./policies";
-import type { Settings } from "./settings";
+import type { Settings } from "../config";
 
 /** The buckets by role. */
 export type BucketRole = "raw" | "processed" | "events";

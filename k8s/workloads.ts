@@ -7,8 +7,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WORKLOADS, type Workload } from "../infra/names";
-import type { Settings } from "../infra/settings";
+import { WORKLOADS, type Workload } from "../config";
+import type { Settings } from "../config";
 import {
   consumerPdbSpec,
   outputDependentMetadata,

@@ -6,7 +6,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { KEYS } from "../infra/names";
+import { KEYS } from "../config";
 import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
 import { queueDepth, type LocalResources } from "./emulator";
 import type { QueueDepth } from "./scaler";

@@ -11,8 +11,8 @@ import {
   QueueAttributeName,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { PhysicalNames } from "../infra/names";
-import type { Settings } from "../infra/settings";
+import type { PhysicalNames } from "../config";
+import type { Settings } from "../config";
 
 /** Fixed credentials for the emulator (it accepts any; the SDK insists on some). */
 const EMULATOR_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };

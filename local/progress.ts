@@ -5,7 +5,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { KEYS } from "../infra/names";
+import { KEYS } from "../config";
 import { errorReportKey, listKeys, OUTPUT_FILES, outputPrefix } from "./accounting";
 
 /** Counts so far. */

@@ -5,7 +5,7 @@
  * cluster's objects, so local mode and the cluster cannot drift apart.
  */
 import type { IContainer } from "kubernetes-models/v1/Container";
-import type { Settings } from "../infra/settings";
+import type { Settings } from "../config";
 import type { WorkloadInputs } from "../k8s/specs/common";
 import { consumerDeploymentSpec } from "../k8s/specs/consumer";
 import { preprocessScaledJobSpec } from "../k8s/specs/preprocess";

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { physicalNames, type PhysicalNames } from "../infra/names";
-import { PROJECT, parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
+import { physicalNames, type PhysicalNames } from "../config";
+import { PROJECT, parseSettings, settingsInputFromConfig, type Settings } from "../config";
 
 /** A stack as local mode runs it. */
 export interface LocalStack {

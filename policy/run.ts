@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { runProgramFile, type RecordedResource } from "../tests/support/program";
+import { runProgramFile, type RecordedResource } from "../harness/program";
 import { evaluatePolicies, governedCount, type EvaluatedResource, type Finding } from "./evaluate";
 import { policies, POLICY_PACK_NAME } from "./policies";
 

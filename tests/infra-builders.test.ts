@@ -30,7 +30,7 @@ import {
   redrivePolicy,
   tlsOnlyQueuePolicy,
 } from "../infra/queues";
-import { parseSettings } from "../infra/settings";
+import { parseSettings } from "../config";
 import { bucketPolicy } from "../infra/bucket";
 import { lifecycleRules, retentionDays } from "../infra/storage";
 

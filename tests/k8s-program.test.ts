@@ -4,7 +4,7 @@
  * schemas with no unknown field, and the rules that tie them to the rest of the program hold.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
-import { KEDA_OPERATOR_SERVICE_ACCOUNT, METRICS_PORT } from "../infra/names";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT, METRICS_PORT } from "../config";
 import { schedulingForWorkloads } from "../infra/karpenter/scheduling";
 import { workloadManifests } from "../k8s/specs";
 import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";
@@ -15,7 +15,7 @@ import {
   runProgram,
   type ProgramRun,
   type RecordedResource,
-} from "./support/program";
+} from "../harness/program";
 import { expectSchemaValid, type KubernetesObject } from "./support/schema-check";
 
 const STACKS = ["dev", "prod"] as const;

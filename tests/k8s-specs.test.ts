@@ -4,8 +4,8 @@
  */
 import type { IScaledObjectSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObjectSpec";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
-import { METRICS_PORT, SERVICE_ACCOUNTS, WORKLOADS } from "../infra/names";
-import { parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
+import { METRICS_PORT, SERVICE_ACCOUNTS, WORKLOADS } from "../config";
+import { parseSettings, settingsInputFromConfig, type Settings } from "../config";
 import {
   assertStrategyFitsSqs,
   consumerDrainSeconds,
@@ -21,7 +21,7 @@ import {
 } from "../k8s/specs";
 import { inputsFor, settingsWith } from "./support/k8s-fixtures";
 import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";
-import { stackConfig } from "./support/program";
+import { stackConfig } from "../harness/program";
 import { expectSchemaValid } from "./support/schema-check";
 
 const STACKS = ["dev", "prod"] as const;

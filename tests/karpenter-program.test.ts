@@ -25,7 +25,7 @@ import {
   runProgram,
   type ProgramRun,
   type RecordedResource,
-} from "./support/program";
+} from "../harness/program";
 import { expectSchemaValid, type KubernetesObject } from "./support/schema-check";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { arnParts } from "../infra/karpenter";
 import { subnetTags } from "../infra/network";
-import { parseSettings, settingsInputFromConfig, type Settings } from "../infra/settings";
+import { parseSettings, settingsInputFromConfig, type Settings } from "../config";
 import {
   buildControllerValues,
   controllerReplicas,
@@ -67,7 +67,7 @@ import {
 import { workloadManifests } from "../k8s/specs";
 import { inputsFor } from "./support/k8s-fixtures";
 import type { PolicyStatement } from "../infra/policies";
-import { WORKLOADS, type Workload } from "../infra/names";
+import { WORKLOADS, type Workload } from "../config";
 import { CONTAINER_SIZES } from "../k8s/specs/common";
 import {
   expectSchemaValid,
@@ -75,7 +75,7 @@ import {
   unknownFieldProblems,
   type KubernetesObject,
 } from "./support/schema-check";
-import { stackConfig } from "./support/program";
+import { stackConfig } from "../harness/program";
 
 const ROOT = join(__dirname, "..");
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { physicalNames } from "../infra/names";
+import { physicalNames } from "../config";
 import { queueAttributes, type LocalResources } from "../local/emulator";
 import {
   DEFAULT_OPTIONS,

@@ -1,4 +1,4 @@
-import { byType, one, runProgram, type ProgramRun } from "./support/program";
+import { byType, one, runProgram, type ProgramRun } from "../harness/program";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 

@@ -1,4 +1,4 @@
-import { parseSettings } from "../infra/settings";
+import { parseSettings } from "../config";
 import {
   alarmSpecs,
   eventsAgeThresholdSeconds,

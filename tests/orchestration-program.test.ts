@@ -9,7 +9,7 @@ import {
   one,
   runProgram,
   type ProgramRun,
-} from "./support/program";
+} from "../harness/program";
 
 const OUTPUTS = ["stateMachineArn", "resultsTableName", "eventBusName", "notificationTopicArn"];
 const list = (v: unknown): any[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);

@@ -3,7 +3,7 @@
  * stack holds when it matches the contract, and fail an update when it does not.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { outputTypeProblem } from "../infra/outputs";
+import { outputTypeProblem } from "../config";
 import {
   pipelineStack,
   queueArnFromUrl,

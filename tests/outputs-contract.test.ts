@@ -12,8 +12,8 @@ import {
   STACK_OUTPUTS,
   type OutputName,
   type PipelineOutputs,
-} from "../infra/outputs";
-import { runProgram } from "./support/program";
+} from "../config";
+import { runProgram } from "../harness/program";
 
 // Compile-time half (npm run typecheck): index.ts exports exactly the contract's names, and each
 // export resolves to the contract's type.

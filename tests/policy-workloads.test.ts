@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { settingsInputFromConfig, parseSettings } from "../infra/settings";
+import { settingsInputFromConfig, parseSettings } from "../config";
 import { workloadManifestList } from "../k8s/specs";
 import { evaluatePolicies, governedCount, type EvaluatedResource } from "../policy/evaluate";
 import { policies } from "../policy/policies";

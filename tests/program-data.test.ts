@@ -11,7 +11,7 @@ import {
   runProgram,
   type ProgramRun,
   type RecordedResource,
-} from "./support/program";
+} from "../harness/program";
 
 const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 

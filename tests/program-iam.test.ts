@@ -5,7 +5,7 @@
  */
 import { STAR_RESOURCE_ACTIONS } from "../policy/rules/iam";
 import { grantsOf, list, policiesOf, type FoundPolicy } from "./support/iam";
-import { byType, one, runProgram, type ProgramRun } from "./support/program";
+import { byType, one, runProgram, type ProgramRun } from "../harness/program";
 
 /** Per role, what DESIGN.md grants (action -> resources), from the run's own resources. */
 function designGrants(run: ProgramRun): Record<string, Record<string, string[]>> {

@@ -4,8 +4,8 @@
  * workload and KEDA; KEDA pinned and hardened; the processor image scanned, immutable and
  * deployed by digest.
  */
-import { planSubnets } from "../infra/settings";
-import { byType, byUrn, dependsOn, one, runProgram, type ProgramRun } from "./support/program";
+import { planSubnets } from "../config";
+import { byType, byUrn, dependsOn, one, runProgram, type ProgramRun } from "../harness/program";
 
 describe.each(["dev", "prod"])("network (%s)", (stack) => {
   let run: ProgramRun;

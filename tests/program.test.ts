@@ -12,7 +12,7 @@ import {
   runProgram,
   runProgramFile,
   type ProgramRun,
-} from "./support/program";
+} from "../harness/program";
 
 const STACKS = readdirSync(join(__dirname, ".."))
   .map((f) => /^Pulumi\.(\w+)\.yaml$/.exec(f)?.[1])

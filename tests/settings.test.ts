@@ -7,7 +7,7 @@ import {
   settingsInputFromConfig,
   SettingsError,
   parseCidr,
-} from "../infra/settings";
+} from "../config";
 
 const base = { region: "eu-west-1" };
 

@@ -10,7 +10,7 @@ import {
   type OutputName,
   type PipelineOutputs,
   type RequiredOutputName,
-} from "../../infra/outputs";
+} from "../../config";
 
 /** The part of `pulumi.StackReference` the getters use (a fake in tests). */
 export type OutputSource = Pick<pulumi.StackReference, "requireOutput" | "getOutput">;

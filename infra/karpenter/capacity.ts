@@ -4,7 +4,7 @@
  * most when it is filled to its CPU/memory limits. Pure; the inputs are the settings, the pods'
  * resource requests and the small instance table below.
  */
-import type { Settings } from "../settings";
+import type { Settings } from "../../config";
 import { poolShape } from "./nodes";
 import type { PoolKind } from "./scheduling";
 

@@ -9,7 +9,7 @@ import type { IEC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.a
 import type { IBlockDeviceMapping } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/BlockDeviceMapping";
 import type { INodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import type { INodeSelectorRequirementWithMinValues } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodeSelectorRequirementWithMinValues";
-import type { Settings } from "../settings";
+import type { Settings } from "../../config";
 import { NODE_POOL_NAMES, poolLabels, poolTaints, type PoolKind } from "./scheduling";
 
 /** A NodePool or EC2NodeClass as built here: always named, always with a spec. */

@@ -5,8 +5,8 @@
  * (k8s spec builders, local mode).
  */
 import type { IToleration } from "kubernetes-models/v1/Toleration";
-import { WORKLOADS, type Workload } from "../names";
-import type { Settings } from "../settings";
+import { WORKLOADS, type Workload } from "../../config";
+import type { Settings } from "../../config";
 
 /** Node label (set by the NodePools) that tells the two pools apart. */
 export const POOL_LABEL = "pipeline/pool";

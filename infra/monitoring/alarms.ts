@@ -3,7 +3,7 @@
  * treated and why. Pure, so the rules are tested without the Pulumi engine; the Monitoring component
  * turns each spec into an `aws.cloudwatch.MetricAlarm`.
  */
-import type { Settings } from "../settings";
+import type { Settings } from "../../config";
 
 /** How an alarm treats periods without data points. */
 export type MissingData = "missing" | "ignore" | "breaching" | "notBreaching";

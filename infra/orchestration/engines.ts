@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import { workloadScheduling } from "../karpenter/scheduling";
 import type { PolicyDocument } from "../policies";
-import type { Settings } from "../settings";
+import type { Settings } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
 import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "./job";
 import { jobRolePolicy, type EngineAccess } from "./policies";

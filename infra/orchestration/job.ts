@@ -14,7 +14,7 @@ import {
   tmpVolume,
 } from "../../k8s/specs/common";
 import type { PodScheduling } from "../karpenter/scheduling";
-import { PROJECT } from "../settings";
+import { PROJECT } from "../../config";
 import type { PayloadTemplate } from "./asl";
 
 /** `app.kubernetes.io/component` of the Jobs (and Pods) this path starts. */

@@ -4,7 +4,7 @@
  * only on the one role the state machine passes, only to the service it passes it to.
  */
 import { kmsThroughS3, writeObjects, type KmsScope } from "../identity";
-import { KEYS } from "../names";
+import { KEYS } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
 import {
   arnWithSuffix,

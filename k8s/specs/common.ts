@@ -12,8 +12,8 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import { METRICS_PORT, type Workload } from "../../infra/names";
-import { PROJECT } from "../../infra/settings";
+import { METRICS_PORT, type Workload } from "../../config";
+import { PROJECT } from "../../config";
 
 /** Where a workload's pods may run (Karpenter job pool, dedicated nodes); none by default. */
 export interface Scheduling {

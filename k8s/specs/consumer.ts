@@ -7,8 +7,8 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
-import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../infra/names";
-import type { Settings } from "../../infra/settings";
+import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../config";
+import type { Settings } from "../../config";
 import {
   METRICS_PORT_NAME,
   podSecurityContext,

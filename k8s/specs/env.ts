@@ -2,7 +2,7 @@
  * The processor's environment contract (DESIGN.md "Processor commands and environment") as the
  * Kubernetes specs fill it in. One function per command, pure over settings and inputs.
  */
-import type { Settings } from "../../infra/settings";
+import type { Settings } from "../../config";
 import type { WorkloadInputs } from "./common";
 
 /**

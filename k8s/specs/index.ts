@@ -2,7 +2,7 @@
  * Every Kubernetes object of the workloads, built from the settings and plain inputs. The Workloads
  * component creates exactly these; tests validate them against the Kubernetes and KEDA schemas.
  */
-import type { Settings } from "../../infra/settings";
+import type { Settings } from "../../config";
 import { workloadMeta, type WorkloadInputs } from "./common";
 import { CONSUMER_NAME, consumerDeploymentSpec, consumerPdbSpec } from "./consumer";
 import { consumerScaledObjectSpec, triggerAuthenticationSpec } from "./keda";

@@ -14,7 +14,7 @@ import type { IScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/Sca
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
 import type { IScaleTriggers } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaleTriggers";
 import type { ITriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
-import { PROJECT, type Settings } from "../../infra/settings";
+import { PROJECT, type Settings } from "../../config";
 import { workloadMeta, type Manifest } from "./common";
 import { CONSUMER_NAME } from "./consumer";
 

@@ -5,8 +5,8 @@
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { SERVICE_ACCOUNTS, WORKLOADS, type Workload } from "../../infra/names";
-import { PROJECT, type Settings } from "../../infra/settings";
+import { SERVICE_ACCOUNTS, WORKLOADS, type Workload } from "../../config";
+import { PROJECT, type Settings } from "../../config";
 import { workloadMeta } from "./common";
 
 /** The Pod Security Standards level every workload namespace enforces. */

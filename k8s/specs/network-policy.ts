@@ -3,8 +3,8 @@
  * cluster DNS, the EKS Pod Identity agent and HTTPS (S3, SQS and STS are reached over 443).
  */
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { METRICS_PORT } from "../../infra/names";
-import { PROJECT, type Settings } from "../../infra/settings";
+import { METRICS_PORT } from "../../config";
+import { PROJECT, type Settings } from "../../config";
 import type { Manifest } from "./common";
 
 /** Link-local address of the EKS Pod Identity agent (a hostNetwork DaemonSet on every node). */

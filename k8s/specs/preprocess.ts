@@ -6,8 +6,8 @@
  */
 import type { IScaledJob } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
-import { SERVICE_ACCOUNTS } from "../../infra/names";
-import type { Settings } from "../../infra/settings";
+import { SERVICE_ACCOUNTS } from "../../config";
+import type { Settings } from "../../config";
 import {
   podSecurityContext,
   processorContainer,

@@ -3,8 +3,8 @@
  * (`workloads.producerReplicas` replicas; 0 keeps the Deployment with no pods).
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../infra/names";
-import type { Settings } from "../../infra/settings";
+import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../config";
+import type { Settings } from "../../config";
 import {
   METRICS_PORT_NAME,
   podSecurityContext,

@@ -6,7 +6,7 @@
 import type { IScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
 import type { IScaleTriggers } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaleTriggers";
-import type { Settings } from "../../infra/settings";
+import type { Settings } from "../../config";
 import {
   consumerScaledObjectSpec,
   preprocessJobScaling,

@@ -2,7 +2,7 @@
  * Finds every IAM policy document a program run declares (trust, identity, resource and key
  * policies), so rules can be checked across all components, present and future.
  */
-import type { ProgramRun, RecordedResource } from "./program";
+import type { ProgramRun, RecordedResource } from "../../harness/program";
 
 /** One statement as written (keys may be absent). */
 export interface Statement {

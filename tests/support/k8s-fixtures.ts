@@ -1,6 +1,6 @@
 /** Plain inputs for the Kubernetes spec builders in tests (what the program resolves its outputs to). */
 import type { WorkloadInputs } from "../../k8s/specs";
-import { parseSettings, type Settings } from "../../infra/settings";
+import { parseSettings, type Settings } from "../../config";
 
 export const REGION = "eu-west-1";
 export const ACCOUNT = "123456789012";

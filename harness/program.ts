@@ -4,7 +4,7 @@
  * No engine, no cloud, no CLI.
  *
  * ```ts
- * import { runProgram, byType, one } from "./support/program";
+ * import { runProgram, byType, one } from "../harness/program";
  * const dev = await runProgram("dev");
  * const prod = await runProgram("prod", { "event-pipeline:orchestration": { enabled: true } });
  * one(dev, "aws:sqs/queue:Queue", "preprocess-dlq").inputs.messageRetentionSeconds;
@@ -29,7 +29,7 @@ import {
   PROJECT,
   settingsInputFromConfig,
   type Settings,
-} from "../../infra/settings";
+} from "../config";
 
 /** How long one program run may take before it fails (well below jest's 60 s test timeout). */
 const RUN_TIMEOUT_MS = 45_000;
@@ -39,7 +39,7 @@ export const MOCK_ACCOUNT = "123456789012";
 /** Partition of every mocked ARN. */
 export const MOCK_PARTITION = "aws";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(__dirname, "..");
 
 /** One resource the program registered (custom resources, components and providers alike). */
 export interface RecordedResource {

@@ -1,7 +1,8 @@
 /**
  * The stack outputs contract: what other teams read from a stack (README "Stack outputs" documents
  * each one's meaning). `index.ts` exports exactly these names; tests hold the program, this file and
- * the README in step. Pure: types and constants only.
+ * the README in step; `ProgramOutputs` is what `index.ts` checks its exports against with `satisfies`.
+ * Pure: types and constants only.
  *
  * ```ts
  * const ref = new pulumi.StackReference("acme/event-pipeline/prod");
@@ -9,6 +10,8 @@
  * ```
  * (`examples/consumer-team` wraps this in typed getters.)
  */
+
+import type { Input } from "@pulumi/pulumi";
 
 /** How one output is typed and handled. */
 export interface OutputSpec {
@@ -67,6 +70,14 @@ export type OptionalOutputName = Exclude<OutputName, RequiredOutputName>;
  */
 export type PipelineOutputs = { readonly [K in RequiredOutputName]: ValueOf<Spec<K>> } & {
   readonly [K in OptionalOutputName]?: ValueOf<Spec<K>>;
+};
+
+/**
+ * What the program exports: every output as a Pulumi input of its contract type; the orchestration
+ * outputs are undefined when the variant is off (undefined exports are not stack outputs).
+ */
+export type ProgramOutputs = { readonly [K in RequiredOutputName]: Input<ValueOf<Spec<K>>> } & {
+  readonly [K in OptionalOutputName]: Input<ValueOf<Spec<K>>> | undefined;
 };
 
 /** Names of the outputs every stack has. */

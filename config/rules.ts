@@ -1,0 +1,86 @@
+/**
+ * Settings rules that span several keys (each key's own range is in `schema.ts`). They run only on
+ * settings whose keys are each valid; `parse.ts` turns each problem into a message naming the key.
+ */
+import type { Settings } from "./schema";
+import { subnetPlanError } from "./subnets";
+
+/** A problem found by a rule that spans several keys. */
+export interface CrossFieldProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/** Rules that span several keys; run only on settings whose keys are each valid. */
+export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
+  const problems: CrossFieldProblem[] = [];
+  const issue = (path: (string | number)[], message: string) => problems.push({ path, message });
+  const ng = s.cluster.nodeGroup;
+  if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
+    issue(
+      ["cluster", "nodeGroup", "desiredSize"],
+      `must satisfy minSize (${ng.minSize}) <= desiredSize (${ng.desiredSize}) <= maxSize (${ng.maxSize})`,
+    );
+  }
+  if (s.network.natGateways > s.network.azCount) {
+    issue(["network", "natGateways"], `must be at most azCount (${s.network.azCount})`);
+  }
+  const planError = subnetPlanError(s.network);
+  if (planError) issue(["network", "cidr"], planError);
+  if (s.queues.preprocessVisibilityTimeoutSeconds <= s.queues.preprocessExpectedSeconds) {
+    issue(
+      ["queues", "preprocessVisibilityTimeoutSeconds"],
+      `must exceed preprocessExpectedSeconds (${s.queues.preprocessExpectedSeconds})`,
+    );
+  }
+  if (s.keda.preprocess.activeDeadlineSeconds < s.queues.preprocessExpectedSeconds) {
+    issue(
+      ["keda", "preprocess", "activeDeadlineSeconds"],
+      `must be at least queues.preprocessExpectedSeconds (${s.queues.preprocessExpectedSeconds})`,
+    );
+  }
+  const c = s.keda.consumer;
+  if (c.minReplicas > c.maxReplicas) {
+    issue(["keda", "consumer", "minReplicas"], `must be at most maxReplicas (${c.maxReplicas})`);
+  }
+  // The consumer holds a message while its batch is open (up to the batch age), then writes and
+  // deletes it; it refuses to start unless the visibility timeout leaves as much again for that.
+  if (s.queues.eventsVisibilityTimeoutSeconds < 2 * s.workloads.consumerBatchMaxAgeSeconds) {
+    issue(
+      ["queues", "eventsVisibilityTimeoutSeconds"],
+      `must be at least twice workloads.consumerBatchMaxAgeSeconds (${s.workloads.consumerBatchMaxAgeSeconds}) so a batch is stored before its messages reappear`,
+    );
+  }
+  if (s.orchestration.prefix === "input/") {
+    issue(["orchestration", "prefix"], "must differ from input/, which the KEDA path processes");
+  }
+  if (
+    s.orchestration.enabled &&
+    s.orchestration.engine === "eks" &&
+    !s.cluster.endpointPublicAccess
+  ) {
+    issue(
+      ["orchestration", "engine"],
+      "eks needs cluster.endpointPublicAccess true: Step Functions' EKS integration calls the public API endpoint (or use engine emr)",
+    );
+  }
+  if (s.nodeAutoscaling === "karpenter") {
+    // A pool of the wrong architecture never launches a node for the image: the pods would pend.
+    const arm = s.image.platform === "linux/arm64";
+    for (const key of ["jobInstanceTypes", "generalInstanceTypes"] as const) {
+      const wrong = s.karpenter[key].filter((t) => isArmInstanceType(t) !== arm);
+      if (wrong.length) {
+        issue(
+          ["karpenter", key],
+          `must match image.platform ${s.image.platform}: ${wrong.join(", ")} ${arm ? "are x86" : "are ARM (Graviton)"}`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Whether an EC2 instance type is ARM (Graviton: a `g` after the generation, as in m7g, c7gn, t4g; or a1). */
+export function isArmInstanceType(type: string): boolean {
+  return /^a1\./.test(type) || /^[a-z]+\d+[a-z-]*g[a-z-]*\./.test(type);
+}
