@@ -24,12 +24,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInThisContext } from "node:vm";
 import { parse } from "yaml";
-import {
-  parseSettings,
-  PROJECT,
-  settingsInputFromConfig,
-  type Settings,
-} from "../config";
+import { parseSettings, PROJECT, settingsInputFromConfig, type Settings } from "../config";
 
 /** How long one program run may take before it fails (well below jest's 60 s test timeout). */
 const RUN_TIMEOUT_MS = 45_000;
