@@ -12,7 +12,7 @@ import {
   policyDocument,
   type Arn,
   type PolicyDocument,
-} from "./policies";
+} from "./iam/documents";
 
 /** The bucket policy: TLS only. */
 export function bucketPolicy(bucketArn: Arn): PolicyDocument {

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { keyPolicy } from "./policies";
+import { keyPolicy } from "./iam/documents";
 import type { Settings } from "../config";
 
 /** Control-plane log types sent to CloudWatch: API calls, the audit trail, authentication. */

@@ -14,7 +14,7 @@ import {
   type Arn,
   type PolicyDocument,
   type PolicyStatement,
-} from "./policies";
+} from "./iam/documents";
 
 /** The principals that get a role: the workloads and KEDA's operator. */
 export type Principal = Workload | "kedaOperator";

@@ -6,7 +6,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KEYS, physicalNames } from "../config";
-import { denyInsecureTransport, policyDocument, type Arn, type PolicyDocument } from "./policies";
+import {
+  denyInsecureTransport,
+  policyDocument,
+  type Arn,
+  type PolicyDocument,
+} from "./iam/documents";
 import type { Settings } from "../config";
 
 /** The longest SQS keeps a message (14 days): dead letters wait that long for a human. */

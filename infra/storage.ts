@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHardenedBucket } from "./bucket";
 import { physicalNames } from "../config";
-import { keyPolicy } from "./policies";
+import { keyPolicy } from "./iam/documents";
 import type { Settings } from "../config";
 
 /** The buckets by role. */

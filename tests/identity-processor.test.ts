@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { consumerPolicy, preprocessPolicy, producerPolicy } from "../infra/identity";
-import { jobRolePolicy } from "../infra/orchestration/policies";
-import type { PolicyDocument } from "../infra/policies";
+import { jobRolePolicy } from "../infra/iam/orchestration";
+import type { PolicyDocument } from "../infra/iam/documents";
 
 const SRC = join(__dirname, "..", "processor", "src");
 

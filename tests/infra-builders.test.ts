@@ -22,7 +22,7 @@ import {
 } from "../infra/image";
 import { kedaValues, restrictedNamespaceLabels } from "../infra/keda";
 import { azKey, natGatewayFor, subnetTags, zoneAt } from "../infra/network";
-import { concat, keyPolicy, KEY_ADMIN_ACTIONS } from "../infra/policies";
+import { concat, keyPolicy, KEY_ADMIN_ACTIONS } from "../infra/iam/documents";
 import {
   DLQ_RETENTION_SECONDS,
   preprocessQueuePolicy,

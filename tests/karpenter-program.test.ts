@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../infra/karpenter/nodes";
 import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpenter/chart";
-import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/karpenter/policy";
+import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/iam/karpenter";
 import { INTERRUPTION_MAX_RECEIVES, INTERRUPTION_RETENTION_SECONDS } from "../infra/karpenter";
 import { INTERRUPTION_EVENTS } from "../infra/karpenter/interruption";
 import {

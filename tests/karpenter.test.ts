@@ -54,7 +54,7 @@ import {
   pricingApiRegion,
   WILDCARD_RESOURCE_CONDITIONS,
   type ControllerPolicyArgs,
-} from "../infra/karpenter/policy";
+} from "../infra/iam/karpenter";
 import {
   DO_NOT_DISRUPT_ANNOTATION,
   generalPoolScheduling,
@@ -66,7 +66,7 @@ import {
 } from "../infra/karpenter/scheduling";
 import { workloadManifests } from "../k8s/specs";
 import { inputsFor } from "./support/k8s-fixtures";
-import type { PolicyStatement } from "../infra/policies";
+import type { PolicyStatement } from "../infra/iam/documents";
 import { WORKLOADS, type Workload } from "../config";
 import { CONTAINER_SIZES } from "../k8s/specs/common";
 import {

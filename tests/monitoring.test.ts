@@ -10,7 +10,7 @@ import {
   alarmTopicPolicy,
   containerInsightsAgentPolicy,
   containerInsightsLogGroups,
-} from "../infra/monitoring/policies";
+} from "../infra/iam/monitoring";
 
 const settings = parseSettings({ region: "eu-west-1" });
 const queues = {

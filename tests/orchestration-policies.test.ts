@@ -1,4 +1,4 @@
-import type { PolicyDocument, PolicyStatement } from "../infra/policies";
+import type { PolicyDocument, PolicyStatement } from "../infra/iam/documents";
 import {
   deadLetterQueuePolicy,
   jobRolePolicy,
@@ -8,7 +8,7 @@ import {
   stateMachinePolicy,
   topicPolicy,
   type StateMachinePolicyInput,
-} from "../infra/orchestration/policies";
+} from "../infra/iam/orchestration";
 import { announcementsPattern, objectCreatedPattern } from "../infra/orchestration/patterns";
 
 const arn = {

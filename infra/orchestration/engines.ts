@@ -14,11 +14,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import { workloadScheduling } from "../karpenter/scheduling";
-import type { PolicyDocument } from "../policies";
+import type { PolicyDocument } from "../iam/documents";
 import type { Settings } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
 import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "./job";
-import { jobRolePolicy, type EngineAccess } from "./policies";
+import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
   orchestratorRbac,
   sparkNamespaceName,

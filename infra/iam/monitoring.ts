@@ -1,7 +1,7 @@
 /**
  * IAM and KMS documents of the monitoring component, as pure functions over names and ARNs.
  */
-import { accountAdministersKey, policyDocument, type PolicyDocument } from "../policies";
+import { accountAdministersKey, policyDocument, type PolicyDocument } from "./documents";
 
 /** Where a document applies. */
 export interface AccountScope {

@@ -8,9 +8,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createNodeRole } from "./cluster";
-import { podIdentityTrustPolicy } from "./identity";
-import { redrivePolicy, tlsOnlyQueuePolicy } from "./queues";
+import { createNodeRole } from "../cluster";
+import { podIdentityTrustPolicy } from "../identity";
+import { redrivePolicy, tlsOnlyQueuePolicy } from "../queues";
 import {
   buildControllerValues,
   KARPENTER_CHART,
@@ -19,18 +19,18 @@ import {
   KARPENTER_NAMESPACE,
   KARPENTER_RELEASE,
   KARPENTER_SERVICE_ACCOUNT,
-} from "./karpenter/chart";
-import { eventPatternJson, INTERRUPTION_EVENTS } from "./karpenter/interruption";
+} from "./chart";
+import { eventPatternJson, INTERRUPTION_EVENTS } from "./interruption";
 import {
   buildEc2NodeClass,
   buildNodePool,
   DISCOVERY_TAG_KEY,
   NODE_CLASS_NAME,
   NODE_CLASS_TYPE,
-} from "./karpenter/nodes";
-import { buildControllerPolicy, buildInterruptionQueuePolicy } from "./karpenter/policy";
-import { NODE_POOL_NAMES, type PoolKind } from "./karpenter/scheduling";
-import type { Settings } from "../config";
+} from "./nodes";
+import { buildControllerPolicy, buildInterruptionQueuePolicy } from "../iam/karpenter";
+import { NODE_POOL_NAMES, type PoolKind } from "./scheduling";
+import type { Settings } from "../../config";
 
 /** Retention of interruption events: Karpenter's own queue setting (a spot warning gives two minutes). */
 export const INTERRUPTION_RETENTION_SECONDS = 300;

@@ -4,20 +4,20 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmSpecs, dlqAlarmSpec, type AlarmSpec, type WatchedQueues } from "./monitoring/alarms";
-import { dashboardBody } from "./monitoring/dashboard";
+import { alarmSpecs, dlqAlarmSpec, type AlarmSpec, type WatchedQueues } from "./alarms";
+import { dashboardBody } from "./dashboard";
 import {
   alarmTopicKeyPolicy,
   alarmTopicPolicy,
   containerInsightsAgentPolicy,
   containerInsightsLogGroups,
   type AccountScope,
-} from "./monitoring/policies";
-import { podIdentityTrustPolicy } from "./identity";
-import type { Cluster } from "./cluster";
-import { physicalNames } from "../config";
-import type { Settings } from "../config";
-import type { Storage } from "./storage";
+} from "../iam/monitoring";
+import { podIdentityTrustPolicy } from "../identity";
+import type { Cluster } from "../cluster";
+import { physicalNames } from "../../config";
+import type { Settings } from "../../config";
+import type { Storage } from "../storage";
 
 /** Namespace and service account of the CloudWatch agent (set by the add-on). */
 export const CLOUDWATCH_AGENT = {

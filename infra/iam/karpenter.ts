@@ -16,7 +16,7 @@ import {
   eventBridgeRulesQueuePolicy,
   type PolicyDocument,
   type PolicyStatement,
-} from "../policies";
+} from "./documents";
 
 /** An IAM condition block: operator → key → value(s). */
 type PolicyCondition = NonNullable<PolicyStatement["Condition"]>;

@@ -5,7 +5,7 @@
  */
 import { kmsThroughS3, writeObjects, type KmsScope } from "../identity";
 import { KEYS } from "../../config";
-import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "./definition";
+import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/definition";
 import {
   arnWithSuffix,
   concat,
@@ -15,7 +15,7 @@ import {
   type Arn,
   type PolicyDocument,
   type PolicyStatement,
-} from "../policies";
+} from "./documents";
 
 /** Trust for an AWS service principal, confined to this account and, when given, one source ARN. */
 export function serviceTrustPolicy(service: string, account: Arn, sourceArn?: Arn): PolicyDocument {

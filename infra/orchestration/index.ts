@@ -12,11 +12,11 @@
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { orchestrationAlarmSpecs } from "./orchestration/alarms";
-import { buildDefinition, RESULTS_TABLE_KEY } from "./orchestration/definition";
-import { createEksEngine, createEmrEngine, engineInput } from "./orchestration/engines";
-import { createLake } from "./orchestration/lake";
-import { announcementsPattern, objectCreatedPattern } from "./orchestration/patterns";
+import { orchestrationAlarmSpecs } from "./alarms";
+import { buildDefinition, RESULTS_TABLE_KEY } from "./definition";
+import { createEksEngine, createEmrEngine, engineInput } from "./engines";
+import { createLake } from "./lake";
+import { announcementsPattern, objectCreatedPattern } from "./patterns";
 import {
   deadLetterQueuePolicy,
   notificationKeyPolicy,
@@ -24,9 +24,9 @@ import {
   startExecutionPolicy,
   stateMachinePolicy,
   topicPolicy,
-} from "./orchestration/policies";
-import type { PolicyDocument } from "./policies";
-import type { Settings } from "../config";
+} from "../iam/orchestration";
+import type { PolicyDocument } from "../iam/documents";
+import type { Settings } from "../../config";
 
 /** Longest time EventBridge keeps retrying a delivery before it dead-letters the event. */
 export const TARGET_MAX_EVENT_AGE_SECONDS = 3600;
