@@ -1,5 +1,5 @@
 /**
- * The stack outputs contract: `infra/outputs.ts` (names, types, secrecy), the README "Stack outputs"
+ * The stack outputs contract: `config/outputs.ts` (names, types, secrecy), the README "Stack outputs"
  * table and the exports of `index.ts` name the same outputs with the same types.
  */
 import type * as pulumi from "@pulumi/pulumi";

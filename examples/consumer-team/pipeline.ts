@@ -1,7 +1,7 @@
 /**
  * Typed access to an event-pipeline stack from another team's program: one getter per output of the
- * contract (`infra/outputs.ts`), each checked at run time against the contract's type, secrets kept
- * secret. A team outside this repository vendors `infra/outputs.ts` (types only, no dependencies).
+ * contract (`config/outputs.ts`), each checked at run time against the contract's type, secrets kept
+ * secret. A team outside this repository vendors `config/outputs.ts` (types only, no dependencies).
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
