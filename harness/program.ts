@@ -464,7 +464,7 @@ export async function runProgramFile(
             if (!mock) {
               unexpected.push(args.token);
               // The SDK rethrows a failed invoke with the RPC's `details` as the message.
-              const message = `unexpected invoke ${args.token}: add it to INVOKES in tests/support/program.ts`;
+              const message = `unexpected invoke ${args.token}: add it to INVOKES in harness/program.ts`;
               throw Object.assign(new Error(message), { details: message });
             }
             return mock(args.inputs as Record<string, any>, region);

@@ -1,6 +1,6 @@
 /**
  * The workload namespace (Pod Security Standards "restricted", enforced, audited and warned) and one
- * service account per workload, named by infra/names.ts — the same names the Pod Identity
+ * service account per workload, named by config/names.ts — the same names the Pod Identity
  * associations bind IAM roles to.
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
