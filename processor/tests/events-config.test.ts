@@ -1,6 +1,5 @@
-import { EnvError } from "../src/env";
+import { EnvError, METRICS_PORT } from "../src/contract";
 import {
-  DEFAULT_METRICS_PORT,
   parseConsumeEnv,
   parseProduceEnv,
   tuningFromEnv,
@@ -11,14 +10,14 @@ const queue = { EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789
 const consumer = { ...queue, EVENTS_BUCKET: "events-bucket" };
 
 describe("event commands' environment", () => {
-  it("gives the producer a steady default rate, a small bad share and the metrics port of infra/names.ts", () => {
+  it("gives the producer a steady default rate, a small bad share and the contract's metrics port", () => {
     expect(parseProduceEnv(queue)).toMatchObject({
       EVENTS_TOTAL: 0,
       EVENTS_PER_SECOND: 5,
       BAD_EVENT_RATIO: 0.05,
-      METRICS_PORT: DEFAULT_METRICS_PORT,
+      METRICS_PORT: METRICS_PORT,
     });
-    expect(DEFAULT_METRICS_PORT).toBe(9464);
+    expect(METRICS_PORT).toBe(9464);
   });
 
   it("keeps a configured 0 (as fast as possible, forever) instead of replacing it by the default", () => {

@@ -1,9 +1,4 @@
-import {
-  decodeS3Key,
-  errorReportKeyFor,
-  outputPrefixFor,
-  parseS3EventMessage,
-} from "../src/preprocess/s3-event";
+import { decodeS3Key, parseS3EventMessage } from "../src/preprocess/s3-event";
 
 /** An S3 ObjectCreated record as S3 sends it (keys URL-encoded, + for spaces). */
 function record(key: string, overrides: Record<string, unknown> = {}) {
@@ -187,17 +182,8 @@ describe("S3 event messages", () => {
   });
 });
 
-describe("object keys of the preprocessing", () => {
+describe("S3 event keys", () => {
   test("decodeS3Key turns + into spaces before percent-decoding", () => {
     expect(decodeS3Key("a+b%2Bc")).toBe("a b+c");
-  });
-
-  test("outputs go under output/<key without input/ and .csv>/", () => {
-    expect(outputPrefixFor("input/2026/sales.csv")).toBe("output/2026/sales/");
-    expect(outputPrefixFor("input/my file.csv")).toBe("output/my file/");
-  });
-
-  test("error reports are named errors/<input key>.json", () => {
-    expect(errorReportKeyFor("input/bad.csv")).toBe("errors/input/bad.csv.json");
   });
 });

@@ -26,6 +26,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import { crc32 } from "node:zlib";
 import type { Logger } from "pino";
+import {
+  CONSUMER_DEFAULTS as CONTRACT_CONSUMER_DEFAULTS,
+  visibilityCoversBatchAge,
+} from "../contract";
 import { silentLogger } from "../log";
 import { sleep } from "../shutdown";
 import { chunk, mapConcurrent, retryBatch, summarise, type EntryFailure } from "./batch-retry";
@@ -62,20 +66,7 @@ export interface ConsumerTuning {
   readonly shutdownTimeoutSeconds: number;
 }
 
-export const CONSUMER_DEFAULTS: ConsumerTuning = {
-  batchMaxEvents: 5000,
-  batchMaxBytes: 8 * 1024 * 1024,
-  batchMaxAgeSeconds: 30,
-  receiveConcurrency: 4,
-  waitTimeSeconds: 20,
-  visibilityTimeoutSeconds: 120,
-  maxHeldMessages: 20_000,
-  flushConcurrency: 4,
-  deleteConcurrency: 8,
-  deleteAttempts: 5,
-  dedupWindow: 200_000,
-  shutdownTimeoutSeconds: 20,
-};
+export const CONSUMER_DEFAULTS: ConsumerTuning = CONTRACT_CONSUMER_DEFAULTS;
 
 /** Clients, targets and switches of one consumer. */
 export interface ConsumerOptions extends Partial<ConsumerTuning> {
@@ -146,7 +137,7 @@ export function validateTuning(t: ConsumerTuning): void {
   if (!Number.isInteger(v) || v < 1 || v > 43_200) {
     throw new RangeError(`visibilityTimeoutSeconds must be an integer from 1 to 43200, got ${v}`);
   }
-  if (t.batchMaxAgeSeconds * 2 > v) {
+  if (!visibilityCoversBatchAge(v, t.batchMaxAgeSeconds)) {
     throw new RangeError(
       `batchMaxAgeSeconds (${t.batchMaxAgeSeconds}) must be at most half of ` +
         `visibilityTimeoutSeconds (${v}), so a batch is stored before its messages reappear`,

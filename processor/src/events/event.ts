@@ -3,15 +3,11 @@
  * in the `event_type` message attribute, and the validation every received message goes through.
  * Pure: no clients, no clock.
  */
+
 import { z } from "zod";
+import { EVENT_TYPE_ATTRIBUTE, EVENT_TYPES, type EventType } from "../contract";
 
-/** The values of the `event_type` message attribute (contract). */
-export const EVENT_TYPES = ["sale_event", "inventory_event"] as const;
-
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** The message attribute that names the event type (contract). */
-export const EVENT_TYPE_ATTRIBUTE = "event_type";
+export { EVENT_TYPE_ATTRIBUTE, EVENT_TYPES, type EventType } from "../contract";
 
 /**
  * One store event. Unknown fields (the seed's `contact_me`, for example) are dropped so the stored

@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { HEALTH_PATHS } from "../contract";
 
 /** A probe: ok, or the reason it is not. */
 export type Probe = () => { readonly ok: boolean; readonly reason?: string };
@@ -35,14 +36,14 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    if (path === "/healthz" || path === "/readyz") {
-      const result = (path === "/healthz" ? options.live : options.ready)();
+    if (path === HEALTH_PATHS.live || path === HEALTH_PATHS.ready) {
+      const result = (path === HEALTH_PATHS.live ? options.live : options.ready)();
       res
         .writeHead(result.ok ? 200 : 503, { "content-type": "text/plain; charset=utf-8" })
         .end(result.ok ? "ok\n" : `${result.reason ?? "not ok"}\n`);
       return;
     }
-    if (path === "/metrics") {
+    if (path === HEALTH_PATHS.metrics) {
       options.registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": options.registry.contentType }).end(text),
         () => res.writeHead(500).end("metrics unavailable\n"),

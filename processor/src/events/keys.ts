@@ -3,11 +3,7 @@
  * flushed object unique: a redelivered message lands in a new object, never over another one.
  */
 import { randomBytes } from "node:crypto";
-import type { EventType } from "./event";
-
-/** Key prefixes (the same values as KEYS in infra/names.ts, which the processor cannot import). */
-export const EVENTS_PREFIX = "events/";
-export const QUARANTINE_PREFIX = "quarantine/";
+import { EVENT_TYPE_ATTRIBUTE, KEYS, type EventType } from "../contract";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const BATCH_ID = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;
@@ -24,13 +20,13 @@ export function newBatchId(now: Date = new Date(), random: (n: number) => Buffer
 /** `events/event_type=<type>/dt=<YYYY-MM-DD>/<batch id>.ndjson` */
 export function eventsKey(eventType: EventType, dt: string, batchId: string): string {
   assertParts(dt, batchId);
-  return `${EVENTS_PREFIX}event_type=${eventType}/dt=${dt}/${batchId}.ndjson`;
+  return `${KEYS.eventsPrefix}${EVENT_TYPE_ATTRIBUTE}=${eventType}/dt=${dt}/${batchId}.ndjson`;
 }
 
 /** `quarantine/dt=<YYYY-MM-DD>/<batch id>.ndjson` */
 export function quarantineKey(dt: string, batchId: string): string {
   assertParts(dt, batchId);
-  return `${QUARANTINE_PREFIX}dt=${dt}/${batchId}.ndjson`;
+  return `${KEYS.quarantinePrefix}dt=${dt}/${batchId}.ndjson`;
 }
 
 function assertParts(dt: string, batchId: string): void {

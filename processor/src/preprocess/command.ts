@@ -3,36 +3,11 @@
  * around {@link runPreprocessJob}.
  */
 import { tmpdir } from "node:os";
-import { z } from "zod";
 import { awsSettingsFromEnv, createS3Client, createSqsClient } from "../aws";
-import {
-  commonEnvSchema,
-  nonNegativeInt,
-  optionalString,
-  parseEnv,
-  positiveInt,
-  requiredString,
-} from "../env";
+import { parseEnv, preprocessEnvSchema } from "../contract";
 import { createLogger } from "../log";
 import { installShutdown } from "../shutdown";
 import { runPreprocessJob, validateJobTiming } from "./job";
-
-/** The environment of `processor preprocess` (contract: DESIGN.md). */
-export const preprocessEnvSchema = commonEnvSchema.extend({
-  PREPROCESS_QUEUE_URL: requiredString("URL of the preprocess SQS queue"),
-  OUTPUT_BUCKET: requiredString("name of the processed-data bucket"),
-  /** 0 = until the queue is empty. */
-  MAX_MESSAGES: nonNegativeInt(0),
-  WAIT_TIME_SECONDS: z.preprocess(
-    (v) => (v === undefined || v === "" ? 20 : Number(v)),
-    z.number({ error: "must be a number" }).int().min(0).max(20, "must be from 0 to 20"),
-  ),
-  VISIBILITY_TIMEOUT_SECONDS: positiveInt(300),
-  HEARTBEAT_SECONDS: positiveInt(60),
-  WORK_DIR: optionalString(),
-});
-
-export type PreprocessEnv = z.infer<typeof preprocessEnvSchema>;
 
 /** `processor preprocess`: exit 0 when done or stopped by SIGTERM. */
 export async function preprocessCommand(

@@ -10,6 +10,7 @@ export type PermanentErrorCode =
   | "not_utf8_text"
   | "missing_object"
   | "not_csv_key"
+  | "outside_path"
   | "wrong_header"
   | "too_many_fields"
   | "unterminated_quote"

@@ -25,17 +25,12 @@ import {
 } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
+import { errorReportKeyFor, KEYS, resultKeysFor } from "../contract";
 import { PermanentFileError } from "./errors";
 import { pythonJsonDumps } from "./pandas-format";
 import { OUTPUT_FILES, preprocessFile, type QualityMetrics } from "./pipeline";
 import { isTransientError, withRetries, type RetryOptions } from "./retry";
-import {
-  errorReportKeyFor,
-  outputPrefixFor,
-  parseS3EventMessage,
-  PREPROCESS_KEYS,
-  type S3ObjectEvent,
-} from "./s3-event";
+import { parseS3EventMessage, type S3ObjectEvent } from "./s3-event";
 
 /** Settings of one job run. */
 export interface PreprocessJobOptions {
@@ -231,11 +226,14 @@ export async function processObject(
       logger.warn({ err, attempt, delayMs }, "transient failure; retrying"),
   };
   try {
-    if (!object.key.toLowerCase().endsWith(PREPROCESS_KEYS.inputSuffix)) {
-      throw new PermanentFileError(
-        "not_csv_key",
-        `the key does not end with ${PREPROCESS_KEYS.inputSuffix}`,
-      );
+    // Exactly `.csv` (as S3's suffix filter matches): `x.CSV` would share a results prefix with
+    // another key under a case-insensitive rule, so it is rejected (contract: resultKeysFor).
+    if (!object.key.endsWith(KEYS.inputSuffix)) {
+      throw new PermanentFileError("not_csv_key", `the key does not end with ${KEYS.inputSuffix}`);
+    }
+    const pathPrefix = options.inputPrefix ?? KEYS.inputPrefix;
+    if (!object.key.startsWith(pathPrefix)) {
+      throw new PermanentFileError("outside_path", `the key is not under ${pathPrefix}`);
     }
     await withRetries(() => preprocessObject(object, options, logger), retry);
     counts.objectsProcessed++;
@@ -293,7 +291,7 @@ async function preprocessObject(
     });
     logger.info({ ...result.metrics }, "rows");
 
-    const prefix = outputPrefixFor(object.key, options.inputPrefix);
+    const prefix = resultKeysFor(object.key, options.inputPrefix).resultsPrefix;
     // quality_metrics.json goes last: its presence means the other three are complete.
     const order = ["cleaned", "transformed", "departmentStatistics", "qualityMetrics"] as const;
     for (const name of order) {

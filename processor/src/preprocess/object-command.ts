@@ -1,9 +1,9 @@
 /**
  * `processor preprocess-object --bucket B --key K [--prefix P]`: preprocess one named object, the
  * command of the Job the orchestrated path's state machine starts (no queue involved). The same
- * per-object step as `processor preprocess` ({@link processObject}): outputs under
- * `output/<key without P and .csv>/` (P defaults to `input/`; the orchestrated path passes its
- * `batch/`), or `errors/<key>.json` for a file that can never be processed.
+ * per-object step as `processor preprocess` ({@link processObject}): results under the prefix the
+ * contract's `resultKeysFor(key, P)` gives (P defaults to `input/`; the orchestrated path passes
+ * its `batch/`), or `errors/<key>.json` for a file that can never be processed.
  *
  * Exit codes: 0 — outputs written, or an error report written (the file is rejected for good, so
  * a retry would not help; the workflow finds no metrics and reports the failure); 1 — a transient
@@ -12,17 +12,10 @@
  */
 import { tmpdir } from "node:os";
 import { awsSettingsFromEnv, createS3Client } from "../aws";
-import { commonEnvSchema, optionalString, parseEnv, requiredString } from "../env";
+import { KEYS, PATH_PREFIX_PATTERN, parseEnv, preprocessObjectEnvSchema } from "../contract";
 import { createLogger } from "../log";
 import { installShutdown } from "../shutdown";
 import { processObject } from "./job";
-import { PREPROCESS_KEYS } from "./s3-event";
-
-/** The environment of `processor preprocess-object`. */
-export const preprocessObjectEnvSchema = commonEnvSchema.extend({
-  OUTPUT_BUCKET: requiredString("name of the processed-data bucket"),
-  WORK_DIR: optionalString(),
-});
 
 /** The arguments of one invocation. */
 export interface PreprocessObjectArgs {
@@ -33,9 +26,6 @@ export interface PreprocessObjectArgs {
 }
 
 export const PREPROCESS_OBJECT_USAGE = "--bucket BUCKET --key KEY [--prefix PREFIX/]";
-
-/** A folder prefix like the orchestration setting's (`batch/`), or `input/`. */
-const PREFIX = /^[a-z0-9][a-z0-9_-]*\/$/;
 
 /** Parses `--bucket B --key K [--prefix P]` (also `--name=value`); throws naming the problem. */
 export function parsePreprocessObjectArgs(argv: readonly string[]): PreprocessObjectArgs {
@@ -53,9 +43,9 @@ export function parsePreprocessObjectArgs(argv: readonly string[]): PreprocessOb
   const { bucket, key } = values;
   if (bucket === undefined) throw new Error("--bucket is required");
   if (key === undefined) throw new Error("--key is required");
-  if (values.prefix === undefined) return { bucket, key, prefix: PREPROCESS_KEYS.inputPrefix };
+  if (values.prefix === undefined) return { bucket, key, prefix: KEYS.inputPrefix };
   const prefix = values.prefix;
-  if (!PREFIX.test(prefix)) {
+  if (!PATH_PREFIX_PATTERN.test(prefix)) {
     throw new Error(`--prefix must be a folder prefix like batch/, got ${JSON.stringify(prefix)}`);
   }
   // An explicit prefix the key is not under means the caller is misconfigured: write nothing.

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RESULT_FILES } from "../contract";
 import { analyzeInput } from "./analyze";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { readRecords, type OpenInput } from "./text-source";
@@ -17,12 +18,7 @@ import { DEFAULT_CHUNK_ROWS, TransformPass, type QualityMetrics } from "./transf
 export type { QualityMetrics } from "./transform-pass";
 
 /** The four outputs, by file name (contract: DESIGN.md flow 1). */
-export const OUTPUT_FILES = {
-  cleaned: "cleaned_data.csv",
-  transformed: "transformed_data.csv",
-  departmentStatistics: "department_statistics.csv",
-  qualityMetrics: "quality_metrics.json",
-} as const;
+export const OUTPUT_FILES = RESULT_FILES;
 
 /** Options of {@link preprocess}. */
 export interface PreprocessOptions {

@@ -103,31 +103,3 @@ export function parseS3EventMessage(body: string): ParsedS3Message {
   }
   return { kind: "s3-event", objects, ignored };
 }
-
-/** Object key prefixes and suffix of the preprocessing (contract: DESIGN.md flow 1). */
-export const PREPROCESS_KEYS = {
-  inputPrefix: "input/",
-  inputSuffix: ".csv",
-  outputPrefix: "output/",
-  errorsPrefix: "errors/",
-} as const;
-
-/**
- * `output/<key without input/ and .csv>/`: the same input always writes the same objects. The
- * orchestrated path passes its own prefix (`batch/`), stripped the same way.
- */
-export function outputPrefixFor(
-  key: string,
-  inputPrefix: string = PREPROCESS_KEYS.inputPrefix,
-): string {
-  let name = key.startsWith(inputPrefix) ? key.slice(inputPrefix.length) : key;
-  if (name.toLowerCase().endsWith(PREPROCESS_KEYS.inputSuffix)) {
-    name = name.slice(0, -PREPROCESS_KEYS.inputSuffix.length);
-  }
-  return `${PREPROCESS_KEYS.outputPrefix}${name}/`;
-}
-
-/** `errors/<input key>.json`: where the reason a file cannot be processed is written. */
-export function errorReportKeyFor(key: string): string {
-  return `${PREPROCESS_KEYS.errorsPrefix}${key}.json`;
-}

@@ -1,6 +1,6 @@
 /**
- * Environment parsing shared by every command: a zod schema per command, one error that names each
- * bad variable, and the variables every command understands (AWS region and endpoint, log level).
+ * Environment parsing shared by every command: one error that names each bad variable, the zod
+ * building blocks of the command schemas (./env.ts), and the variables every command understands.
  */
 import { z } from "zod";
 
