@@ -12,6 +12,11 @@ module.exports = {
   // kubernetes-models and @kubernetes-models/* are ESM-only: resolve them with the `import` condition
   // and compile them to CommonJS like our own sources.
   resolver: "<rootDir>/tests/support/esm-resolver.js",
+  // The processor's contract from its source, not its build (processor/src/contract/index.ts says
+  // why the package exports dist): a test never runs against a stale dist.
+  moduleNameMapper: {
+    "^@pipeline/processor/contract$": "<rootDir>/processor/src/contract/index.ts",
+  },
   transformIgnorePatterns: [
     "/node_modules/(?!(kubernetes-models|@kubernetes-models|is-cidr|cidr-regex|ip-regex|re2-wasm)/)",
   ],

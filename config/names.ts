@@ -19,9 +19,6 @@ export const SERVICE_ACCOUNTS: Readonly<Record<Workload, string>> = {
 /** KEDA's operator service account (set by the chart); its Pod Identity role reads queue attributes. */
 export const KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator";
 
-/** Container port of the processor's health and metrics endpoint. */
-export const METRICS_PORT = 9464;
-
 /** The physical names of a stack's queues, and the prefixes of its buckets. */
 export interface PhysicalNames {
   readonly preprocessQueue: string;
@@ -49,14 +46,3 @@ export function physicalNames(project: string, stack: string): PhysicalNames {
     eventsBucket: `${base}-events`,
   };
 }
-
-/** Object key prefixes (contract, DESIGN.md). */
-export const KEYS = {
-  /** Uploads under this prefix with the `.csv` suffix start a preprocess job. */
-  inputPrefix: "input/",
-  inputSuffix: ".csv",
-  outputPrefix: "output/",
-  errorsPrefix: "errors/",
-  eventsPrefix: "events/",
-  quarantinePrefix: "quarantine/",
-} as const;

@@ -2,6 +2,11 @@
  * Settings rules that span several keys (each key's own range is in `schema.ts`). They run only on
  * settings whose keys are each valid; `parse.ts` turns each problem into a message naming the key.
  */
+import {
+  KEYS,
+  minVisibilityTimeoutSeconds,
+  visibilityCoversBatchAge,
+} from "@pipeline/processor/contract";
 import type { Settings } from "./schema";
 import { subnetPlanError } from "./subnets";
 
@@ -45,14 +50,18 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
   }
   // The consumer holds a message while its batch is open (up to the batch age), then writes and
   // deletes it; it refuses to start unless the visibility timeout leaves as much again for that.
-  if (s.queues.eventsVisibilityTimeoutSeconds < 2 * s.workloads.consumerBatchMaxAgeSeconds) {
+  const age = s.workloads.consumerBatchMaxAgeSeconds;
+  if (!visibilityCoversBatchAge(s.queues.eventsVisibilityTimeoutSeconds, age)) {
     issue(
       ["queues", "eventsVisibilityTimeoutSeconds"],
-      `must be at least twice workloads.consumerBatchMaxAgeSeconds (${s.workloads.consumerBatchMaxAgeSeconds}) so a batch is stored before its messages reappear`,
+      `must be at least twice workloads.consumerBatchMaxAgeSeconds (${age}), i.e. >= ${minVisibilityTimeoutSeconds(age)}, so a batch is stored before its messages reappear`,
     );
   }
-  if (s.orchestration.prefix === "input/") {
-    issue(["orchestration", "prefix"], "must differ from input/, which the KEDA path processes");
+  if (s.orchestration.prefix === KEYS.inputPrefix) {
+    issue(
+      ["orchestration", "prefix"],
+      `must differ from ${KEYS.inputPrefix}, which the KEDA path processes`,
+    );
   }
   if (
     s.orchestration.enabled &&

@@ -3,6 +3,7 @@
  * span several keys are in `rules.ts`, decoding Pulumi config in `decode.ts`, and `parse.ts` runs
  * both (docs/DESIGN.md "Settings"). Pure: no Pulumi engine, no I/O.
  */
+import { PATH_PREFIX_PATTERN } from "@pipeline/processor/contract";
 import { z } from "zod";
 import { parseCidr } from "./subnets";
 
@@ -275,7 +276,7 @@ export const orchestrationSchema = z.strictObject({
   /** Prefix of raw uploads that take this path (never `input/`, which the KEDA path owns). */
   prefix: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9_-]*\/$/, "must be a folder prefix like batch/")
+    .regex(PATH_PREFIX_PATTERN, "must be a folder prefix like batch/")
     .default("batch/"),
   /** Where the processing runs: a Kubernetes Job (eks) or an EMR on EKS job run (emr). */
   engine: z.enum(["eks", "emr"]).default("eks"),

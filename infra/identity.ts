@@ -6,7 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEDA_OPERATOR_SERVICE_ACCOUNT, KEYS, SERVICE_ACCOUNTS, type Workload } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT, SERVICE_ACCOUNTS, type Workload } from "../config";
 import {
   arnWithSuffix,
   concat,

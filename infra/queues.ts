@@ -5,7 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEYS, physicalNames } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
+import { physicalNames } from "../config";
 import {
   denyInsecureTransport,
   policyDocument,

@@ -6,25 +6,24 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { KEYS } from "../config";
-import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
+import {
+  EVENT_TYPE_ATTRIBUTE,
+  KEYS,
+  RESULT_FILES,
+  resultKeysFor,
+} from "@pipeline/processor/contract";
 import { queueDepth, type LocalResources } from "./emulator";
 import type { QueueDepth } from "./scaler";
 
 /** The four objects every processed file gets under its output prefix (contract). */
-export const OUTPUT_FILES = [
-  "cleaned_data.csv",
-  "transformed_data.csv",
-  "department_statistics.csv",
-  "quality_metrics.json",
-] as const;
+export const OUTPUT_FILES = Object.values(RESULT_FILES);
 
 /**
- * `output/<key without input/ and .csv>/` and `errors/<input key>.json` for an input key: the
- * processor's own functions, so local mode looks exactly where the job writes.
+ * The results prefix and error report of a KEDA-path upload: the processor's own mapping, so local
+ * mode looks exactly where the job writes.
  */
-export const outputPrefix = outputPrefixFor;
-export const errorReportKey = errorReportKeyFor;
+export const outputPrefix = (key: string): string => resultKeysFor(key).resultsPrefix;
+export const errorReportKey = (key: string): string => resultKeysFor(key).errorReportKey;
 
 /** What a run uploaded and expects. */
 export interface ExpectedFile {
@@ -209,7 +208,7 @@ export function tallyEvents(objects: ReadonlyMap<string, string>): StoredEvents 
     const isEvents = key.startsWith(KEYS.eventsPrefix);
     const isQuarantine = key.startsWith(KEYS.quarantinePrefix);
     if (!isEvents && !isQuarantine) continue;
-    const type = /event_type=([^/]+)\//.exec(key)?.[1] ?? "unknown";
+    const type = new RegExp(`${EVENT_TYPE_ATTRIBUTE}=([^/]+)/`).exec(key)?.[1] ?? "unknown";
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
       let id: string | undefined;
@@ -259,14 +258,15 @@ async function readTotalRows(
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const key of keys) {
-    if (!key.startsWith(KEYS.outputPrefix) || !key.endsWith("/quality_metrics.json")) continue;
+    const metricsFile = `/${RESULT_FILES.qualityMetrics}`;
+    if (!key.startsWith(KEYS.outputPrefix) || !key.endsWith(metricsFile)) continue;
     try {
       const metrics: unknown = JSON.parse(await readText(s3, bucket, key));
       const rows =
         metrics !== null && typeof metrics === "object"
           ? (metrics as Record<string, unknown>).total_rows
           : undefined;
-      if (typeof rows === "number") out[key.slice(0, -"quality_metrics.json".length)] = rows;
+      if (typeof rows === "number") out[key.slice(0, 1 - metricsFile.length)] = rows;
     } catch {
       // An unreadable metrics file leaves total_rows unknown; the file check still applies.
     }

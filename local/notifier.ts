@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { KEYS } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
 
 /** What S3 knows about a created object when it notifies. */
 export interface CreatedObject {

@@ -5,7 +5,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { KEYS } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
 import { errorReportKey, listKeys, OUTPUT_FILES, outputPrefix } from "./accounting";
 
 /** Counts so far. */

@@ -3,6 +3,12 @@
  * two scaler loops (KEDA's rules on the live queue depths), the live view, then — once every queue
  * is drained and the workloads are back to zero — the accounting and the summary.
  */
+import {
+  CONSUMER_DEFAULTS,
+  envDefaults,
+  minVisibilityTimeoutSeconds,
+  type CommandEnvVars,
+} from "@pipeline/processor/contract";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -110,8 +116,7 @@ function launcherEnv(endpoint: string, region: string): Record<string, string> {
   return {
     ...emulatorEnvironment(endpoint, region),
     // Several pods share this machine: each health/metrics server takes a free port.
-    METRICS_PORT: "0",
-    LOG_LEVEL: "info",
+    ...({ METRICS_PORT: "0", LOG_LEVEL: "info" } satisfies CommandEnvVars<"consume">),
   };
 }
 
@@ -134,29 +139,41 @@ export function podEnvironments(
   specs: LocalWorkloadSpecs,
   timeScale: number,
 ): { consumerEnv: Record<string, string>; preprocessEnv: Record<string, string> } {
-  const scaled = (value: string | undefined, fallback: number) =>
+  const scaled = (value: string | undefined, fallback: string | number | undefined) =>
     Math.round(Number(value ?? fallback) * timeScale);
-  const age = Math.max(0.5, Number(specs.env.consumer.BATCH_MAX_AGE_SECONDS ?? "30") * timeScale);
-  // The consumer refuses a batch age above half its visibility timeout.
+  const consumer: CommandEnvVars<"consume"> = specs.env.consumer;
+  const preprocess: CommandEnvVars<"preprocess"> = specs.env.preprocess;
+  const preprocessDefaults = envDefaults("preprocess");
+  const age = Math.max(
+    0.5,
+    Number(consumer.BATCH_MAX_AGE_SECONDS ?? CONSUMER_DEFAULTS.batchMaxAgeSeconds) * timeScale,
+  );
+  // The consumer refuses a visibility timeout shorter than the contract's rule for its batch age.
   const consumerVisibility = Math.max(
-    Math.ceil(2 * age),
-    scaled(specs.env.consumer.VISIBILITY_TIMEOUT_SECONDS, 120),
+    Math.ceil(minVisibilityTimeoutSeconds(age)),
+    scaled(consumer.VISIBILITY_TIMEOUT_SECONDS, CONSUMER_DEFAULTS.visibilityTimeoutSeconds),
   );
   const preprocessVisibility = Math.max(
     10,
-    scaled(specs.env.preprocess.VISIBILITY_TIMEOUT_SECONDS, 300),
+    scaled(preprocess.VISIBILITY_TIMEOUT_SECONDS, preprocessDefaults.VISIBILITY_TIMEOUT_SECONDS),
   );
   return {
     consumerEnv: {
       ...specs.env.consumer,
-      BATCH_MAX_AGE_SECONDS: String(age),
-      VISIBILITY_TIMEOUT_SECONDS: String(consumerVisibility),
+      ...({
+        BATCH_MAX_AGE_SECONDS: String(age),
+        VISIBILITY_TIMEOUT_SECONDS: String(consumerVisibility),
+      } satisfies CommandEnvVars<"consume">),
     },
     preprocessEnv: {
       ...specs.env.preprocess,
-      WAIT_TIME_SECONDS: String(Math.max(1, Math.round(20 * timeScale))),
-      VISIBILITY_TIMEOUT_SECONDS: String(preprocessVisibility),
-      HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(preprocessVisibility / 3))),
+      ...({
+        WAIT_TIME_SECONDS: String(
+          Math.max(1, scaled(preprocess.WAIT_TIME_SECONDS, preprocessDefaults.WAIT_TIME_SECONDS)),
+        ),
+        VISIBILITY_TIMEOUT_SECONDS: String(preprocessVisibility),
+        HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(preprocessVisibility / 3))),
+      } satisfies CommandEnvVars<"preprocess">),
     },
   };
 }
@@ -186,9 +203,11 @@ function startProducers(
     .startProducers(
       counts.map((total) => ({
         ...specs.env.producer,
-        EVENTS_TOTAL: String(total),
-        EVENTS_PER_SECOND: String(options.rate / counts.length),
-        BAD_EVENT_RATIO: String(badRatio),
+        ...({
+          EVENTS_TOTAL: String(total),
+          EVENTS_PER_SECOND: String(options.rate / counts.length),
+          BAD_EVENT_RATIO: String(badRatio),
+        } satisfies CommandEnvVars<"produce">),
       })),
     )
     .then((exits) => {

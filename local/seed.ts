@@ -4,7 +4,7 @@
  * e-mail, some missing ages, salaries and departments, and a few duplicate rows. Deterministic for a
  * given seed, so a run can be repeated. Pure.
  */
-import { KEYS } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
 import { REQUIRED_COLUMNS } from "../processor/src/preprocess/schema";
 
 /** The seed's header: the columns the preprocess job requires, in the seed's order. */

@@ -4,7 +4,8 @@
  * schemas with no unknown field, and the rules that tie them to the rest of the program hold.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
-import { KEDA_OPERATOR_SERVICE_ACCOUNT, METRICS_PORT } from "../config";
+import { METRICS_PORT } from "@pipeline/processor/contract";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "../config";
 import { schedulingForWorkloads } from "../infra/karpenter/scheduling";
 import { workloadManifests } from "../k8s/specs";
 import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";

@@ -4,7 +4,8 @@
  */
 import type { IScaledObjectSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObjectSpec";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
-import { METRICS_PORT, SERVICE_ACCOUNTS, WORKLOADS } from "../config";
+import { METRICS_PORT } from "@pipeline/processor/contract";
+import { SERVICE_ACCOUNTS, WORKLOADS } from "../config";
 import { parseSettings, settingsInputFromConfig, type Settings } from "../config";
 import {
   assertStrategyFitsSqs,

@@ -11,7 +11,7 @@ import {
   tallyEvents,
   type AccountingInput,
 } from "../local/accounting";
-import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
+import { resultKeysFor } from "../processor/src/contract";
 
 const outputsOf = (key: string) => OUTPUT_FILES.map((f) => `${outputPrefix(key)}${f}`);
 
@@ -53,10 +53,12 @@ describe("result keys", () => {
 
   it("are the keys the preprocess job writes, for any key it accepts", () => {
     for (const key of ["input/a b+c é.csv", "input/deep/er/x.csv", "input/Upper.CSV"]) {
-      expect(outputPrefix(key)).toBe(outputPrefixFor(key));
-      expect(errorReportKey(key)).toBe(errorReportKeyFor(key));
+      expect(outputPrefix(key)).toBe(resultKeysFor(key).resultsPrefix);
+      expect(errorReportKey(key)).toBe(resultKeysFor(key).errorReportKey);
     }
-    expect(outputPrefix("input/Upper.CSV")).toBe("output/Upper/");
+    // `.CSV` is not `.csv` (S3's suffix filter is case-sensitive; the job rejects it): mapping it to
+    // output/Upper/ would collide with input/Upper.csv.
+    expect(outputPrefix("input/Upper.CSV")).not.toBe(outputPrefix("input/Upper.csv"));
   });
 });
 

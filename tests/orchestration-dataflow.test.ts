@@ -9,7 +9,8 @@ import jsonata from "jsonata";
 import { allStates, type Branch, type State, type TaskState } from "../infra/orchestration/asl";
 import { buildDefinition, DETAIL_TYPES, STATE_NAMES as N } from "../infra/orchestration/definition";
 import { buildJobManifest } from "../infra/orchestration/job";
-import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
+import fc from "fast-check";
+import { resultKeysFor } from "../processor/src/contract";
 
 const definition = buildDefinition({
   partition: "aws",
@@ -223,7 +224,7 @@ describe("the state machine's data flow", () => {
     });
     expect(byState[N.readMetrics]).toEqual({
       Bucket: "processed-bucket",
-      Key: "output/a b/quality_metrics.json",
+      Key: "output-batch/a b/quality_metrics.json",
     });
     expect(byState[N.store].Key).toEqual({ objectKey: { S: "batch/a b.csv" } });
     expect(byState[N.store].ExpressionAttributeValues).toMatchObject({
@@ -232,7 +233,7 @@ describe("the state machine's data flow", () => {
       ":totalColumns": { N: "12" },
       ":missingValues": { N: "2" },
       ":duplicateRows": { N: "0" },
-      ":outputPrefix": { S: "output/a b/" },
+      ":outputPrefix": { S: "output-batch/a b/" },
       ":executionArn": { S: context.Execution.Id },
     });
     expect(byState[N.announce].Entries[0]).toEqual({
@@ -245,7 +246,7 @@ describe("the state machine's data flow", () => {
         etag: "e",
         executionArn: context.Execution.Id,
         outputBucket: "processed-bucket",
-        outputPrefix: "output/a b/",
+        outputPrefix: "output-batch/a b/",
         lakeBucket: "lake-bucket",
         lakeKey: "raw/batch/a b.csv",
         metrics: { ...metrics, source_key: "batch/a b.csv" },
@@ -286,12 +287,36 @@ describe("the state machine's data flow", () => {
     "batch/dir/sales q1+x.csv",
     "batch/no-extension",
     "batch/a.csv.csv",
+    "batch/a.csv.gz",
+    "batch/.csv",
+    "batch/input/a.csv",
     "batch/ünïcode.csv",
   ])("reads metrics exactly where processor preprocess-object writes them (%s)", async (key) => {
     const out = await describeInput({ ...event, detail: { ...event.detail, object: { key } } });
-    expect(out.object.outputPrefix).toBe(outputPrefixFor(key, "batch/"));
-    expect(out.object.metricsKey).toBe(`${outputPrefixFor(key, "batch/")}quality_metrics.json`);
-    expect(out.object.errorReportKey).toBe(errorReportKeyFor(key));
+    const expected = resultKeysFor(key, "batch/");
+    expect(out.object.outputPrefix).toBe(expected.resultsPrefix);
+    expect(out.object.metricsKey).toBe(expected.metricsKey);
+    expect(out.object.errorReportKey).toBe(expected.errorReportKey);
+  });
+
+  test("the workflow's JSONata and the processor's resultKeysFor agree on arbitrary keys", async () => {
+    const name = fc
+      .array(fc.oneof(fc.constantFrom(".csv", ".gz", ".CSV", "/", "batch/", "'"), fc.string()), {
+        maxLength: 5,
+      })
+      .map((parts) => `batch/${parts.join("")}`);
+    await fc.assert(
+      fc.asyncProperty(name, async (key) => {
+        const out = await describeInput({ ...event, detail: { ...event.detail, object: { key } } });
+        const expected = resultKeysFor(key, "batch/");
+        return (
+          out.object.outputPrefix === expected.resultsPrefix &&
+          out.object.metricsKey === expected.metricsKey &&
+          out.object.errorReportKey === expected.errorReportKey
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test("the simulator rejects a path that does not resolve", () => {

@@ -3,8 +3,8 @@
  * (strings in tests, Outputs in the program), exact actions on exact resources, and `iam:PassRole`
  * only on the one role the state machine passes, only to the service it passes it to.
  */
+import { KEYS, resultsRootFor } from "@pipeline/processor/contract";
 import { kmsThroughS3, writeObjects, type KmsScope } from "../identity";
-import { KEYS } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/definition";
 import {
   arnWithSuffix,
@@ -117,7 +117,8 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
       Sid: "ReadQualityMetrics",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
+      // This path's own results root (contract: resultKeysFor), never the KEDA path's output/.
+      Resource: arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
     },
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
     {
@@ -168,7 +169,7 @@ export function jobRolePolicy(input: JobRolePolicyInput): PolicyDocument {
       Resource: reads,
     },
     writeObjects("WriteOutputsAndErrorReports", [
-      arnWithSuffix(input.processedBucketArn, `/${KEYS.outputPrefix}*`),
+      arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
       arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),
     ]),
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),

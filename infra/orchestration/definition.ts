@@ -12,6 +12,14 @@
  * Pure: no Pulumi; the component serialises the result with JSON.stringify inside an apply.
  */
 import {
+  errorReportKeyFor,
+  INPUT_FORMATS,
+  PATH_PREFIX_PATTERN,
+  RESULT_FILES,
+  resultsRootFor,
+  UNSUPPORTED_FORMAT_TAG,
+} from "@pipeline/processor/contract";
+import {
   integrationArn,
   type Catcher,
   type PayloadTemplate,
@@ -132,14 +140,28 @@ const toFailurePath: Catcher = {
 };
 
 /**
- * JSONata that derives every key from the S3 event: the output prefix is the processor's rule
- * (DESIGN.md) with this path's prefix in place of `input/`: `output/<key without prefix and .csv>/`.
+ * JSONata of the contract's `resultKeysFor(key, prefix)` results prefix, built from the same
+ * tables: the path prefix off the front, then one branch per format (longest suffix first, exact
+ * case), else the unsupported-format root. tests/orchestration-dataflow.test.ts evaluates it
+ * against the TypeScript function.
  */
+export function resultsPrefixExpression(prefix: string, key: string): string {
+  let expr = `'${resultsRootFor(prefix, UNSUPPORTED_FORMAT_TAG)}' & $name & '/'`;
+  for (const { suffix, tag } of [...INPUT_FORMATS].reverse()) {
+    const n = suffix.length;
+    const middle = `$substring($name, 0, $length($name) - ${n})`;
+    expr = `$substring($name, -${n}) = '${suffix}' ? '${resultsRootFor(prefix, tag)}' & ${middle} & '/' : (${expr})`;
+  }
+  return `($name := $substringAfter(${key}, '${prefix}'); ${expr})`;
+}
+
+/** JSONata that derives every key from the S3 event, by the processor's contract (`resultKeysFor`). */
 export function describeInputState(prefix: string, next: string): State {
-  if (!/^[a-z0-9][a-z0-9_-]*\/$/.test(prefix)) throw new Error(`invalid prefix ${prefix}`);
+  if (!PATH_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid prefix ${prefix}`);
   const key = "$states.input.detail.object.key";
-  // The processor's outputPrefixFor: the prefix off the front, `.csv` (any case) off the end.
-  const stem = `$replace($substringAfter(${key}, '${prefix}'), /\\.csv$/i, '')`;
+  const results = resultsPrefixExpression(prefix, key);
+  // errors/<key>.json: the contract's rule around the whole key.
+  const [errorsBefore, errorsAfter] = errorReportKeyFor("\u0000").split("\u0000");
   const version = "$states.input.detail.object.`version-id`";
   return {
     Type: "Pass",
@@ -151,9 +173,9 @@ export function describeInputState(prefix: string, next: string): State {
         key: `{% ${key} %}`,
         etag: "{% $states.input.detail.object.etag %}",
         size: "{% $states.input.detail.object.size %}",
-        outputPrefix: `{% 'output/' & ${stem} & '/' %}`,
-        metricsKey: `{% 'output/' & ${stem} & '/quality_metrics.json' %}`,
-        errorReportKey: `{% 'errors/' & ${key} & '.json' %}`,
+        outputPrefix: `{% ${results} %}`,
+        metricsKey: `{% ${results} & '${RESULT_FILES.qualityMetrics}' %}`,
+        errorReportKey: `{% '${errorsBefore}' & ${key} & '${errorsAfter}' %}`,
         lakeKey: `{% '${LAKE_RAW_PREFIX}' & ${key} %}`,
         // CopySource is URL-encoded; pin the exact version that raised the event when there is one.
         copySource: `{% $states.input.detail.bucket.name & '/' & $encodeUrlComponent(${key}) & ($exists(${version}) ? '?versionId=' & $encodeUrlComponent(${version}) : '') %}`,

@@ -12,7 +12,8 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import { METRICS_PORT, type Workload } from "../../config";
+import { METRICS_PORT, type CommandEnvVars } from "@pipeline/processor/contract";
+import type { Workload } from "../../config";
 import { PROJECT } from "../../config";
 
 /** Where a workload's pods may run (Karpenter job pool, dedicated nodes); none by default. */
@@ -193,7 +194,8 @@ export function commonEnv(inputs: WorkloadInputs): Record<string, string> {
     AWS_REGION: inputs.region,
     METRICS_PORT: String(METRICS_PORT),
     LOG_LEVEL: "info",
-  };
+    // The producer's and consumer's names; `processor preprocess` ignores METRICS_PORT.
+  } satisfies CommandEnvVars<"produce"> & CommandEnvVars<"consume">;
 }
 
 /**

@@ -7,7 +7,8 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
-import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../config";
+import { HEALTH_PATHS, METRICS_PORT, type ProbePath } from "@pipeline/processor/contract";
+import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
   METRICS_PORT_NAME,
@@ -38,7 +39,7 @@ export function consumerDrainSeconds(): number {
 }
 
 /** HTTP probe on the processor's health server. */
-export function httpProbe(path: "/healthz" | "/readyz", failureThreshold: number): IProbe {
+export function httpProbe(path: ProbePath, failureThreshold: number): IProbe {
   return {
     httpGet: { path, port: METRICS_PORT_NAME, scheme: "HTTP" },
     periodSeconds: 10,
@@ -85,8 +86,8 @@ export function consumerDeploymentSpec(
           containers: [
             processorContainer("consumer", "consume", inputs, consumerEnv(settings, inputs), {
               ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" }],
-              livenessProbe: httpProbe("/healthz", 3),
-              readinessProbe: httpProbe("/readyz", 2),
+              livenessProbe: httpProbe(HEALTH_PATHS.live, 3),
+              readinessProbe: httpProbe(HEALTH_PATHS.ready, 2),
             }),
           ],
           volumes: [tmpVolume("consumer")],

@@ -1,7 +1,9 @@
 /**
- * The processor's environment contract (DESIGN.md "Processor commands and environment") as the
- * Kubernetes specs fill it in. One function per command, pure over settings and inputs.
+ * The processor's environment (names and schemas: the processor's contract) as the Kubernetes specs
+ * fill it in. One function per command, pure over settings and inputs; each object `satisfies` the
+ * command's variables, so a misspelt or foreign name fails the typecheck.
  */
+import type { CommandEnvVars } from "@pipeline/processor/contract";
 import type { Settings } from "../../config";
 import type { WorkloadInputs } from "./common";
 
@@ -22,7 +24,7 @@ export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Recor
     MAX_MESSAGES: String(settings.keda.preprocess.targetQueueLength),
     // Received messages stay hidden as long as the queue's own timeout says (the job heartbeats).
     VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.preprocessVisibilityTimeoutSeconds),
-  };
+  } satisfies CommandEnvVars<"preprocess">;
 }
 
 /**
@@ -35,7 +37,7 @@ export function producerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     EVENTS_TOTAL: "0",
     EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
     BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
-  };
+  } satisfies CommandEnvVars<"produce">;
 }
 
 /** `processor consume`: the events queue, the bucket it batches into and the batch bounds. */
@@ -47,5 +49,5 @@ export function consumerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     BATCH_MAX_AGE_SECONDS: String(settings.workloads.consumerBatchMaxAgeSeconds),
     VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.eventsVisibilityTimeoutSeconds),
     SHUTDOWN_TIMEOUT_SECONDS: String(CONSUMER_DRAIN_SECONDS),
-  };
+  } satisfies CommandEnvVars<"consume">;
 }

@@ -3,7 +3,7 @@
  * cluster DNS, the EKS Pod Identity agent and HTTPS (S3, SQS and STS are reached over 443).
  */
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { METRICS_PORT } from "../../config";
+import { METRICS_PORT } from "@pipeline/processor/contract";
 import { PROJECT, type Settings } from "../../config";
 import type { Manifest } from "./common";
 

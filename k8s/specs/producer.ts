@@ -3,7 +3,8 @@
  * (`workloads.producerReplicas` replicas; 0 keeps the Deployment with no pods).
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import { METRICS_PORT, SERVICE_ACCOUNTS } from "../../config";
+import { HEALTH_PATHS, METRICS_PORT } from "@pipeline/processor/contract";
+import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
   METRICS_PORT_NAME,
@@ -50,8 +51,8 @@ export function producerDeploymentSpec(
           containers: [
             processorContainer("producer", "produce", inputs, producerEnv(settings, inputs), {
               ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" }],
-              livenessProbe: httpProbe("/healthz", 3),
-              readinessProbe: httpProbe("/readyz", 2),
+              livenessProbe: httpProbe(HEALTH_PATHS.live, 3),
+              readinessProbe: httpProbe(HEALTH_PATHS.ready, 2),
             }),
           ],
           volumes: [tmpVolume("producer")],
