@@ -276,6 +276,23 @@ describe("preprocess job", () => {
     expect(await depth(p.queueUrl)).toBe(0);
   });
 
+  test("a key in no exact .csv form or outside input/ is reported, never given another key's outputs", async () => {
+    const p = await freshPipeline();
+    const csv = readFileSync(join(FIXTURES, "mock-400", "input.csv"), "utf8");
+    // Under a case-insensitive rule both would write output/x/, the prefix of input/x.csv.
+    await upload(p, "input/x.CSV", csv);
+    await upload(p, "batch/x.csv", csv);
+    const summary = await job(p).run;
+    expect(summary).toMatchObject({ errorReports: 2, objectsProcessed: 0, deleted: 2 });
+    expect(await keys(p.processed)).toEqual(["errors/batch/x.csv.json", "errors/input/x.CSV.json"]);
+    const codes = await Promise.all(
+      ["errors/batch/x.csv.json", "errors/input/x.CSV.json"].map(
+        async (k) => JSON.parse(await text(p.processed, k)).error as string,
+      ),
+    );
+    expect(codes).toEqual(["outside_path", "not_csv_key"]);
+  });
+
   test("s3:TestEvent is deleted without output", async () => {
     const p = await freshPipeline();
     await sqs.send(

@@ -72,7 +72,7 @@ async function text(name: string, key: string): Promise<string> {
 }
 
 describe("processor preprocess-object", () => {
-  test("writes the four outputs under output/<key without the prefix and .csv>/", async () => {
+  test("writes the four outputs under output-batch/<key without the prefix and .csv>/, apart from the KEDA path's output/", async () => {
     const [raw, processed] = [await bucket("raw"), await bucket("processed")];
     const key = "batch/2026/sales q1.csv";
     await s3.send(
@@ -87,7 +87,7 @@ describe("processor preprocess-object", () => {
       env(processed),
     );
     expect(code).toBe(0);
-    const prefix = "output/2026/sales q1/";
+    const prefix = "output-batch/2026/sales q1/";
     expect(await keys(processed)).toEqual(
       [
         "cleaned_data.csv",
