@@ -2,6 +2,7 @@
  * The CloudWatch dashboard body, built as data from the stack's own names. Pure.
  * Body format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
+import { KEYS } from "@pipeline/processor/contract";
 import type { WatchedQueues } from "./alarms";
 
 /** Names the dashboard refers to. */
@@ -76,7 +77,7 @@ export function dashboardBody(n: DashboardNames): { widgets: Widget[] } {
         n.processedBucket,
         "FilterId",
         n.outputFilterId,
-        { stat: "Sum", label: "output/ (processed files)" },
+        { stat: "Sum", label: `${KEYS.outputPrefix} (processed files)` },
       ],
       [
         "AWS/S3",
@@ -85,7 +86,7 @@ export function dashboardBody(n: DashboardNames): { widgets: Widget[] } {
         n.eventsBucket,
         "FilterId",
         n.eventsFilterId,
-        { stat: "Sum", label: "events/ (event batches)" },
+        { stat: "Sum", label: `${KEYS.eventsPrefix} (event batches)` },
       ],
     ]),
   ];

@@ -2,6 +2,7 @@
  * Operations: an encrypted alarm topic, the queue alarms, a dashboard, S3 request metrics for the
  * outputs, and Container Insights (pod logs and metrics) with log retention.
  */
+import { KEYS } from "@pipeline/processor/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmSpecs, dlqAlarmSpec, type AlarmSpec, type WatchedQueues } from "./alarms";
@@ -119,12 +120,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const outputFilter = new aws.s3.BucketMetric(
       `${name}-output-puts`,
-      { bucket: processedBucket, name: "output", filter: { prefix: "output/" } },
+      { bucket: processedBucket, name: "output", filter: { prefix: KEYS.outputPrefix } },
       self,
     );
     const eventsFilter = new aws.s3.BucketMetric(
       `${name}-events-puts`,
-      { bucket: eventsBucket, name: "events", filter: { prefix: "events/" } },
+      { bucket: eventsBucket, name: "events", filter: { prefix: KEYS.eventsPrefix } },
       self,
     );
     const alarmArns = pulumi

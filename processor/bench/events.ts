@@ -16,6 +16,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { KEYS } from "../src/contract";
 import { EventGenerator, seededRandom, type GeneratedEvent } from "../src/events/generator";
 import { runProducer } from "../src/events/producer";
 
@@ -145,7 +146,7 @@ async function verify(s3: S3Client, bucket: string, sent: readonly GeneratedEven
       for (const line of (body ?? "").split("\n").filter(Boolean)) {
         const record = JSON.parse(line) as { request_id?: string };
         const id = record.request_id ?? "";
-        if (Key?.startsWith("events/")) stored.set(id, (stored.get(id) ?? 0) + 1);
+        if (Key?.startsWith(KEYS.eventsPrefix)) stored.set(id, (stored.get(id) ?? 0) + 1);
         else quarantined.add(id);
       }
     }

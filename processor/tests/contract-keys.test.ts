@@ -54,7 +54,17 @@ const pathPrefix = fc.oneof(
 const middle = fc
   .array(
     fc.oneof(
-      fc.constantFrom("input/", "batch/", "output/", "output-batch/", ".csv", ".gz", ".CSV", "/", "."),
+      fc.constantFrom(
+        "input/",
+        "batch/",
+        "output/",
+        "output-batch/",
+        ".csv",
+        ".gz",
+        ".CSV",
+        "/",
+        ".",
+      ),
       fc.string({ maxLength: 4 }),
     ),
     { maxLength: 6 },

@@ -1,9 +1,5 @@
 import { EnvError, METRICS_PORT } from "../src/contract";
-import {
-  parseConsumeEnv,
-  parseProduceEnv,
-  tuningFromEnv,
-} from "../src/events/config";
+import { parseConsumeEnv, parseProduceEnv, tuningFromEnv } from "../src/events/config";
 import { CONSUMER_DEFAULTS, validateTuning } from "../src/events/consumer";
 
 const queue = { EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events" };
