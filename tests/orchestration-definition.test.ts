@@ -277,8 +277,8 @@ describe("the orchestrated state machine definition", () => {
         key: "batch/2026/sales q1.csv",
         etag: "b1946ac92492d2347c6235b4d2611184",
         size: 1234,
-        outputPrefix: "output/2026/sales q1/",
-        metricsKey: "output/2026/sales q1/quality_metrics.json",
+        outputPrefix: "output-batch/2026/sales q1/",
+        metricsKey: "output-batch/2026/sales q1/quality_metrics.json",
         errorReportKey: "errors/batch/2026/sales q1.csv.json",
         lakeKey: "raw/batch/2026/sales q1.csv",
         copySource: "raw-bucket/batch%2F2026%2Fsales%20q1.csv?versionId=3HL4kqtJvjVBH40Nrjfkd",
@@ -294,7 +294,7 @@ describe("the orchestrated state machine definition", () => {
       s3Event("batch/a.csv"),
     )) as Record<string, any>;
     expect(out.object.copySource).toBe("raw-bucket/batch%2Fa.csv");
-    expect(out.object.outputPrefix).toBe("output/a/");
+    expect(out.object.outputPrefix).toBe("output-batch/a/");
   });
 
   test("the execution has a hard timeout that covers every job attempt", () => {
