@@ -14,7 +14,9 @@ import {
   parseOptions,
 } from "../local/options";
 import { childEnvironment } from "../local/processes";
-import { every, podEnvironments, splitEvents } from "../local/run";
+import { splitEvents } from "../local/drivers";
+import { every } from "../local/loop";
+import { podEnvironments } from "../local/pod-env";
 import { fileSizes, SEED_COLUMNS, seedFiles } from "../local/seed";
 import { localWorkloadSpecs, timeScaled } from "../local/specs";
 import { loadStack } from "../local/stack";

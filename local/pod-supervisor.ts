@@ -60,7 +60,7 @@ export interface WorkloadSpec {
 }
 
 /** The pods of one local run. */
-export class Workloads {
+export class PodSupervisor {
   private readonly consumers: Child[] = [];
   private readonly terminating = new Set<Child>();
   private readonly jobs = new Map<number, Job>();

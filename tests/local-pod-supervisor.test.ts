@@ -4,7 +4,7 @@
  * scale-down stops the newest consumers.
  */
 import type { Child, ChildExit } from "../local/processes";
-import { Workloads, type WorkloadSpec } from "../local/workloads";
+import { PodSupervisor, type WorkloadSpec } from "../local/pod-supervisor";
 
 /** A pod that exits when the test says so. */
 interface FakePod extends Child {
@@ -70,7 +70,7 @@ describe("Jobs", () => {
   it("retry a failed pod up to backoffLimit, then count the Job as failed", async () => {
     const { pods, start } = fakeStarter();
     const notes: string[] = [];
-    const wl = new Workloads(start, spec, (t) => notes.push(t));
+    const wl = new PodSupervisor(start, spec, (t) => notes.push(t));
     wl.createJobs(1);
     pods[0]?.finish(1);
     await tick();
@@ -86,7 +86,7 @@ describe("Jobs", () => {
 
   it("count a Job whose pod exits 0 as succeeded", async () => {
     const { pods, start } = fakeStarter();
-    const wl = new Workloads(start, spec);
+    const wl = new PodSupervisor(start, spec);
     wl.createJobs(2);
     expect(wl.jobStatistics()).toMatchObject({ running: 2, peakRunning: 2 });
     pods.forEach((p) => p.finish(0));
@@ -97,7 +97,7 @@ describe("Jobs", () => {
 
   it("stop a pod past activeDeadlineSeconds and fail its Job without a retry", async () => {
     const { pods, start } = fakeStarter();
-    const wl = new Workloads(start, { ...spec, activeDeadlineMs: 10 });
+    const wl = new PodSupervisor(start, { ...spec, activeDeadlineMs: 10 });
     wl.createJobs(1);
     await tick(50);
     expect(pods).toHaveLength(1);
@@ -110,7 +110,7 @@ describe("Jobs", () => {
     const { pods, start } = fakeStarter();
     const notes: string[] = [];
     // Back-off 10 s × 0.01 = 100 ms; the deadline (20 ms) passes while the Job waits it out.
-    const wl = new Workloads(start, { ...spec, activeDeadlineMs: 20, timeScale: 0.01 }, (t) =>
+    const wl = new PodSupervisor(start, { ...spec, activeDeadlineMs: 20, timeScale: 0.01 }, (t) =>
       notes.push(t),
     );
     wl.createJobs(1);
@@ -129,7 +129,7 @@ describe("Jobs", () => {
 describe("consumer Deployment", () => {
   it("starts pods up to the replica count and stops the newest on scale-down", async () => {
     const { pods, start } = fakeStarter();
-    const wl = new Workloads(start, spec);
+    const wl = new PodSupervisor(start, spec);
     wl.setConsumerReplicas(3);
     expect(pods.map((p) => p.name)).toEqual(["consumer-1", "consumer-2", "consumer-3"]);
     wl.setConsumerReplicas(1);
@@ -142,7 +142,7 @@ describe("consumer Deployment", () => {
   it("replaces a pod that exits without being asked to", async () => {
     const { pods, start } = fakeStarter();
     const notes: string[] = [];
-    const wl = new Workloads(start, spec, (t) => notes.push(t));
+    const wl = new PodSupervisor(start, spec, (t) => notes.push(t));
     wl.setConsumerReplicas(1);
     pods[0]?.finish(1);
     await tick();
@@ -155,7 +155,7 @@ describe("consumer Deployment", () => {
 
   it("starts nothing after stopAll", async () => {
     const { pods, start } = fakeStarter();
-    const wl = new Workloads(start, spec);
+    const wl = new PodSupervisor(start, spec);
     await wl.stopAll();
     wl.setConsumerReplicas(2);
     wl.createJobs(2);

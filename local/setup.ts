@@ -1,0 +1,141 @@
+/**
+ * A run's set-up: the processes log, the emulator with the stack's buckets and queues, the
+ * workloads' specs and scaling rules read back from the program's own objects, and the pod
+ * supervisor that starts the real processor commands. {@link RunEnvironment.close} undoes it.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import path from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { producerReportOf, type ProducerReport } from "./drivers";
+import {
+  createResources,
+  emulatorClients,
+  startEmulator,
+  type Emulator,
+  type LocalResources,
+} from "./emulator";
+import type { LocalOptions } from "./options";
+import { launcherEnv, podEnvironments } from "./pod-env";
+import { spawnProcessor, type Launcher } from "./processes";
+import { validateScaledObjectRules } from "./scaler";
+import {
+  localWorkloadSpecs,
+  timeScaled,
+  type LocalWorkloadSpecs,
+  type ScalingRules,
+} from "./specs";
+import type { LocalStack } from "./stack";
+import { PodSupervisor } from "./pod-supervisor";
+
+/** The run's machinery outside the pods: its log file and the emulator with its clients. */
+export interface RunEnvironment {
+  readonly log: WriteStream;
+  /** Path of the processes log. */
+  readonly logFile: string;
+  readonly emulator: Emulator;
+  readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient };
+  /** Closes the clients, stops the emulator and flushes the log. */
+  close(): Promise<void>;
+}
+
+/** The stack as this run sees it: its resources in the emulator, specs and time-scaled rules. */
+export interface RunStack {
+  readonly resources: LocalResources;
+  readonly specs: LocalWorkloadSpecs;
+  readonly rules: ScalingRules;
+}
+
+/** The processes log's folder: the one asked for, or `.local-run/<start time>` under `root`. */
+export function logDirFor(logDir: string | undefined, root: string, startedAt: number): string {
+  return (
+    logDir ?? path.join(root, ".local-run", new Date(startedAt).toISOString().replace(/[:.]/g, "-"))
+  );
+}
+
+/** Opens the processes log and starts the emulator. */
+export async function openRunEnvironment(region: string, logDir: string): Promise<RunEnvironment> {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, "processes.log");
+  const log = createWriteStream(logFile);
+  const emulator = await startEmulator(region);
+  const clients = emulatorClients(emulator.endpoint, region);
+  return {
+    log,
+    logFile,
+    emulator,
+    clients,
+    async close() {
+      clients.s3.destroy();
+      clients.sqs.destroy();
+      await emulator.stop();
+      await new Promise<void>((resolve) => log.end(resolve));
+    },
+  };
+}
+
+/** Creates the stack's resources, derives specs and rules, and notes what was set up. */
+export async function prepareStack(
+  env: RunEnvironment,
+  stack: LocalStack,
+  timeScale: number,
+  note: (text: string) => void,
+): Promise<RunStack> {
+  const resources = await createResources(env.clients, stack.names, stack.settings, timeScale);
+  const specs = localWorkloadSpecs(stack.settings, resources);
+  const rules = timeScaled(specs.rules, timeScale);
+  validateScaledObjectRules(rules.consumer);
+  note(
+    `emulator on ${env.emulator.endpoint}; stack ${stack.name}: queues ${stack.names.preprocessQueue}, ` +
+      `${stack.names.eventsQueue} (+DLQs), buckets ${stack.names.rawBucket}, ` +
+      `${stack.names.processedBucket}, ${stack.names.eventsBucket}`,
+  );
+  note(
+    `scaling: consumer ScaledObject ${rules.consumer.minReplicas}..${rules.consumer.maxReplicas} ` +
+      `replicas, ${rules.consumer.queueLength} msgs/replica, poll ${rules.consumer.pollingInterval}s, ` +
+      `cooldown ${rules.consumer.cooldownPeriod}s; preprocess ScaledJob max ` +
+      `${rules.preprocess.maxReplicaCount} jobs, ${rules.preprocess.targetQueueLength} msg/job, ` +
+      `${rules.preprocess.scalingStrategy}, poll ${rules.preprocess.pollingInterval}s ` +
+      `(time scale ${timeScale})`,
+  );
+  return { resources, specs, rules };
+}
+
+/**
+ * The pod supervisor of a run: real `processor` commands reaching the emulator, logging to the
+ * processes log; each producer's "producer stopped" report is appended to `producerReports`.
+ */
+export function createPods(
+  env: RunEnvironment,
+  run: RunStack,
+  options: Pick<LocalOptions, "timeScale">,
+  context: {
+    readonly root: string;
+    readonly region: string;
+    readonly producerReports: ProducerReport[];
+    readonly note: (text: string) => void;
+  },
+): PodSupervisor {
+  const launcher: Launcher = {
+    node: process.execPath,
+    processorBin: path.join(context.root, "processor", "bin", "processor.js"),
+    env: launcherEnv(env.emulator.endpoint, context.region),
+    log: env.log,
+    onLog: (_child, record) => {
+      const report = producerReportOf(record);
+      if (report) context.producerReports.push(report);
+    },
+  };
+  const { specs, rules } = run;
+  return new PodSupervisor(
+    (name, command, podEnv) => spawnProcessor(launcher, name, command, podEnv),
+    {
+      ...podEnvironments(specs, options.timeScale),
+      backoffLimit: rules.preprocess.backoffLimit,
+      activeDeadlineMs: rules.preprocess.activeDeadlineSeconds * 1000,
+      graceMs: Math.max(specs.graceMs.consumer, specs.graceMs.preprocess),
+      timeScale: options.timeScale,
+    },
+    context.note,
+  );
+}
