@@ -2,17 +2,11 @@
  * The end-of-run accounting: every uploaded file has its outputs (or, when it was meant to fail, its
  * error report), every produced event is stored or quarantined exactly once by request_id
  * (duplicates are allowed under at-least-once delivery and reported), the main queues are empty and
- * the DLQs hold what was expected. `checkAccounting` is pure; `collectAccounting` reads the buckets.
+ * the DLQs hold what was expected. Pure: `./collect-accounting` reads the buckets and queues,
+ * `./event-tally` tallies the events bucket's lines.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import type { SQSClient } from "@aws-sdk/client-sqs";
-import {
-  EVENT_TYPE_ATTRIBUTE,
-  KEYS,
-  RESULT_FILES,
-  resultKeysFor,
-} from "@pipeline/processor/contract";
-import { queueDepth, type LocalResources } from "./emulator";
+import { RESULT_FILES, resultKeysFor } from "@pipeline/processor/contract";
+import type { StoredEvents } from "./event-tally";
 import type { QueueDepth } from "./scaler";
 
 /** The four objects every processed file gets under its output prefix (contract). */
@@ -41,19 +35,6 @@ export interface FileOutcome {
   readonly found: "outputs" | "partial" | "error-report" | "missing";
   /** `total_rows` of quality_metrics.json, when outputs exist. */
   readonly totalRows?: number;
-}
-
-/** What the events bucket holds. */
-export interface StoredEvents {
-  /** request_ids of every line under events/ (with repetitions). */
-  readonly storedIds: readonly string[];
-  /** request_ids of every line under quarantine/ that carries one. */
-  readonly quarantinedIds: readonly string[];
-  /** Quarantined lines without a readable request_id (a body that was not JSON, for example). */
-  readonly quarantinedWithoutId: number;
-  /** Lines per `event_type=` partition. */
-  readonly byType: Readonly<Record<string, number>>;
-  readonly objects: number;
 }
 
 /** Everything the check needs. */
@@ -173,145 +154,4 @@ export function checkAccounting(input: AccountingInput): Accounting {
     queues: input.queues,
     dlqs: input.dlqs,
   };
-}
-
-/** The request_id of a stored or quarantined NDJSON line, wherever the record keeps it. */
-export function requestIdOf(record: unknown): string | undefined {
-  if (record === null || typeof record !== "object") return undefined;
-  const r = record as Record<string, unknown>;
-  if (typeof r.request_id === "string") return r.request_id;
-  for (const field of ["event", "record", "original", "payload"]) {
-    const inner = requestIdOf(r[field]);
-    if (inner !== undefined) return inner;
-  }
-  for (const field of ["body", "raw"]) {
-    const text = r[field];
-    if (typeof text === "string") {
-      try {
-        const inner = requestIdOf(JSON.parse(text));
-        if (inner !== undefined) return inner;
-      } catch {
-        // not JSON: the record has no readable request_id
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Tallies NDJSON objects of the events bucket (`key` → text) into {@link StoredEvents}. */
-export function tallyEvents(objects: ReadonlyMap<string, string>): StoredEvents {
-  const storedIds: string[] = [];
-  const quarantinedIds: string[] = [];
-  let quarantinedWithoutId = 0;
-  const byType: Record<string, number> = {};
-  for (const [key, text] of objects) {
-    const isEvents = key.startsWith(KEYS.eventsPrefix);
-    const isQuarantine = key.startsWith(KEYS.quarantinePrefix);
-    if (!isEvents && !isQuarantine) continue;
-    const type = new RegExp(`${EVENT_TYPE_ATTRIBUTE}=([^/]+)/`).exec(key)?.[1] ?? "unknown";
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let id: string | undefined;
-      try {
-        id = requestIdOf(JSON.parse(line));
-      } catch {
-        id = undefined;
-      }
-      if (isEvents) {
-        byType[type] = (byType[type] ?? 0) + 1;
-        // A stored event without a request_id breaks the contract; count it under a marker.
-        storedIds.push(id ?? `<line without request_id in ${key}>`);
-      } else if (id !== undefined) {
-        quarantinedIds.push(id);
-      } else {
-        quarantinedWithoutId++;
-      }
-    }
-  }
-  return { storedIds, quarantinedIds, quarantinedWithoutId, byType, objects: objects.size };
-}
-
-/** Every key of `bucket` under `prefix` (all pages). */
-export async function listKeys(s3: S3Client, bucket: string, prefix = ""): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
-}
-
-async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return out.Body ? await out.Body.transformToString("utf8") : "";
-}
-
-/** The quality metrics' `total_rows` of every complete output prefix. */
-async function readTotalRows(
-  s3: S3Client,
-  bucket: string,
-  keys: readonly string[],
-): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const key of keys) {
-    const metricsFile = `/${RESULT_FILES.qualityMetrics}`;
-    if (!key.startsWith(KEYS.outputPrefix) || !key.endsWith(metricsFile)) continue;
-    try {
-      const metrics: unknown = JSON.parse(await readText(s3, bucket, key));
-      const rows =
-        metrics !== null && typeof metrics === "object"
-          ? (metrics as Record<string, unknown>).total_rows
-          : undefined;
-      if (typeof rows === "number") out[key.slice(0, 1 - metricsFile.length)] = rows;
-    } catch {
-      // An unreadable metrics file leaves total_rows unknown; the file check still applies.
-    }
-  }
-  return out;
-}
-
-/** Reads the buckets and queues and checks them against what the run did. */
-export async function collectAccounting(
-  clients: { s3: S3Client; sqs: SQSClient },
-  resources: LocalResources,
-  expected: {
-    readonly files: readonly ExpectedFile[];
-    readonly produced: number;
-    readonly producedInvalid?: number;
-    readonly expectedDlqs: AccountingInput["expectedDlqs"];
-  },
-): Promise<Accounting> {
-  const { s3, sqs } = clients;
-  const processedKeys = await listKeys(s3, resources.processedBucket);
-  const totalRows = await readTotalRows(s3, resources.processedBucket, processedKeys);
-  const eventKeys = [
-    ...(await listKeys(s3, resources.eventsBucket, KEYS.eventsPrefix)),
-    ...(await listKeys(s3, resources.eventsBucket, KEYS.quarantinePrefix)),
-  ];
-  const texts = new Map<string, string>();
-  for (const key of eventKeys) texts.set(key, await readText(s3, resources.eventsBucket, key));
-  const [pq, eq, pdlq, edlq] = await Promise.all([
-    queueDepth(sqs, resources.preprocessQueueUrl),
-    queueDepth(sqs, resources.eventsQueueUrl),
-    queueDepth(sqs, resources.preprocessDlqUrl),
-    queueDepth(sqs, resources.eventsDlqUrl),
-  ]);
-  return checkAccounting({
-    files: expected.files,
-    processedKeys,
-    totalRows,
-    produced: expected.produced,
-    producedInvalid: expected.producedInvalid,
-    events: tallyEvents(texts),
-    queues: { preprocess: pq, events: eq },
-    dlqs: {
-      preprocess: pdlq.visible + pdlq.inFlight,
-      events: edlq.visible + edlq.inFlight,
-    },
-    expectedDlqs: expected.expectedDlqs,
-  });
 }

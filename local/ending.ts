@@ -4,7 +4,8 @@
  * queues hold against what the run uploaded and produced, and the run's summary.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { collectAccounting, type Accounting, type ExpectedFile } from "./accounting";
+import type { Accounting, ExpectedFile } from "./accounting";
+import { collectAccounting } from "./collect-accounting";
 import { producedTotals, type Producers, type Uploads } from "./drivers";
 import { queueDepth, type LocalResources } from "./emulator";
 import { pause } from "./loop";

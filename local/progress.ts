@@ -6,7 +6,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { KEYS } from "@pipeline/processor/contract";
-import { errorReportKey, listKeys, OUTPUT_FILES, outputPrefix } from "./accounting";
+import { errorReportKey, OUTPUT_FILES, outputPrefix } from "./accounting";
+import { listKeys } from "./bucket-reads";
 
 /** Counts so far. */
 export interface Progress {

@@ -7,10 +7,9 @@ import {
   errorReportKey,
   OUTPUT_FILES,
   outputPrefix,
-  requestIdOf,
-  tallyEvents,
   type AccountingInput,
 } from "../local/accounting";
+import { requestIdOf, tallyEvents } from "../local/event-tally";
 import { resultKeysFor } from "../processor/src/contract";
 
 const outputsOf = (key: string) => OUTPUT_FILES.map((f) => `${outputPrefix(key)}${f}`);
