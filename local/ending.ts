@@ -9,6 +9,7 @@ import { collectAccounting } from "./collect-accounting";
 import { producedTotals, type Producers, type Uploads } from "./drivers";
 import { queueDepth, type LocalResources } from "./emulator";
 import { pause } from "./loop";
+import type { DownloadedResults } from "./results";
 import type { SeedFile } from "./seed";
 import type { ScalingRules } from "./specs";
 import type { RunSummary } from "./summary";
@@ -121,13 +122,14 @@ export function summarize(run: {
   readonly producers: Producers;
   readonly pods: PodSupervisor;
   readonly rules: ScalingRules;
+  readonly results: DownloadedResults | undefined;
   readonly logFile: string;
 }): RunSummary {
   const { ending, accounting, pods } = run;
   const jobs = pods.jobStatistics();
   const consumers = pods.consumerStatistics();
   return {
-    ok: accounting.ok && ending.aborted === undefined,
+    ok: accounting.ok && ending.aborted === undefined && run.results?.failure === undefined,
     stack: run.stack,
     timeScale: run.timeScale,
     timings: {
@@ -150,6 +152,7 @@ export function summarize(run: {
       backToZero: ending.backToZero,
       consumerMinReplicas: run.rules.consumer.minReplicas,
     },
+    results: run.results,
     logFile: run.logFile,
   };
 }

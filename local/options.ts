@@ -7,7 +7,11 @@ import { parseArgs } from "node:util";
 /** What a run does. */
 export interface LocalOptions {
   readonly stack: string;
-  /** Good CSV files to upload. */
+  /** The user's CSV files or folders to upload instead of generated ones (empty: generate). */
+  readonly input: readonly string[];
+  /** Folder to download every output, error report and event object into after the run. */
+  readonly results: string | undefined;
+  /** Good CSV files to generate and upload. */
   readonly files: number;
   /** Also upload one file with a wrong header (it must end in an error report). */
   readonly badFile: boolean;
@@ -41,6 +45,8 @@ export function defaultTimeoutSeconds(timeScale: number): number {
 /** The defaults: a run that finishes in well under a minute on two cores. */
 export const DEFAULT_OPTIONS: LocalOptions = {
   stack: "dev",
+  input: [],
+  results: undefined,
   files: 5,
   badFile: true,
   minRows: 200,
@@ -65,7 +71,11 @@ accounted for. Exit code 0 only when it is.
 
 options:
   --stack NAME          stack file Pulumi.NAME.yaml to take settings and names from (${DEFAULT_OPTIONS.stack})
-  --files N             CSV files to upload (${DEFAULT_OPTIONS.files}), plus one with a wrong header
+  --input PATH          upload this CSV file, or a folder's *.csv files, instead of generated ones
+                        (repeatable); the accounting expects what the processor makes of each
+  --results DIR         after the run, download every output, error report and event object into
+                        DIR (empty or absent), laid out by key
+  --files N             CSV files to generate (${DEFAULT_OPTIONS.files}), plus one with a wrong header
   --no-bad-file         do not upload the file with a wrong header
   --min-rows N          rows of the smallest file (${DEFAULT_OPTIONS.minRows})
   --max-rows N          rows of the largest file (${DEFAULT_OPTIONS.maxRows})
@@ -108,7 +118,7 @@ const intIn = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && 
 
 /** Parses `argv` (the arguments after the script). */
 export function parseOptions(argv: readonly string[]): LocalOptions {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -116,6 +126,8 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
       allowPositionals: false,
       options: {
         stack: { type: "string" },
+        input: { type: "string", multiple: true },
+        results: { type: "string" },
         files: { type: "string" },
         "no-bad-file": { type: "boolean" },
         "min-rows": { type: "string" },
@@ -159,8 +171,14 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
     throw new OptionsError(`--max-rows (${maxRows}) must be at least --min-rows (${minRows})`);
   }
   const badRatioRaw = str("bad-ratio");
+  const input = Array.isArray(values.input) ? values.input : [];
+  if (input.some((p) => p.trim() === "")) throw new OptionsError("--input must name a path");
+  const results = str("results");
+  if (results?.trim() === "") throw new OptionsError("--results must name a folder");
   return {
     stack,
+    input,
+    results,
     files: number("files", str("files"), d.files, intIn(0, 500), "an integer 0..500"),
     badFile: values["no-bad-file"] !== true,
     minRows,

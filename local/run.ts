@@ -10,11 +10,12 @@ import { startProducers, startUploads, type ProducerReport } from "./drivers";
 import { accountRun, summarize, waitForEnd } from "./ending";
 import { defaultTimeoutSeconds, type LocalOptions } from "./options";
 import { emptyDepths, startScalers } from "./scaling-loops";
-import { seedFiles } from "./seed";
+import { checkResultsDir, downloadResults } from "./results";
 import { createPods, logDirFor, openRunEnvironment, prepareStack } from "./setup";
 import { loadStack } from "./stack";
 import type { RunSummary } from "./summary";
 import { LiveView } from "./view";
+import { runFiles } from "./user-input";
 import { startWatch } from "./watch";
 import type { PodSupervisor } from "./pod-supervisor";
 
@@ -33,6 +34,8 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
   const t0 = Date.now();
   const elapsed = () => Date.now() - t0;
   const stack = loadStack(options.stack, io.root);
+  if (options.results !== undefined) checkResultsDir(options.results);
+  const files = await runFiles(options);
   const { region } = stack.settings;
   const view = new LiveView(io.out, io.tty);
   const note = (text: string) => view.note(elapsed(), text);
@@ -47,7 +50,6 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     pods = createPods(env, run, options, { root: io.root, region, producerReports: reports, note });
     const badRatio = stack.settings.workloads.badEventRatio;
     const producers = startProducers(pods, run.specs, badRatio, options, reports, note);
-    const files = seedFiles(options);
     const uploads = startUploads(
       files,
       {
@@ -88,6 +90,10 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     await pods.stopAll();
 
     const accounting = await accountRun(env.clients, resources, files, producers);
+    const results =
+      options.results === undefined
+        ? undefined
+        : await downloadResults(env.clients.s3, resources, options.results);
     return summarize({
       stack: stack.name,
       timeScale: options.timeScale,
@@ -98,6 +104,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       producers,
       pods,
       rules,
+      results,
       logFile: path.relative(io.root, env.logFile),
     });
   } finally {

@@ -3,7 +3,7 @@
  * through the same `parseSettings` the program uses) and the physical names of its queues and
  * buckets (the same `physicalNames` the program uses).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { physicalNames, type PhysicalNames } from "../config";
@@ -27,11 +27,31 @@ export function settingsFromStackYaml(text: string): Settings {
   return parseSettings(settingsInputFromConfig(config as Record<string, unknown>));
 }
 
-/** Reads `Pulumi.<stack>.yaml` from `root` and derives the stack's settings and names. */
+/** The stacks that have a stack file `Pulumi.<stack>.yaml` in `root`, sorted. */
+export function stackNames(root: string): string[] {
+  return readdirSync(root)
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` from `root` and derives the stack's settings and names. An unknown
+ * stack is refused with the names of the stack files that exist.
+ */
 export function loadStack(stack: string, root: string): LocalStack {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack))
     throw new Error(`invalid stack name ${JSON.stringify(stack)}`);
   const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) {
+    const known = stackNames(root);
+    throw new Error(
+      `no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml; ` +
+        (known.length > 0
+          ? `the stack files are for ${known.join(", ")}`
+          : "there is no stack file"),
+    );
+  }
   const settings = settingsFromStackYaml(readFileSync(file, "utf8"));
   return { name: stack, settings, names: physicalNames(PROJECT, stack) };
 }

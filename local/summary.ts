@@ -3,6 +3,7 @@
  * (`--summary-json`, read by the end-to-end test). Pure.
  */
 import type { Accounting } from "./accounting";
+import type { DownloadedResults } from "./results";
 
 /** Everything a run reports. */
 export interface RunSummary {
@@ -36,6 +37,8 @@ export interface RunSummary {
     /** The consumer's minReplicaCount (above 0, it never scales to zero). */
     readonly consumerMinReplicas: number;
   };
+  /** What `--results` downloaded, when asked. */
+  readonly results?: DownloadedResults;
   readonly logFile: string;
 }
 
@@ -107,6 +110,11 @@ export function renderSummary(summary: RunSummary): string {
       `${sc.jobsFailed} failed, ${sc.jobRetries} retries); consumers peak ${sc.peakConsumers}, ` +
       `${sc.consumerRestarts} restarts; ${zeroText(sc)}`,
   );
+  if (summary.results) {
+    const r = summary.results;
+    const failed = r.failure === undefined ? "" : `; download FAILED: ${r.failure}`;
+    lines.push(`  Results  ${n(r.objects)} object(s) in ${r.dir}${failed}`);
+  }
   lines.push(`  Logs     ${summary.logFile}`);
   lines.push("");
   if (summary.ok) {
@@ -117,6 +125,7 @@ export function renderSummary(summary: RunSummary): string {
     lines.push("Accounting FAILED:");
     for (const p of a.problems) lines.push(`  - ${p}`);
     if (summary.aborted) lines.push(`  - ${summary.aborted}`);
+    if (summary.results?.failure) lines.push(`  - results: ${summary.results.failure}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -4,10 +4,20 @@
  * test fails, so no child outlives the suite.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
+import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
 
 const root = path.resolve(__dirname, "..");
 const work = mkdtempSync(path.join(tmpdir(), "local-mode-"));
@@ -161,6 +171,56 @@ it("processes every file and event and exits 0 with the accounting holding", asy
   expect(run.output()).toContain("Accounting OK");
   expect(run.output()).toMatch(/consumer ScaledObject: 0 -> 1 replicas \(activated/);
   expect(run.output()).toMatch(/consumer ScaledObject: 1 -> 0 replicas \(cooldown-elapsed/);
+}, 90_000);
+
+it("uploads the user's files with --input and downloads every result by key with --results", async () => {
+  const data = path.join(work, "data");
+  mkdirSync(data);
+  writeFileSync(path.join(data, "staff.csv"), seedCsv(150, random(7)));
+  writeFileSync(path.join(data, "bad header.csv"), "employee,years\n1,36\n");
+  writeFileSync(path.join(data, "readme.txt"), "not uploaded");
+  const results = path.join(work, "results");
+  const summaryFile = path.join(work, "summary-input.json");
+  const run = start([
+    ...["--input", data, "--results", results, "--events", "60", "--rate", "0"],
+    ...["--time-scale", "0.05", "--plain", "--summary-json", summaryFile],
+    ...["--log-dir", path.join(work, "logs-input")],
+  ]);
+  const exit = await exitOf(run.proc);
+  if (exit.code !== 0)
+    throw new Error(`local mode exited ${exit.code ?? exit.signal}:\n${run.output()}`);
+
+  const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary;
+  const a = summary.accounting;
+  expect(a.problems).toEqual([]);
+  // The user's files, not generated ones, with what the processor makes of each.
+  expect(a.files.map((f) => [f.key, f.rows, f.expected, f.found])).toEqual([
+    ["input/bad header.csv", 1, "error-report", "error-report"],
+    ["input/staff.csv", 150, "outputs", "outputs"],
+  ]);
+  expect(a.files[1]?.totalRows).toBe(150);
+  // Every result object is in the folder, under its key.
+  const outputs = readdirSync(path.join(results, outputPrefixFor("input/staff.csv"))).sort();
+  expect(outputs).toEqual([
+    "cleaned_data.csv",
+    "department_statistics.csv",
+    "quality_metrics.json",
+    "transformed_data.csv",
+  ]);
+  const report = JSON.parse(
+    readFileSync(path.join(results, errorReportKeyFor("input/bad header.csv")), "utf8"),
+  ) as { key: string; error: string };
+  expect(report).toMatchObject({ key: "input/bad header.csv", error: "wrong_header" });
+  const eventObjects = ["events", "quarantine"].flatMap((prefix) => {
+    try {
+      return readdirSync(path.join(results, prefix), { recursive: true, withFileTypes: true });
+    } catch {
+      return [];
+    }
+  });
+  expect(eventObjects.filter((e) => e.isFile())).toHaveLength(a.events.objects);
+  expect(summary.results).toEqual({ dir: results, objects: 4 + 1 + a.events.objects });
+  expect(run.output()).toContain(`Results  ${4 + 1 + a.events.objects} object(s) in ${results}`);
 }, 90_000);
 
 it("stops every child on SIGTERM and exits 143", async () => {
