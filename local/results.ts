@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KEYS } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
 import { listKeys } from "./bucket-reads";
 import type { LocalResources } from "./emulator";
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { KEYS } from "../config";
+import { KEYS } from "@pipeline/processor/contract";
 import { analyzeInput } from "../processor/src/preprocess/analyze";
 import { PermanentFileError } from "../processor/src/preprocess/errors";
 import { readRecords } from "../processor/src/preprocess/text-source";

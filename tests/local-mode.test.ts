@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
-import { errorReportKeyFor, outputPrefixFor } from "../processor/src/preprocess/s3-event";
+import { resultKeysFor } from "../processor/src/contract";
 
 const root = path.resolve(__dirname, "..");
 const work = mkdtempSync(path.join(tmpdir(), "local-mode-"));
@@ -200,7 +200,9 @@ it("uploads the user's files with --input and downloads every result by key with
   ]);
   expect(a.files[1]?.totalRows).toBe(150);
   // Every result object is in the folder, under its key.
-  const outputs = readdirSync(path.join(results, outputPrefixFor("input/staff.csv"))).sort();
+  const outputs = readdirSync(
+    path.join(results, resultKeysFor("input/staff.csv").resultsPrefix),
+  ).sort();
   expect(outputs).toEqual([
     "cleaned_data.csv",
     "department_statistics.csv",
@@ -208,7 +210,7 @@ it("uploads the user's files with --input and downloads every result by key with
     "transformed_data.csv",
   ]);
   const report = JSON.parse(
-    readFileSync(path.join(results, errorReportKeyFor("input/bad header.csv")), "utf8"),
+    readFileSync(path.join(results, resultKeysFor("input/bad header.csv").errorReportKey), "utf8"),
   ) as { key: string; error: string };
   expect(report).toMatchObject({ key: "input/bad header.csv", error: "wrong_header" });
   const eventObjects = ["events", "quarantine"].flatMap((prefix) => {
