@@ -7,7 +7,7 @@
  */
 import { RESULT_FILES, resultKeysFor } from "@pipeline/processor/contract";
 import type { StoredEvents } from "./event-tally";
-import type { QueueDepth } from "./scaler";
+import type { QueueDepth } from "../k8s/scaling";
 
 /** The four objects every processed file gets under its output prefix (contract). */
 export const OUTPUT_FILES = Object.values(RESULT_FILES);

@@ -5,7 +5,7 @@
  * Job fails), and the producer Deployment (here: run to completion with a fixed number of events).
  */
 import type { Child, ChildExit } from "./processes";
-import type { JobCounts } from "./scaler";
+import type { JobCounts } from "../k8s/scaling";
 
 /** Starts one pod: `processor <command>` named `name` with `env`. */
 export type StartPod = (

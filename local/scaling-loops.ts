@@ -1,6 +1,6 @@
 /**
  * The local KEDA operator: its two loops, each polling its queue every pollingInterval and applying
- * the decision of the rules in `./scaler` — the consumer ScaledObject sets the Deployment's
+ * the decision of the rules in `k8s/scaling` — the consumer ScaledObject sets the Deployment's
  * replicas, the preprocess ScaledJob creates Jobs. The depths they read are shared with the view.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -12,7 +12,7 @@ import {
   sqsMetric,
   stepScaledObject,
   type QueueDepth,
-} from "./scaler";
+} from "../k8s/scaling";
 import type { ScalingRules } from "./specs";
 import type { PodSupervisor } from "./pod-supervisor";
 

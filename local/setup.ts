@@ -18,7 +18,7 @@ import {
 import type { LocalOptions } from "./options";
 import { launcherEnv, podEnvironments } from "./pod-env";
 import { spawnProcessor, type Launcher } from "./processes";
-import { validateScaledObjectRules } from "./scaler";
+import { validateScaledObjectRules } from "../k8s/scaling";
 import {
   localWorkloadSpecs,
   timeScaled,
@@ -94,7 +94,7 @@ export async function prepareStack(
     `scaling: consumer ScaledObject ${rules.consumer.minReplicas}..${rules.consumer.maxReplicas} ` +
       `replicas, ${rules.consumer.queueLength} msgs/replica, poll ${rules.consumer.pollingInterval}s, ` +
       `cooldown ${rules.consumer.cooldownPeriod}s; preprocess ScaledJob max ` +
-      `${rules.preprocess.maxReplicaCount} jobs, ${rules.preprocess.targetQueueLength} msg/job, ` +
+      `${rules.preprocess.maxReplicaCount} jobs, ${rules.preprocess.queueLength} msg/job, ` +
       `${rules.preprocess.scalingStrategy}, poll ${rules.preprocess.pollingInterval}s ` +
       `(time scale ${timeScale})`,
   );

@@ -10,20 +10,14 @@ import type { WorkloadInputs } from "../k8s/specs/common";
 import { consumerDeploymentSpec } from "../k8s/specs/consumer";
 import { preprocessScaledJobSpec } from "../k8s/specs/preprocess";
 import { producerDeploymentSpec } from "../k8s/specs/producer";
-import { scalingRules as k8sScalingRules } from "../k8s/specs/scaling";
+import { scalingRules, type ScalingRules } from "../k8s/scaling";
 import type { LocalResources } from "./emulator";
-import type { ScaledJobRules, ScaledObjectRules } from "./scaler";
 
 /** A digest-pinned placeholder: local mode runs the processor from the repository, not an image. */
 const LOCAL_IMAGE = `local/processor@sha256:${"0".repeat(64)}`;
 
-/** The rules of the two scaled workloads, in the local scaler's terms. */
-export interface ScalingRules {
-  /** ScaledObject of the consumer Deployment on the events queue. */
-  readonly consumer: ScaledObjectRules;
-  /** ScaledJob of the preprocess jobs on the preprocess queue. */
-  readonly preprocess: ScaledJobRules;
-}
+/** The rules of the two scaled workloads (the one rules type of `k8s/scaling`). */
+export type { ScalingRules };
 
 /** Everything local mode needs to run the workloads as the cluster would. */
 export interface LocalWorkloadSpecs {
@@ -70,41 +64,14 @@ export function localWorkloadSpecs(
   resources: LocalResources,
 ): LocalWorkloadSpecs {
   const inputs = localWorkloadInputs(settings, resources);
-  const k8s = k8sScalingRules(settings, {
-    preprocessQueueUrl: resources.preprocessQueueUrl,
-    eventsQueueUrl: resources.eventsQueueUrl,
-    region: settings.region,
-  });
   const job = preprocessScaledJobSpec(settings, inputs).spec?.jobTargetRef;
   const consumerPod = consumerDeploymentSpec(settings, inputs).spec?.template.spec;
   const producer = producerDeploymentSpec(settings, inputs).spec;
   const jobPod = job?.template.spec;
   const grace = (seconds: number | undefined) => (seconds ?? 30) * 1000;
   return {
-    rules: {
-      consumer: {
-        pollingInterval: k8s.consumer.pollingIntervalSeconds,
-        cooldownPeriod: k8s.consumer.cooldownPeriodSeconds,
-        minReplicas: k8s.consumer.minReplicas,
-        maxReplicas: k8s.consumer.maxReplicas,
-        queueLength: k8s.consumer.queueLength,
-        activationQueueLength: k8s.consumer.activationQueueLength,
-        scaleOnInFlight: k8s.consumer.scaleOnInFlight,
-        scaleDownStabilizationSeconds: k8s.consumer.scaleDownStabilizationSeconds,
-      },
-      preprocess: {
-        pollingInterval: k8s.preprocess.pollingIntervalSeconds,
-        minReplicaCount: 0,
-        maxReplicaCount: k8s.preprocess.maxReplicaCount,
-        targetQueueLength: k8s.preprocess.queueLength,
-        activationQueueLength: k8s.preprocess.activationQueueLength,
-        scaleOnInFlight: k8s.preprocess.scaleOnInFlight,
-        scalingStrategy: k8s.preprocess.strategy,
-        // Kubernetes' defaults when the Job template leaves them out.
-        backoffLimit: job?.backoffLimit ?? 6,
-        activeDeadlineSeconds: job?.activeDeadlineSeconds ?? Number.POSITIVE_INFINITY,
-      },
-    },
+    // The one rules type, read back from the ScaledObject and ScaledJob built above.
+    rules: scalingRules(settings, inputs),
     env: {
       preprocess: containerEnv(jobPod?.containers[0]),
       consumer: containerEnv(consumerPod?.containers[0]),

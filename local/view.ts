@@ -4,7 +4,7 @@
  * the live block. Rendering is pure; {@link LiveView} only writes.
  */
 import type { Writable } from "node:stream";
-import type { QueueDepth } from "./scaler";
+import type { QueueDepth } from "../k8s/scaling";
 
 /** One picture of the run. */
 export interface Snapshot {

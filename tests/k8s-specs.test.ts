@@ -10,16 +10,19 @@ import { parseSettings, settingsInputFromConfig, type Settings } from "../config
 import {
   assertStrategyFitsSqs,
   consumerDrainSeconds,
-  jobsToCreate,
   outputDependentMetadata,
   preprocessScaledJobSpec,
   SQS_TRIGGER_METADATA_KEYS,
-  scalingRules,
-  scalingRulesFromSpecs,
   workloadManifestList,
   workloadManifests,
-  type PreprocessScalingRule,
 } from "../k8s/specs";
+import {
+  decideScaledJob,
+  scalingRules,
+  scalingRulesFromSpecs,
+  type JobCounts,
+  type ScaledJobRules,
+} from "../k8s/scaling";
 import { inputsFor, settingsWith } from "./support/k8s-fixtures";
 import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";
 import { stackConfig } from "../harness/program";
@@ -333,10 +336,10 @@ describe("scaling parameters come only from the settings", () => {
         queueLength: 123,
         activationQueueLength: 3,
         scaleOnInFlight: true,
-        pollingIntervalSeconds: 7,
+        pollingInterval: 7,
         minReplicas: 1,
         maxReplicas: 17,
-        cooldownPeriodSeconds: 77,
+        cooldownPeriod: 77,
         scaleDownStabilizationSeconds: 45,
       },
       preprocess: {
@@ -345,9 +348,12 @@ describe("scaling parameters come only from the settings", () => {
         queueLength: 2,
         activationQueueLength: 1,
         scaleOnInFlight: false,
-        pollingIntervalSeconds: 9,
+        pollingInterval: 9,
+        minReplicaCount: 0,
         maxReplicaCount: 19,
-        strategy: "eager",
+        scalingStrategy: "eager",
+        backoffLimit: 2,
+        activeDeadlineSeconds: changed.keda.preprocess.activeDeadlineSeconds,
       },
     });
     expect(scalingRulesFromSpecs(m.consumerScaledObject, m.preprocessScaledJob.spec)).toEqual(
@@ -357,41 +363,41 @@ describe("scaling parameters come only from the settings", () => {
 });
 
 describe("ScaledJob strategy with scaleOnInFlight false", () => {
-  const rule = (strategy: PreprocessScalingRule["strategy"]): PreprocessScalingRule => ({
-    queueUrl: "q",
-    awsRegion: "eu-west-1",
-    queueLength: 1,
-    activationQueueLength: 0,
-    scaleOnInFlight: false,
-    pollingIntervalSeconds: 10,
-    maxReplicaCount: 20,
-    strategy,
+  // The rules KEDA reads from the built ScaledJob, with the strategy under test swapped in.
+  const built = scalingRules(
+    settingsWith({ keda: { preprocess: { maxReplicaCount: 20, targetQueueLength: 1 } } }),
+    inputsFor(),
+  ).preprocess;
+  const rule = (strategy: ScaledJobRules["scalingStrategy"]): ScaledJobRules => ({
+    ...built,
+    scalingStrategy: strategy,
   });
+  const jobs = (running: number, pending: number): JobCounts => ({ running, pending });
   // 10 visible messages; 5 jobs running, each already holding (and hiding) its own message.
-  const poll = { queueLength: 10, runningJobs: 5, pendingJobs: 0 };
+  const create = (r: ScaledJobRules, visible: number, j: JobCounts) =>
+    decideScaledJob(r, visible, j).create;
+
+  it("the built ScaledJob excludes in-flight messages", () => {
+    expect(built).toMatchObject({ scaleOnInFlight: false, queueLength: 1, maxReplicaCount: 20 });
+  });
 
   it("default double-counts running jobs and leaves visible messages without a job", () => {
-    expect(jobsToCreate(rule("default"), poll)).toBe(5);
+    expect(create(rule("default"), 10, jobs(5, 0))).toBe(5);
   });
 
   it("accurate starts one job per visible message", () => {
-    expect(jobsToCreate(rule("accurate"), poll)).toBe(10);
+    expect(create(rule("accurate"), 10, jobs(5, 0))).toBe(10);
   });
 
   it("accurate does not start a second job for a message whose job is still pending", () => {
-    expect(jobsToCreate(rule("accurate"), { queueLength: 3, runningJobs: 3, pendingJobs: 3 })).toBe(
-      0,
-    );
-    expect(jobsToCreate(rule("eager"), { queueLength: 3, runningJobs: 3, pendingJobs: 3 })).toBe(3);
+    expect(create(rule("accurate"), 3, jobs(3, 3))).toBe(0);
+    expect(create(rule("eager"), 3, jobs(3, 3))).toBe(3);
   });
 
   it("no strategy exceeds maxReplicaCount running jobs, and nothing starts below activation", () => {
     for (const s of ["default", "accurate", "eager"] as const) {
-      const n = jobsToCreate(rule(s), { queueLength: 100, runningJobs: 15, pendingJobs: 0 });
-      expect(n + 15).toBeLessThanOrEqual(20);
-      expect(
-        jobsToCreate({ ...rule(s), activationQueueLength: 5 }, { ...poll, queueLength: 5 }),
-      ).toBe(0);
+      expect(create(rule(s), 100, jobs(15, 0)) + 15).toBeLessThanOrEqual(20);
+      expect(create({ ...rule(s), activationQueueLength: 5 }, 5, jobs(5, 0))).toBe(0);
     }
   });
 

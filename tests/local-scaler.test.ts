@@ -5,6 +5,7 @@
  * aws-sqs-queue scaler — scaleOnInFlight).
  */
 import {
+  cooldownElapsed,
   decideScaledJob,
   hpaDesiredReplicas,
   initialScaledObjectState,
@@ -14,9 +15,11 @@ import {
   type ScaledJobRules,
   type ScaledObjectRules,
   type ScaledObjectState,
-} from "../local/scaler";
+} from "../k8s/scaling";
 
 const consumer: ScaledObjectRules = {
+  queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
+  awsRegion: "eu-west-1",
   pollingInterval: 15,
   cooldownPeriod: 120,
   minReplicas: 0,
@@ -83,8 +86,15 @@ describe("ScaledObject (KEDA activation and cooldown around the HPA)", () => {
     // Active at t=0 s (1 replica) and t=15 s, then empty from t=30 s; cooldown 120 s from t=15 s.
     const metrics = [300, 300, ...Array<number>(9).fill(0)];
     const replicas = replay(rules, metrics);
-    // t = 0 … 150 s: the last active poll was at 15 s, so zero comes at t = 135 s (index 9).
-    expect(replicas).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    // t = 0 … 150 s: the last active poll was at 15 s; KEDA scales to zero once
+    // lastActiveTime + cooldown is strictly before now, so at t = 150 s (index 10), not 135 s.
+    expect(replicas).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+  });
+
+  it("counts the cooldown from lastActiveTime strictly (KEDA's Before), and skips it when never active", () => {
+    expect(cooldownElapsed(15_000, 120, 135_000)).toBe(false);
+    expect(cooldownElapsed(15_000, 120, 135_001)).toBe(true);
+    expect(cooldownElapsed(undefined, 120, 0)).toBe(true);
   });
 
   it("does not scale below minReplicaCount when it is above zero", () => {
@@ -128,10 +138,12 @@ describe("ScaledObject (KEDA activation and cooldown around the HPA)", () => {
 });
 
 const job: ScaledJobRules = {
+  queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/preprocess",
+  awsRegion: "eu-west-1",
   pollingInterval: 10,
   minReplicaCount: 0,
   maxReplicaCount: 100,
-  targetQueueLength: 1,
+  queueLength: 1,
   activationQueueLength: 0,
   scaleOnInFlight: false,
   scalingStrategy: "default",
@@ -151,7 +163,7 @@ describe("ScaledJob (KEDA's job-count formulas)", () => {
   ])(
     "default: queue %i, max %i, target %i, running %i creates %i jobs (KEDA's table)",
     (queue, max, target, running, created) => {
-      const rules = { ...job, maxReplicaCount: max, targetQueueLength: target };
+      const rules = { ...job, maxReplicaCount: max, queueLength: target };
       expect(decideScaledJob(rules, queue, { running, pending: 0 }).create).toBe(created);
     },
   );

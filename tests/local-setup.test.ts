@@ -64,6 +64,8 @@ describe("workload specs", () => {
 
   it("scales as the cluster's ScaledObject and ScaledJob say", () => {
     expect(specs.rules.consumer).toEqual({
+      queueUrl: resources.eventsQueueUrl,
+      awsRegion: settings.region,
       pollingInterval: settings.keda.consumer.pollingInterval,
       cooldownPeriod: settings.keda.consumer.cooldownPeriod,
       minReplicas: settings.keda.consumer.minReplicas,
@@ -75,7 +77,7 @@ describe("workload specs", () => {
     });
     expect(specs.rules.preprocess).toMatchObject({
       maxReplicaCount: settings.keda.preprocess.maxReplicaCount,
-      targetQueueLength: settings.keda.preprocess.targetQueueLength,
+      queueLength: settings.keda.preprocess.targetQueueLength,
       scalingStrategy: settings.keda.preprocess.scalingStrategy,
       scaleOnInFlight: false,
       backoffLimit: settings.keda.preprocess.backoffLimit,

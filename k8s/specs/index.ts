@@ -19,7 +19,6 @@ export * from "./namespace";
 export * from "./network-policy";
 export * from "./preprocess";
 export * from "./producer";
-export * from "./scaling";
 
 /** All workload manifests, by role. */
 export function workloadManifests(settings: Settings, inputs: WorkloadInputs) {
