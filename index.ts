@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseSettings, settingsInputFromConfig, type ProgramOutputs } from "./config";
 import * as infra from "./infra";
-import { Workloads } from "./k8s";
+import { schedulingForWorkloads, Workloads } from "./k8s";
 
 const settings = parseSettings(settingsInputFromConfig(pulumi.runtime.allConfig()));
 const [project, stack, region] = [pulumi.getProject(), pulumi.getStack(), settings.region];
@@ -80,7 +80,7 @@ const workloads = new Workloads("workloads", {
   eventsQueueUrl: queues.eventsQueueUrl,
   processedBucketName: storage.processedBucketName,
   eventsBucketName: storage.eventsBucketName,
-  scheduling: infra.schedulingForWorkloads(settings.nodeAutoscaling),
+  scheduling: schedulingForWorkloads(settings.nodeAutoscaling),
   kedaDependencies: [keda.release],
   podIdentityDependencies: [
     identity.roles.preprocess.association,

@@ -8,5 +8,4 @@ export { Keda } from "./keda";
 export { ProcessorImage } from "./image";
 export { Monitoring } from "./monitoring";
 export { Karpenter } from "./karpenter";
-export { schedulingForWorkloads, workloadScheduling } from "./karpenter/scheduling";
 export { Orchestration } from "./orchestration";

@@ -1,11 +1,13 @@
 /**
- * KEDA: its namespace (Pod Security "restricted") and the kedacore/keda chart at a pinned version,
- * hardened (non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp, resource
- * requests and limits), with the operator's service account named for its Pod Identity association.
+ * KEDA: its namespace (Pod Security "restricted", built by k8s/specs) and the kedacore/keda chart
+ * at a pinned version, hardened (non-root, read-only root filesystem, no capabilities,
+ * RuntimeDefault seccomp, resource requests and limits), with the operator's service account named
+ * for its Pod Identity association.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "../config";
+import { kedaNamespaceSpec } from "../k8s/specs";
 
 /** The kedacore Helm repository. */
 export const KEDA_CHART_REPO = "https://kedacore.github.io/charts";
@@ -83,15 +85,6 @@ export function kedaValues(clusterName: pulumi.Input<string>): Record<string, un
   };
 }
 
-/** Labels of the KEDA namespace: enforce the "restricted" Pod Security Standard. */
-export function restrictedNamespaceLabels(): Record<string, string> {
-  return {
-    "pod-security.kubernetes.io/enforce": "restricted",
-    "pod-security.kubernetes.io/audit": "restricted",
-    "pod-security.kubernetes.io/warn": "restricted",
-  };
-}
-
 /** KEDA's namespace and Helm release. */
 export class Keda extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
@@ -103,7 +96,7 @@ export class Keda extends pulumi.ComponentResource {
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: args.namespace, labels: restrictedNamespaceLabels() } },
+      kedaNamespaceSpec(args.namespace),
       self,
     );
     this.release = new k8s.helm.v3.Release(

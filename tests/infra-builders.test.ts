@@ -20,7 +20,8 @@ import {
   imageInputFiles,
   imageTag,
 } from "../infra/image";
-import { kedaValues, restrictedNamespaceLabels } from "../infra/keda";
+import { kedaValues } from "../infra/keda";
+import { restrictedNamespaceLabels } from "../k8s/specs";
 import { azKey, natGatewayFor, subnetTags, zoneAt } from "../infra/network";
 import { concat, keyPolicy, KEY_ADMIN_ACTIONS } from "../infra/iam/documents";
 import {

@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
 import { METRICS_PORT } from "@pipeline/processor/contract";
 import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "../config";
-import { schedulingForWorkloads } from "../infra/karpenter/scheduling";
+import { schedulingForWorkloads } from "../k8s/specs/scheduling";
 import { workloadManifests } from "../k8s/specs";
 import { containersOf, hardeningProblems, podSpecsOf } from "./support/k8s-rules";
 import {

@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../infra/karpenter/nodes";
+import { DISCOVERY_TAG_KEY, NODE_CLASS_NAME } from "../k8s/specs/node-pools";
 import { KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT } from "../infra/karpenter/chart";
 import { WILDCARD_RESOURCE_CONDITIONS } from "../infra/iam/karpenter";
 import { INTERRUPTION_MAX_RECEIVES, INTERRUPTION_RETENTION_SECONDS } from "../infra/karpenter";
@@ -16,7 +16,7 @@ import {
   jobPoolScheduling,
   NODE_POOL_NAMES,
   POOL_LABEL,
-} from "../infra/karpenter/scheduling";
+} from "../k8s/specs/scheduling";
 import {
   byType,
   byUrn,

@@ -46,7 +46,7 @@ import {
   DISCOVERY_TAG_KEY,
   NODE_CLASS_NAME,
   orderedCapacityTypes,
-} from "../infra/karpenter/nodes";
+} from "../k8s/specs/node-pools";
 import {
   buildControllerPolicy,
   buildInterruptionQueuePolicy,
@@ -62,8 +62,8 @@ import {
   POOL_LABEL,
   schedulingForWorkloads,
   workloadScheduling,
-  type PodScheduling,
-} from "../infra/karpenter/scheduling";
+  type Scheduling,
+} from "../k8s/specs/scheduling";
 import { workloadManifests } from "../k8s/specs";
 import { inputsFor } from "./support/k8s-fixtures";
 import type { PolicyStatement } from "../infra/iam/documents";
@@ -627,12 +627,14 @@ describe("EC2NodeClass and NodePools", () => {
 // ---------------------------------------------------------------------------------------------
 describe("workload scheduling onto the pools", () => {
   /** Whether a pod with this scheduling can land on a node of the pool (labels and taints). */
-  function landsOn(scheduling: PodScheduling, pool: "jobs" | "general"): boolean {
+  function landsOn(scheduling: Scheduling, pool: "jobs" | "general"): boolean {
     const template = buildNodePool(STACKS.defaults, pool).spec.template;
     const labels = template.metadata?.labels ?? {};
-    const selected = Object.entries(scheduling.nodeSelector).every(([k, v]) => labels[k] === v);
+    const selected = Object.entries(scheduling.nodeSelector ?? {}).every(
+      ([k, v]) => labels[k] === v,
+    );
     const tolerated = (template.spec.taints ?? []).every((t) =>
-      scheduling.tolerations.some(
+      (scheduling.tolerations ?? []).some(
         (tol) =>
           tol.key === t.key &&
           tol.effect === t.effect &&

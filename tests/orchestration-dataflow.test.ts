@@ -8,7 +8,7 @@
 import jsonata from "jsonata";
 import { allStates, type Branch, type State, type TaskState } from "../infra/orchestration/asl";
 import { buildDefinition, DETAIL_TYPES, STATE_NAMES as N } from "../infra/orchestration/definition";
-import { buildJobManifest } from "../infra/orchestration/job";
+import { buildJobManifest } from "../k8s/specs/batch-job";
 import fc from "fast-check";
 import { resultKeysFor } from "../processor/src/contract";
 

@@ -16,7 +16,7 @@ import {
   STATE_NAMES as N,
   type DefinitionInput,
 } from "../infra/orchestration/definition";
-import { buildJobManifest } from "../infra/orchestration/job";
+import { buildJobManifest } from "../k8s/specs/batch-job";
 
 const job = buildJobManifest({
   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor@sha256:" + "a".repeat(64),

@@ -1,6 +1,6 @@
-import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "../infra/orchestration/job";
-import { jobPoolScheduling } from "../infra/karpenter/scheduling";
-import { orchestratorRbac } from "../infra/orchestration/rbac";
+import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "../k8s/specs/batch-job";
+import { jobPoolScheduling } from "../k8s/specs/scheduling";
+import { orchestratorRbac } from "../k8s/specs/orchestrator";
 import { containersOf, hardeningProblems } from "./support/k8s-rules";
 import { expectSchemaValid, schemaProblems, type KubernetesObject } from "./support/schema-check";
 

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped */
 import aslValidator from "asl-validator";
 import { DETAIL_TYPES, STATE_NAMES } from "../infra/orchestration/definition";
-import { orchestratorGroup } from "../infra/orchestration/rbac";
+import { orchestratorGroup } from "../k8s/specs/orchestrator";
 import {
   byType,
   dependsOn,

@@ -5,8 +5,7 @@
  * resource requests and the small instance table below.
  */
 import type { Settings } from "../../config";
-import { poolShape } from "./nodes";
-import type { PoolKind } from "./scheduling";
+import { poolShape, type PoolKind } from "../../k8s/specs";
 
 /** Date and source of {@link INSTANCE_TABLE}'s prices. */
 export const PRICE_TABLE = {

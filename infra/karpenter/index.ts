@@ -27,9 +27,10 @@ import {
   DISCOVERY_TAG_KEY,
   NODE_CLASS_NAME,
   NODE_CLASS_TYPE,
-} from "./nodes";
+  NODE_POOL_NAMES,
+  type PoolKind,
+} from "../../k8s/specs";
 import { buildControllerPolicy, buildInterruptionQueuePolicy } from "../iam/karpenter";
-import { NODE_POOL_NAMES, type PoolKind } from "./scheduling";
 import type { Settings } from "../../config";
 
 /** Retention of interruption events: Karpenter's own queue setting (a spot warning gives two minutes). */

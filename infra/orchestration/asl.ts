@@ -5,17 +5,17 @@
  * the Step Functions additions (QueryLanguage, JSONata `Output`, intrinsic functions).
  * Pure: types and tiny constructors only.
  */
+import type { PayloadTemplate, PayloadValue } from "../../k8s/specs/batch-job";
 
 /** A JSONPath reference (`$.a.b`, `$$.Execution.Id`) or an intrinsic call (`States.Format(...)`). */
 export type JsonPathExpression = string;
 
 /**
  * A payload template (`Parameters`, `ResultSelector`): keys ending in `.$` take a JSONPath or an
- * intrinsic; other keys are literal values, nested objects and arrays are templates in turn.
+ * intrinsic; other keys are literal values, nested objects and arrays are templates in turn. Defined
+ * with the Job manifest builder (k8s/specs/batch-job.ts), the one payload built outside this folder.
  */
-export type PayloadTemplate = { readonly [key: string]: PayloadValue };
-export type PayloadValue =
-  string | number | boolean | null | readonly PayloadValue[] | PayloadTemplate;
+export type { PayloadTemplate, PayloadValue };
 
 /** A retrier: which errors, how often, how far apart. */
 export interface Retrier {

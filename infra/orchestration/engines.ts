@@ -13,18 +13,22 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
-import { workloadScheduling } from "../karpenter/scheduling";
 import type { PolicyDocument } from "../iam/documents";
 import type { Settings } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
-import { buildJobManifest, JOB_SERVICE_ACCOUNT } from "./job";
 import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
+  batchJobServiceAccountSpec,
+  buildJobManifest,
+  JOB_SERVICE_ACCOUNT,
   orchestratorRbac,
   sparkNamespaceName,
+  sparkNamespaceSpec,
   SPARK_SERVICE_ACCOUNT,
+  sparkServiceAccountSpec,
   sparkSubmitParameters,
-} from "./rbac";
+  workloadScheduling,
+} from "../../k8s/specs";
 
 /** File name of the EMR engine's Spark entry point (in `spark/`, uploaded to the lake). */
 export const SPARK_ENTRY_POINT = "preprocess_object.py";
@@ -167,14 +171,7 @@ export function createEksEngine(ctx: EngineContext): Engine {
   );
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     `${name}-job`,
-    {
-      metadata: {
-        name: JOB_SERVICE_ACCOUNT,
-        namespace,
-        labels: { "app.kubernetes.io/part-of": ctx.project },
-      },
-      automountServiceAccountToken: false,
-    },
+    batchJobServiceAccountSpec(namespace, ctx.project),
     k8sOpts,
   );
   const rbac = namespace.apply((ns) => orchestratorRbac(ns, ctx.project));
@@ -226,16 +223,7 @@ export function createEmrEngine(ctx: EngineContext): Engine {
   // Spark pods are not built for Pod Security "restricted": they get a namespace of their own.
   const sparkNamespace = new k8s.core.v1.Namespace(
     `${name}-spark`,
-    {
-      metadata: {
-        name: ctx.workloadNamespace.apply(sparkNamespaceName),
-        labels: {
-          "app.kubernetes.io/part-of": ctx.project,
-          "pod-security.kubernetes.io/enforce": "baseline",
-          "pod-security.kubernetes.io/warn": "restricted",
-        },
-      },
-    },
+    sparkNamespaceSpec(ctx.workloadNamespace.apply(sparkNamespaceName), ctx.project),
     k8sOpts,
   );
   const namespace = sparkNamespace.metadata.name;
@@ -255,7 +243,7 @@ export function createEmrEngine(ctx: EngineContext): Engine {
   );
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     `${name}-spark`,
-    { metadata: { name: SPARK_SERVICE_ACCOUNT, namespace } },
+    sparkServiceAccountSpec(namespace),
     k8sOpts,
   );
   // A new virtual cluster gets its own access entry and namespaced RBAC from EMR on EKS (the

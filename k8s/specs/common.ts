@@ -15,16 +15,7 @@ import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import { METRICS_PORT, type CommandEnvVars } from "@pipeline/processor/contract";
 import type { Workload } from "../../config";
 import { PROJECT } from "../../config";
-
-/** Where a workload's pods may run (Karpenter job pool, dedicated nodes); none by default. */
-export interface Scheduling {
-  /** Node labels the pods require. */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** Taints the pods tolerate. */
-  readonly tolerations?: readonly IToleration[];
-  /** Pod annotations the placement asks for (e.g. Karpenter's `karpenter.sh/do-not-disrupt`). */
-  readonly annotations?: Readonly<Record<string, string>>;
-}
+import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
 
 /**
  * The values the specs need from the rest of the program, as plain strings: the component resolves
@@ -227,13 +218,7 @@ export function schedulingFields(
   inputs: WorkloadInputs,
   workload: Workload,
 ): { nodeSelector?: Record<string, string>; tolerations?: IToleration[] } {
-  const s = inputs.scheduling?.[workload];
-  const fields: { nodeSelector?: Record<string, string>; tolerations?: IToleration[] } = {};
-  if (s?.nodeSelector && Object.keys(s.nodeSelector).length > 0) {
-    fields.nodeSelector = { ...s.nodeSelector };
-  }
-  if (s?.tolerations && s.tolerations.length > 0) fields.tolerations = [...s.tolerations];
-  return fields;
+  return placementFields(inputs.scheduling?.[workload]);
 }
 
 /** The pod template metadata of `workload`: its labels, plus the annotations its placement asks for. */
@@ -241,11 +226,6 @@ export function podTemplateMetadata(
   inputs: WorkloadInputs,
   workload: Workload,
 ): { labels: Record<string, string>; annotations?: Record<string, string> } {
-  const annotations = inputs.scheduling?.[workload]?.annotations;
-  return {
-    labels: workloadLabels(workload),
-    ...(annotations && Object.keys(annotations).length > 0
-      ? { annotations: { ...annotations } }
-      : {}),
-  };
+  const annotations = placementAnnotations(inputs.scheduling?.[workload]);
+  return { labels: workloadLabels(workload), ...(annotations ? { annotations } : {}) };
 }

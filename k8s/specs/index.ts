@@ -1,6 +1,9 @@
 /**
- * Every Kubernetes object of the workloads, built from the settings and plain inputs. The Workloads
- * component creates exactly these; tests validate them against the Kubernetes and KEDA schemas.
+ * Every Kubernetes object the program builds, from the settings and plain inputs: the workloads (the
+ * Workloads component creates exactly {@link workloadManifests}), pod placement and Karpenter's
+ * NodePools and EC2NodeClass, and the orchestrated variant's Job manifest, RBAC and Spark
+ * namespace. Pure builders; `infra/` components and local mode call them, tests validate them
+ * against the Kubernetes, KEDA and Karpenter schemas.
  */
 import type { Settings } from "../../config";
 import { workloadMeta, type WorkloadInputs } from "./common";
@@ -11,14 +14,18 @@ import { workloadNetworkPolicySpec } from "./network-policy";
 import { PREPROCESS_NAME, preprocessScaledJobSpec } from "./preprocess";
 import { PRODUCER_NAME, producerDeploymentSpec } from "./producer";
 
+export * from "./batch-job";
 export * from "./common";
 export * from "./consumer";
 export * from "./env";
 export * from "./keda";
 export * from "./namespace";
 export * from "./network-policy";
+export * from "./node-pools";
+export * from "./orchestrator";
 export * from "./preprocess";
 export * from "./producer";
+export * from "./scheduling";
 
 /** All workload manifests, by role. */
 export function workloadManifests(settings: Settings, inputs: WorkloadInputs) {

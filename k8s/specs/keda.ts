@@ -1,8 +1,8 @@
 /**
  * KEDA objects for the SQS-driven workloads, built from @kubernetes-models/keda types so a misspelled
  * field fails the type-check: the TriggerAuthentication, the aws-sqs-queue triggers, the consumer's
- * ScaledObject and the scaling half of the preprocess ScaledJob. Also the pure scaling rules that
- * local mode reads, and KEDA's job-count formulas.
+ * ScaledObject and the scaling half of the preprocess ScaledJob. The rules read back from them and
+ * KEDA's formulas over those rules are in `k8s/scaling`.
  *
  * Credentials: the TriggerAuthentication says `podIdentity.provider: aws` with neither `roleArn` nor
  * `identityOwner`, so KEDA's scalers use the operator's own credentials. The operator gets them from
@@ -168,8 +168,9 @@ export interface PreprocessScalingInputs {
  * - `default` creates `maxScale - runningJobs`: it subtracts running jobs a second time and starves
  *   the queue (10 visible, 5 running → 5 new jobs instead of 10). Rejected.
  * - `custom` subtracts a share of running jobs the same way. Rejected.
- * - `accurate` creates `maxScale - pendingJobs` (capped at `max - runningJobs`): it subtracts only the
- *   jobs whose pods have not started, i.e. have not yet taken their message. This is exactly the
+ * - `accurate` creates `maxScale - pendingJobs` (capped at `max - runningJobs`; KEDA 2.20 keeps the
+ *   pending deduction in that capped branch too): it subtracts only the jobs whose pods have not
+ *   started, i.e. have not yet taken their message. This is exactly the
  *   case KEDA documents it for (a scaler that does not count locked messages, a message deleted once
  *   consumed). The default and our choice.
  * - `eager` creates `min(max - running - pending, maxScale)`: it never subtracts from the demand, so

@@ -1,7 +1,7 @@
 /**
- * The workload namespace (Pod Security Standards "restricted", enforced, audited and warned) and one
+ * The workload namespace (Pod Security Standards "restricted", enforced, audited and warned), one
  * service account per workload, named by config/names.ts — the same names the Pod Identity
- * associations bind IAM roles to.
+ * associations bind IAM roles to — and KEDA's own namespace.
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
@@ -27,6 +27,20 @@ export function podSecurityLabels(
     labels[`pod-security.kubernetes.io/${mode}-version`] = version;
   }
   return labels;
+}
+
+/** Labels of the KEDA namespace: enforce, audit and warn on the "restricted" Pod Security Standard. */
+export function restrictedNamespaceLabels(): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": POD_SECURITY_LEVEL,
+    "pod-security.kubernetes.io/audit": POD_SECURITY_LEVEL,
+    "pod-security.kubernetes.io/warn": POD_SECURITY_LEVEL,
+  };
+}
+
+/** The namespace the KEDA chart is installed into. */
+export function kedaNamespaceSpec(name: string) {
+  return { metadata: { name, labels: restrictedNamespaceLabels() } };
 }
 
 /** The workload namespace. */

@@ -1,12 +1,11 @@
 /**
  * Where the pipeline's pods run when Karpenter buys the nodes: the labels and taint that separate the
  * preprocess job pool from the general pool, and the node selectors, tolerations and annotations
- * the workload pods carry to land on them. Pure: shared by the NodePools (infra) and the pod specs
- * (k8s spec builders, local mode).
+ * the workload pods carry to land on them. Pure: shared by the NodePool builders and the pod specs
+ * (the KEDA workloads and the orchestration Job).
  */
 import type { IToleration } from "kubernetes-models/v1/Toleration";
-import { WORKLOADS, type Workload } from "../../config";
-import type { Settings } from "../../config";
+import { WORKLOADS, type Settings, type Workload } from "../../config";
 
 /** Node label (set by the NodePools) that tells the two pools apart. */
 export const POOL_LABEL = "pipeline/pool";
@@ -47,14 +46,38 @@ export const WORKLOAD_POOLS: Readonly<Record<Workload, PoolKind>> = {
   consumer: "general",
 };
 
-/** What a pod template needs to land on a pool. */
-export interface PodScheduling {
-  /** Pod `spec.nodeSelector`. */
-  readonly nodeSelector: Record<string, string>;
-  /** Pod `spec.tolerations`. */
-  readonly tolerations: IToleration[];
-  /** Pod template `metadata.annotations`. */
-  readonly annotations: Record<string, string>;
+/**
+ * Where a workload's pods may run, and what a pod template needs to land there (a Karpenter pool,
+ * dedicated nodes); an absent or empty field constrains nothing.
+ */
+export interface Scheduling {
+  /** Pod `spec.nodeSelector`: node labels the pods require. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Pod `spec.tolerations`: taints the pods tolerate. */
+  readonly tolerations?: readonly IToleration[];
+  /** Pod template `metadata.annotations` (e.g. Karpenter's `karpenter.sh/do-not-disrupt`). */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The pod spec fields of a placement (nothing for an absent or empty one). */
+export function placementFields(s: Scheduling | undefined): {
+  nodeSelector?: Record<string, string>;
+  tolerations?: IToleration[];
+} {
+  const fields: { nodeSelector?: Record<string, string>; tolerations?: IToleration[] } = {};
+  if (s?.nodeSelector && Object.keys(s.nodeSelector).length > 0) {
+    fields.nodeSelector = { ...s.nodeSelector };
+  }
+  if (s?.tolerations && s.tolerations.length > 0) fields.tolerations = [...s.tolerations];
+  return fields;
+}
+
+/** The pod template annotations a placement asks for (undefined for none). */
+export function placementAnnotations(
+  s: Scheduling | undefined,
+): Record<string, string> | undefined {
+  const annotations = s?.annotations;
+  return annotations && Object.keys(annotations).length > 0 ? { ...annotations } : undefined;
 }
 
 /** The labels every node of a pool carries (NodePool `spec.template.metadata.labels`). */
@@ -78,7 +101,7 @@ export function poolToleration(pool: PoolKind): IToleration {
  * a node away under a running job (a job is one file; evicting it wastes the work and counts against
  * the Job's backoffLimit). Node expiry still drains them, bounded by the pool's terminationGracePeriod.
  */
-export function jobPoolScheduling(): PodScheduling {
+export function jobPoolScheduling(): Scheduling {
   return {
     nodeSelector: poolLabels("jobs"),
     tolerations: [poolToleration("jobs")],
@@ -90,7 +113,7 @@ export function jobPoolScheduling(): PodScheduling {
  * Producer and consumer pods: select the general pool and tolerate its taint. No do-not-disrupt:
  * they drain on SIGTERM, so consolidation may move them.
  */
-export function generalPoolScheduling(): PodScheduling {
+export function generalPoolScheduling(): Scheduling {
   return {
     nodeSelector: poolLabels("general"),
     tolerations: [poolToleration("general")],
@@ -105,7 +128,7 @@ export function generalPoolScheduling(): PodScheduling {
 export function workloadScheduling(
   mode: Settings["nodeAutoscaling"],
   workload: Workload,
-): PodScheduling {
+): Scheduling {
   // Without Karpenter the fixed group has no pool labels: constraining the pods would strand them.
   if (mode === "none") return { nodeSelector: {}, tolerations: [], annotations: {} };
   return WORKLOAD_POOLS[workload] === "jobs" ? jobPoolScheduling() : generalPoolScheduling();
@@ -114,9 +137,9 @@ export function workloadScheduling(
 /** The scheduling of every workload for a mode (what the k8s Workloads component takes). */
 export function schedulingForWorkloads(
   mode: Settings["nodeAutoscaling"],
-): Record<Workload, PodScheduling> {
+): Record<Workload, Scheduling> {
   return Object.fromEntries(WORKLOADS.map((w) => [w, workloadScheduling(mode, w)])) as Record<
     Workload,
-    PodScheduling
+    Scheduling
   >;
 }

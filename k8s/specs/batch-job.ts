@@ -2,9 +2,10 @@
  * The Kubernetes Job the state machine starts through `eks:runJob.sync`: the processor image runs
  * `preprocess-object` for the object named in the execution input. A payload template, because the
  * Job's name and arguments come from the execution (`.$` keys); everything else is fixed here and
- * hardened exactly like the KEDA preprocess jobs (the k8s spec helpers), so the Job is admitted by
- * the namespace's Pod Security "restricted" level. Pure: no Pulumi.
+ * hardened exactly like the KEDA preprocess jobs (the helpers of ./common), so the Job is admitted
+ * by the namespace's Pod Security "restricted" level. Pure: no Pulumi.
  */
+import { PROJECT } from "../../config";
 import {
   assertDigestPinned,
   containerResources,
@@ -12,16 +13,38 @@ import {
   podSecurityContext,
   tmpMount,
   tmpVolume,
-} from "../../k8s/specs/common";
-import type { PodScheduling } from "../karpenter/scheduling";
-import { PROJECT } from "../../config";
-import type { PayloadTemplate } from "./asl";
+} from "./common";
+import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
+
+/**
+ * A Step Functions payload template: JSON whose keys ending in `.$` take a JSONPath or an
+ * intrinsic, evaluated per execution (infra/orchestration/asl.ts types task parameters with it).
+ */
+export type PayloadTemplate = { readonly [key: string]: PayloadValue };
+/** One value of a {@link PayloadTemplate}. */
+export type PayloadValue =
+  string | number | boolean | null | readonly PayloadValue[] | PayloadTemplate;
 
 /** `app.kubernetes.io/component` of the Jobs (and Pods) this path starts. */
 export const JOB_COMPONENT = "batch-object";
 
 /** Service account of the Jobs; its Pod Identity role reads the prefix and writes outputs. */
 export const JOB_SERVICE_ACCOUNT = "batch-object";
+
+/**
+ * The Jobs' service account: its Pod Identity association names it, and it mounts no Kubernetes API
+ * token. Generic in the namespace so the component can pass its (Pulumi) output unchanged.
+ */
+export function batchJobServiceAccountSpec<N>(namespace: N, project: string) {
+  return {
+    metadata: {
+      name: JOB_SERVICE_ACCOUNT,
+      namespace,
+      labels: { "app.kubernetes.io/part-of": project },
+    },
+    automountServiceAccountToken: false,
+  };
+}
 
 export interface JobManifestInput {
   /** The processor image, digest-pinned (`repo@sha256:…`). */
@@ -37,10 +60,8 @@ export interface JobManifestInput {
   /** Seconds a finished Job stays for inspection before Kubernetes deletes it. */
   readonly ttlSecondsAfterFinished?: number;
   /** Node placement: the same as the KEDA preprocess jobs (Karpenter's job pool), or none. */
-  readonly scheduling?: PodScheduling;
+  readonly scheduling?: Scheduling;
 }
-
-const hasKeys = (o: Readonly<Record<string, string>>) => Object.keys(o).length > 0;
 
 /** A JSON copy of a typed Kubernetes object, as payload template data. */
 function payload(value: object): PayloadTemplate {
@@ -49,7 +70,8 @@ function payload(value: object): PayloadTemplate {
 
 /** The batch/v1 Job manifest (with `.$` keys that Step Functions evaluates per execution). */
 export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
-  const scheduling = input.scheduling ?? { nodeSelector: {}, tolerations: [], annotations: {} };
+  const placement = placementFields(input.scheduling);
+  const annotations = placementAnnotations(input.scheduling);
   const labels = {
     "app.kubernetes.io/name": "processor",
     "app.kubernetes.io/component": JOB_COMPONENT,
@@ -72,18 +94,11 @@ export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
       activeDeadlineSeconds: input.activeDeadlineSeconds,
       ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 3600,
       template: {
-        metadata: {
-          labels,
-          ...(hasKeys(scheduling.annotations)
-            ? { annotations: { ...scheduling.annotations } }
-            : {}),
-        },
+        metadata: { labels, ...(annotations ? { annotations } : {}) },
         spec: {
-          ...(hasKeys(scheduling.nodeSelector)
-            ? { nodeSelector: { ...scheduling.nodeSelector } }
-            : {}),
-          ...(scheduling.tolerations.length > 0
-            ? { tolerations: scheduling.tolerations.map((t) => payload(t)) }
+          ...(placement.nodeSelector ? { nodeSelector: placement.nodeSelector } : {}),
+          ...(placement.tolerations
+            ? { tolerations: placement.tolerations.map((t) => payload(t)) }
             : {}),
           serviceAccountName: JOB_SERVICE_ACCOUNT,
           restartPolicy: "Never",

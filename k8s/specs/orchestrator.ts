@@ -1,6 +1,8 @@
 /**
- * Kubernetes access of the orchestrated variant, as plain objects (pure; the component creates them
- * with the cluster's provider).
+ * Kubernetes objects of the orchestrated variant beside its Job manifest (./batch-job.ts): the state
+ * machine's RBAC, and the EMR engine's namespace, service account and the spark-submit flags that
+ * name it. Plain objects (pure; the Orchestration component creates them with the cluster's
+ * provider).
  *
  * Why RBAC and not an EKS access policy: the state machine's role gets an access entry whose only
  * effect is membership in {@link orchestratorGroup}; a namespaced Role bound to that group allows
@@ -60,6 +62,29 @@ export const SPARK_SERVICE_ACCOUNT = "batch-spark";
 /** The EMR engine's namespace next to the workload namespace. */
 export function sparkNamespaceName(workloadNamespace: string): string {
   return `${workloadNamespace}-spark`.slice(0, 63);
+}
+
+/**
+ * The EMR engine's namespace: Spark pods are not built for Pod Security "restricted", so they get a
+ * namespace of their own that enforces "baseline" and warns on "restricted". Generic in the name so
+ * the component can pass its (Pulumi) output unchanged.
+ */
+export function sparkNamespaceSpec<N>(name: N, project: string) {
+  return {
+    metadata: {
+      name,
+      labels: {
+        "app.kubernetes.io/part-of": project,
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
+      },
+    },
+  };
+}
+
+/** The Spark driver's and executors' service account (its Pod Identity role is the job role). */
+export function sparkServiceAccountSpec<N>(namespace: N) {
+  return { metadata: { name: SPARK_SERVICE_ACCOUNT, namespace } };
 }
 
 /** spark-submit flags of the EMR engine: the Pod Identity service account and a small footprint. */
