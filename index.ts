@@ -4,15 +4,26 @@
  * contract (README "Stack outputs").
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, settingsInputFromConfig, type ProgramOutputs } from "./config";
+import {
+  parseSettings,
+  settingsInputFromConfig,
+  stackPhysicalNames,
+  type ProgramOutputs,
+} from "./config";
 import * as infra from "./infra";
 import { schedulingForWorkloads, Workloads } from "./k8s";
 
-const settings = parseSettings(settingsInputFromConfig(pulumi.runtime.allConfig()));
-const [project, stack, region] = [pulumi.getProject(), pulumi.getStack(), settings.region];
+const [project, stack] = [pulumi.getProject(), pulumi.getStack()];
+// Given the names, parsing also checks every physical name derived from them against AWS's limits.
+const settings = parseSettings(settingsInputFromConfig(pulumi.runtime.allConfig()), {
+  project,
+  stack,
+});
+const region = settings.region;
+const names = stackPhysicalNames({ project, stack }, settings.storage.bucketPrefix);
 const tags = { "pipeline:project": project, "pipeline:stack": stack };
 const base = { ...settings, project, stack, tags }; // each component reads its own sections
-const eksName = `${project}-${stack}`; // known before the cluster exists (subnet discovery tags)
+const eksName = names.cluster; // known before the cluster exists (subnet discovery tags)
 
 // Network and cluster: private nodes, access entries, Pod Identity.
 const network = new infra.Network("network", { ...base, clusterName: eksName });
@@ -65,7 +76,7 @@ const karpenter =
 
 const image = new infra.ProcessorImage("processor", {
   ...base,
-  repositoryName: `${eksName}-processor`,
+  repositoryName: names.repository,
   root: __dirname,
   forceDelete: settings.storage.forceDestroy,
 });

@@ -8,4 +8,7 @@ export * from "./parse";
 export * from "./decode";
 export * from "./subnets";
 export * from "./names";
+export * from "./limits";
+export * from "./physical";
+export * from "./fit";
 export * from "./outputs";

@@ -28,21 +28,30 @@ export interface PhysicalNames {
   readonly rawBucket: string;
   readonly processedBucket: string;
   readonly eventsBucket: string;
+  /** The orchestrated variant's lake bucket. */
+  readonly lakeBucket: string;
 }
 
 /**
  * Physical names for `<project>-<stack>`. Queues use them as they are; buckets use them as a prefix
- * (Pulumi adds a random suffix for global uniqueness; local mode uses them as they are).
+ * (Pulumi adds a random suffix for global uniqueness; local mode uses them as they are), starting
+ * with `bucketPrefix` (settings.storage.bucketPrefix) instead of `<project>-<stack>` when given.
  */
-export function physicalNames(project: string, stack: string): PhysicalNames {
+export function physicalNames(
+  project: string,
+  stack: string,
+  bucketPrefix?: string,
+): PhysicalNames {
   const base = `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const buckets = bucketPrefix ?? base;
   return {
     preprocessQueue: `${base}-preprocess`,
     preprocessDlq: `${base}-preprocess-dlq`,
     eventsQueue: `${base}-events`,
     eventsDlq: `${base}-events-dlq`,
-    rawBucket: `${base}-raw`,
-    processedBucket: `${base}-processed`,
-    eventsBucket: `${base}-events`,
+    rawBucket: `${buckets}-raw`,
+    processedBucket: `${buckets}-processed`,
+    eventsBucket: `${buckets}-events`,
+    lakeBucket: `${buckets}-lake`,
   };
 }

@@ -4,6 +4,8 @@
  */
 import { PROJECT, settingsSchema, type Settings } from "./schema";
 import { crossFieldProblems } from "./rules";
+import { stackNameProblems } from "./fit";
+import type { StackIdentity } from "./physical";
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
 export class SettingsError extends Error {
@@ -16,18 +18,20 @@ export class SettingsError extends Error {
 /**
  * Validates raw settings (already un-namespaced: `{ region, network: {...}, ... }`) and fills defaults.
  * Every problem names the key (with the `<project>:` prefix a user writes), the bad value and what is allowed.
+ * Given the project and stack names (`id`), it also checks every physical name derived from them
+ * against AWS's limits (`fit.ts`), so a name AWS would reject fails here, not in `pulumi preview`.
  */
-export function parseSettings(raw: unknown): Settings {
+export function parseSettings(raw: unknown, id?: StackIdentity): Settings {
   const result = settingsSchema.safeParse(raw);
   if (result.success) {
-    const crossField = crossFieldProblems(result.data);
-    if (crossField.length === 0) return result.data;
-    throw new SettingsError(
-      crossField.map((p) => {
-        const key = `${PROJECT}:${p.path.join(".")}`;
-        return `${key}: ${p.message} (got ${JSON.stringify(valueAt(result.data, p.path))})`;
-      }),
-    );
+    const crossField = crossFieldProblems(result.data).map((p) => {
+      const key = `${PROJECT}:${p.path.join(".")}`;
+      return `${key}: ${p.message} (got ${JSON.stringify(valueAt(result.data, p.path))})`;
+    });
+    const names = id ? stackNameProblems(id, result.data) : [];
+    const problems = [...crossField, ...names];
+    if (problems.length === 0) return result.data;
+    throw new SettingsError(problems);
   }
   const problems = result.error.issues.map((i) => {
     const path = i.path.map(String);

@@ -5,6 +5,7 @@
  */
 import { PATH_PREFIX_PATTERN } from "@pipeline/processor/contract";
 import { z } from "zod";
+import { BUCKET_PREFIX_MAX_LENGTH, S3_RESERVED_PREFIXES } from "./physical";
 import { parseCidr } from "./subnets";
 
 /** The Pulumi project name; config keys are `<project>:<key>`. */
@@ -96,6 +97,23 @@ export const clusterSchema = z.strictObject({
 });
 
 export const storageSchema = z.strictObject({
+  /**
+   * Start of every bucket name instead of `<project>-<stack>` (for stack names too long for S3's
+   * 63 characters: the provider allows a 37-character prefix, and `-processed-` plus its own
+   * 26-character suffix follow). Changing it replaces the buckets.
+   */
+  bucketPrefix: z
+    .string()
+    .max(BUCKET_PREFIX_MAX_LENGTH)
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+      "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    )
+    .refine(
+      (p) => !S3_RESERVED_PREFIXES.some((r) => p.startsWith(r)),
+      `must not start with a prefix S3 reserves (${S3_RESERVED_PREFIXES.join(", ")})`,
+    )
+    .optional(),
   /** Let `pulumi destroy` delete non-empty buckets (dev only). */
   forceDestroy: z.boolean().default(false),
   /** Days before raw uploads expire (0 = keep forever). */

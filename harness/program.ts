@@ -19,7 +19,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs and state are untyped
    provider payloads that tests index freely. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInThisContext } from "node:vm";
 import { parse } from "yaml";
@@ -35,6 +35,14 @@ export type { ProgramRun, RecordedResource } from "./query";
 const RUN_TIMEOUT_MS = 45_000;
 
 const ROOT = join(__dirname, "..");
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in the repository root, sorted. */
+export function stackNames(): string[] {
+  return readdirSync(ROOT)
+    .map((f) => /^Pulumi\.([\w.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
 
 /** Reads `Pulumi.<stack>.yaml` and returns its `config` map. */
 export function stackConfig(stack: string): Record<string, unknown> {
@@ -109,7 +117,7 @@ export async function runProgramFile(
   isolate: Isolate = jestIsolate,
 ): Promise<ProgramRun> {
   const config = { ...stackConfig(stack), ...overrides };
-  const settings = parseSettings(settingsInputFromConfig(config));
+  const settings = parseSettings(settingsInputFromConfig(config), { project: PROJECT, stack });
   const region = settings.region;
   const resources: RecordedResource[] = [];
   const unexpected: string[] = [];

@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHardenedBucket } from "./bucket";
-import { physicalNames } from "../config";
+import { stackPhysicalNames } from "../config";
 import { keyPolicy } from "./iam/documents";
 import type { Settings } from "../config";
 
@@ -116,12 +116,7 @@ export class Storage extends pulumi.ComponentResource {
     super("pipeline:infra:Storage", name, {}, opts);
     const self = { parent: this };
     const tags = args.tags ?? {};
-    const names = physicalNames(args.project, args.stack);
-    const prefixes: Record<BucketRole, string> = {
-      raw: names.rawBucket,
-      processed: names.processedBucket,
-      events: names.eventsBucket,
-    };
+    const names = stackPhysicalNames(args, args.storage.bucketPrefix);
 
     this.dataKey = new aws.kms.Key(
       `${name}-data-key`,
@@ -142,7 +137,7 @@ export class Storage extends pulumi.ComponentResource {
     );
     new aws.kms.Alias(
       `${name}-data-key`,
-      { name: `alias/${args.project}-${args.stack}-data`, targetKeyId: this.dataKey.keyId },
+      { name: names.dataKeyAlias, targetKeyId: this.dataKey.keyId },
       self,
     );
 
@@ -150,7 +145,7 @@ export class Storage extends pulumi.ComponentResource {
       const { bucket, policy } = createHardenedBucket(
         `${name}-${role}`,
         {
-          bucketPrefix: `${prefixes[role]}-`,
+          bucketPrefix: names.bucketPrefixes[role],
           forceDestroy: args.storage.forceDestroy,
           dataKeyArn: this.dataKey.arn,
           versioned: isVersioned(role),

@@ -16,7 +16,7 @@ import {
 } from "../iam/monitoring";
 import { podIdentityTrustPolicy } from "../identity";
 import type { Cluster } from "../cluster";
-import { physicalNames } from "../../config";
+import { physicalNames, stackPhysicalNames } from "../../config";
 import type { Settings } from "../../config";
 import type { Storage } from "../storage";
 
@@ -136,7 +136,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
-        dashboardName: `${args.project}-${args.stack}`,
+        dashboardName: stackPhysicalNames(args).dashboard,
         dashboardBody: pulumi
           .all([
             scope,

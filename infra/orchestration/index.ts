@@ -26,7 +26,7 @@ import {
   topicPolicy,
 } from "../iam/orchestration";
 import type { PolicyDocument } from "../iam/documents";
-import type { Settings } from "../../config";
+import { stackPhysicalNames, type Settings } from "../../config";
 
 /** Longest time EventBridge keeps retrying a delivery before it dead-letters the event. */
 export const TARGET_MAX_EVENT_AGE_SECONDS = 3600;
@@ -91,6 +91,7 @@ export class Orchestration extends pulumi.ComponentResource {
     const tags = args.tags ?? {};
     const o = args.settings;
     const base = `${args.project}-${args.stack}`;
+    const names = stackPhysicalNames(args, args.storage.bucketPrefix);
     const caller = aws.getCallerIdentityOutput({}, self);
     const part = aws.getPartitionOutput({}, self);
     const account = caller.accountId;
@@ -101,7 +102,7 @@ export class Orchestration extends pulumi.ComponentResource {
     const lake = createLake(
       `${name}-lake`,
       {
-        namePrefix: `${base}-lake-`,
+        namePrefix: names.bucketPrefixes.lake,
         forceDestroy: args.storage.forceDestroy,
         noncurrentVersionDays: args.storage.noncurrentVersionDays,
         dataKeyArn: args.dataKeyArn,
@@ -114,7 +115,7 @@ export class Orchestration extends pulumi.ComponentResource {
     const table = new aws.dynamodb.Table(
       `${name}-results`,
       {
-        name: `${base}-batch-results`,
+        name: names.resultsTable,
         billingMode: "PAY_PER_REQUEST",
         hashKey: RESULTS_TABLE_KEY,
         attributes: [{ name: RESULTS_TABLE_KEY, type: "S" }],
@@ -126,7 +127,7 @@ export class Orchestration extends pulumi.ComponentResource {
       },
       self,
     );
-    const busName = `${base}-pipeline`;
+    const busName = names.eventBus;
     const bus = new aws.cloudwatch.EventBus(`${name}-bus`, { name: busName, tags }, self);
 
     const topicKey = new aws.kms.Key(
@@ -157,7 +158,7 @@ export class Orchestration extends pulumi.ComponentResource {
     const dlq = new aws.sqs.Queue(
       `${name}-rules-dlq`,
       {
-        name: `${base}-batch-rules-dlq`,
+        name: names.queues.batchRulesDlq,
         messageRetentionSeconds: DLQ_RETENTION_SECONDS,
         sqsManagedSseEnabled: true,
         tags,
@@ -166,7 +167,7 @@ export class Orchestration extends pulumi.ComponentResource {
     );
 
     // --- The processing engine.
-    const stateMachineName = `${base}-batch`;
+    const stateMachineName = names.stateMachine;
     const stateMachineArn = pulumi.interpolate`arn:${partition}:states:${args.region}:${account}:stateMachine:${stateMachineName}`;
     const stateMachineRole = new aws.iam.Role(
       `${name}-state-machine`,
@@ -251,7 +252,7 @@ export class Orchestration extends pulumi.ComponentResource {
     );
 
     // --- Raw bucket uploads under the prefix → the state machine.
-    const uploadRuleName = `${base}-batch-uploads`;
+    const uploadRuleName = names.uploadRule;
     // S3 publishes on the default bus: the rule's ARN has no bus segment.
     const uploadRuleArn = pulumi.interpolate`arn:${partition}:events:${args.region}:${account}:rule/${uploadRuleName}`;
     const invokeRole = new aws.iam.Role(
