@@ -116,8 +116,30 @@ export function writeObjects(sid: string, resources: Arn[]): PolicyStatement {
 }
 
 /**
+ * Listing keys under exact prefixes of one bucket. Readers need it so that a missing key is a 404
+ * `NoSuchKey`, not a 403: "If you don't have the s3:ListBucket permission, Amazon S3 returns an
+ * HTTP status code 403" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
+ * Permissions). The `s3:prefix` condition keeps it to the prefixes the reader may read
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html).
+ */
+export function listUnderPrefixes(
+  sid: string,
+  bucketArn: Arn,
+  prefixes: string[],
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucketArn,
+    Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+  };
+}
+
+/**
  * Preprocess jobs: read uploads under `input/`, write results under `output/` and rejections under
- * `errors/`, consume their queue (visibility changes are the heartbeat of long files).
+ * `errors/`, consume their queue (visibility changes are the heartbeat of long files). Listing
+ * under `input/` only makes a missing upload a 404, which the job reports as a rejected file.
  */
 export function preprocessPolicy(args: {
   readonly rawBucketArn: Arn;
@@ -133,6 +155,7 @@ export function preprocessPolicy(args: {
       Action: "s3:GetObject",
       Resource: arnWithSuffix(args.rawBucketArn, `/${KEYS.inputPrefix}*`),
     },
+    listUnderPrefixes("ListUploads", args.rawBucketArn, [KEYS.inputPrefix]),
     writeObjects("WriteResults", [
       arnWithSuffix(args.processedBucketArn, `/${KEYS.outputPrefix}*`),
       arnWithSuffix(args.processedBucketArn, `/${KEYS.errorsPrefix}*`),

@@ -19,6 +19,8 @@ function designGrants(run: ProgramRun): Record<string, Record<string, string[]>>
   return {
     preprocess: {
       "s3:GetObject": [`${raw}/input/*`],
+      // Under input/ only (an s3:prefix condition): a missing upload is then 404, not 403.
+      "s3:ListBucket": [raw],
       "s3:PutObject": [`${processed}/errors/*`, `${processed}/output/*`],
       "s3:AbortMultipartUpload": [`${processed}/errors/*`, `${processed}/output/*`],
       "sqs:ReceiveMessage": [preprocessQ],

@@ -4,7 +4,7 @@
  * only on the one role the state machine passes, only to the service it passes it to.
  */
 import { KEYS, resultsRootFor } from "@pipeline/processor/contract";
-import { kmsThroughS3, writeObjects, type KmsScope } from "../identity";
+import { kmsThroughS3, listUnderPrefixes, writeObjects, type KmsScope } from "../identity";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/definition";
 import {
   arnWithSuffix,
@@ -120,6 +120,10 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
       // This path's own results root (contract: resultKeysFor), never the KEDA path's output/.
       Resource: arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
     },
+    // Missing metrics must be S3.NoSuchKeyException (the definition's no-retry case), not 403.
+    listUnderPrefixes("ListQualityMetrics", input.processedBucketArn, [
+      resultsRootFor(input.prefix),
+    ]),
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
     {
       Sid: "RecordResults",
@@ -168,6 +172,8 @@ export function jobRolePolicy(input: JobRolePolicyInput): PolicyDocument {
       Action: "s3:GetObject",
       Resource: reads,
     },
+    // A missing input is then a 404 the processor reports, not a 403 it leaves for retries.
+    listUnderPrefixes("ListInputsUnderThePrefix", input.rawBucketArn, [input.prefix]),
     writeObjects("WriteOutputsAndErrorReports", [
       arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
       arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),

@@ -9,6 +9,7 @@ import { getEventListeners } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -364,6 +365,76 @@ describe("preprocess job", () => {
       golden("types", "transformed_data.csv"),
     );
     expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("a missing upload is a 404 the job reports as a rejected file (the emulator, like S3 with s3:ListBucket)", async () => {
+    const p = await freshPipeline();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: p.queueUrl,
+        MessageBody: s3Event(p.raw, "input/none.csv"),
+      }),
+    );
+    const { run, lines } = job(p);
+    expect(await run).toMatchObject({ received: 1, deleted: 1, errorReports: 1 });
+    const report = JSON.parse(await text(p.processed, "errors/input/none.csv.json"));
+    expect(report.error).toBe("missing_object");
+    expect(lines.some((l) => String(l.msg).startsWith("configuration error"))).toBe(false);
+  });
+
+  test("S3's 403 AccessDenied is a configuration error: not retried, no error report, logged, left for the DLQ", async () => {
+    const p = await freshPipeline(1, 1);
+    await upload(p, "input/denied.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    // S3 without s3:ListBucket (or with a wrong policy): GetObject answers 403 with this body.
+    // The middleware sits after the deserializer, so the SDK parses the response as it would S3's.
+    const denied = new S3Client({ ...s3ClientConfig(settings()), credentials });
+    let getCalls = 0;
+    denied.middlewareStack.addRelativeTo(
+      (next, context) => async (args) => {
+        if (context.commandName !== "GetObjectCommand") return next(args);
+        getCalls++;
+        const body =
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
+          "<Message>Access Denied</Message><RequestId>R1</RequestId><HostId>H1</HostId></Error>";
+        return {
+          response: {
+            statusCode: 403,
+            reason: "Forbidden",
+            headers: { "content-type": "application/xml", "x-amz-request-id": "R1" },
+            body: Readable.from([Buffer.from(body)]),
+          },
+        };
+      },
+      { relation: "after", toMiddleware: "deserializerMiddleware", name: "answerAccessDenied" },
+    );
+    const { run, lines } = job(p, {
+      s3: denied,
+      maxMessages: 1,
+      visibilityTimeoutSeconds: 1,
+      heartbeatSeconds: 0.5,
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    const summary = await run;
+    denied.destroy();
+
+    expect(summary).toMatchObject({ received: 1, deleted: 0, left: 1, errorReports: 0 });
+    expect(getCalls).toBe(1); // neither the SDK nor the job retries it
+    expect(lines.filter((l) => l.msg === "transient failure; retrying")).toHaveLength(0);
+    const logged = lines.find((l) => String(l.msg).startsWith("configuration error"));
+    expect(logged).toMatchObject({
+      level: "error",
+      code: "access_denied",
+      msg: "configuration error: S3 denied access; message left for the dead-letter queue",
+    });
+    expect(String(logged?.reason)).toContain("s3:ListBucket");
+    expect(await keys(p.processed)).toEqual([]);
+    // maxReceiveCount 1: once its visibility ends, the next receive moves it to the DLQ.
+    await new Promise((r) => setTimeout(r, 1100));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, WaitTimeSeconds: 0 }));
+    const moved = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: p.dlqUrl, WaitTimeSeconds: 1 }),
+    );
+    expect(moved.Messages).toHaveLength(1);
   });
 
   test("a failure that outlasts the retries leaves the message for redelivery", async () => {

@@ -27,3 +27,28 @@ export class PermanentFileError extends Error {
     this.name = "PermanentFileError";
   }
 }
+
+/**
+ * S3 refused the job's own request (403 AccessDenied): the role, bucket policy or key policy is
+ * wrong, not the file. Neither retried nor reported as a rejected file: the message is left to reach
+ * the dead-letter queue (and its alarm) while an operator fixes the permissions. With
+ * `s3:ListBucket` granted, a missing key is a 404 NoSuchKey instead, which is a rejected file
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
+ */
+export class ConfigurationError extends Error {
+  readonly code = "access_denied";
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = "ConfigurationError";
+  }
+}
+
+/** Whether an AWS SDK error is S3's 403 AccessDenied. */
+export function isAccessDenied(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === "AccessDenied" || e.$metadata?.httpStatusCode === 403;
+}

@@ -26,7 +26,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
 import { errorReportKeyFor, KEYS, resultKeysFor } from "../contract";
-import { PermanentFileError } from "./errors";
+import { ConfigurationError, isAccessDenied, PermanentFileError } from "./errors";
 import { pythonJsonDumps } from "./pandas-format";
 import { OUTPUT_FILES, preprocessFile, type QualityMetrics } from "./pipeline";
 import { isTransientError, withRetries, type RetryOptions } from "./retry";
@@ -185,6 +185,13 @@ async function handleMessage(
       await releaseMessage(sqs, queueUrl, receiptHandle, logger);
       return "released";
     }
+    if (err instanceof ConfigurationError) {
+      logger.error(
+        { err: err.cause, code: err.code, reason: err.message },
+        "configuration error: S3 denied access; message left for the dead-letter queue",
+      );
+      return "left";
+    }
     logger.error(
       { err, transient: isTransientError(err) },
       "processing failed; message left for redelivery",
@@ -238,12 +245,27 @@ export async function processObject(
     await withRetries(() => preprocessObject(object, options, logger), retry);
     counts.objectsProcessed++;
   } catch (err) {
+    if (isAccessDenied(err)) throw accessDenied(object, err);
     if (!(err instanceof PermanentFileError)) throw err;
     logger.warn({ code: err.code, reason: err.message }, "file cannot be processed");
-    await withRetries(() => writeErrorReport(object, err, options), retry);
+    try {
+      await withRetries(() => writeErrorReport(object, err, options), retry);
+    } catch (writeErr) {
+      throw isAccessDenied(writeErr) ? accessDenied(object, writeErr) : writeErr;
+    }
     counts.errorReports++;
     logger.info({ errorKey: errorReportKeyFor(object.key) }, "error report written");
   }
+}
+
+/** The configuration error for S3's 403 on `object`'s download or on the job's writes. */
+function accessDenied(object: S3ObjectEvent, err: unknown): ConfigurationError {
+  return new ConfigurationError(
+    `S3 denied access while processing s3://${object.bucket}/${object.key}: the role needs ` +
+      "s3:GetObject on the key and s3:ListBucket on its prefix, s3:PutObject on the outputs, " +
+      "and kms:Decrypt/GenerateDataKey on the data key",
+    err,
+  );
 }
 
 /** Download → preprocess → upload, in a scratch directory that is always removed. */

@@ -8,13 +8,15 @@
  * Exit codes: 0 — outputs written, or an error report written (the file is rejected for good, so
  * a retry would not help; the workflow finds no metrics and reports the failure); 1 — a transient
  * failure outlasted the retries, or SIGTERM stopped the work (the workflow retries the Job);
- * 2 — bad arguments or environment.
+ * 2 — bad arguments or environment; 3 — S3 denied access (a configuration error: the job's role or
+ * the bucket or key policy is wrong; logged as such, no error report, since the file is not at fault).
  */
 import { tmpdir } from "node:os";
 import { awsSettingsFromEnv, createS3Client } from "../aws";
 import { KEYS, PATH_PREFIX_PATTERN, parseEnv, preprocessObjectEnvSchema } from "../contract";
 import { createLogger } from "../log";
 import { installShutdown } from "../shutdown";
+import { ConfigurationError } from "./errors";
 import { processObject } from "./job";
 
 /** The arguments of one invocation. */
@@ -94,6 +96,13 @@ export async function preprocessObjectCommand(
     logger.info({ bucket: args.bucket, key: args.key, outcome }, "object done");
     return 0;
   } catch (err) {
+    if (err instanceof ConfigurationError) {
+      logger.error(
+        { err: err.cause, code: err.code, reason: err.message },
+        "configuration error: S3 denied access",
+      );
+      return 3;
+    }
     // Not rejected for good: the Job fails so that the workflow's retry runs it again.
     const stopped = shutdown.signal.aborted;
     logger.error({ err, stopped }, stopped ? "stopped before the object was done" : "failed");
