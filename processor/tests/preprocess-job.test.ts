@@ -389,8 +389,10 @@ describe("preprocess job", () => {
     // The middleware sits after the deserializer, so the SDK parses the response as it would S3's.
     const denied = new S3Client({ ...s3ClientConfig(settings()), credentials });
     let getCalls = 0;
-    denied.middlewareStack.addRelativeTo(
-      (next, context) => async (args) => {
+    type Middleware = Parameters<typeof denied.middlewareStack.add>[0];
+    type Handler = ReturnType<Middleware>;
+    const answer = ((next: Handler, context: { commandName?: string }) =>
+      async (args: Parameters<Handler>[0]) => {
         if (context.commandName !== "GetObjectCommand") return next(args);
         getCalls++;
         const body =
@@ -403,10 +405,14 @@ describe("preprocess job", () => {
             headers: { "content-type": "application/xml", "x-amz-request-id": "R1" },
             body: Readable.from([Buffer.from(body)]),
           },
+          output: undefined,
         };
-      },
-      { relation: "after", toMiddleware: "deserializerMiddleware", name: "answerAccessDenied" },
-    );
+      }) as unknown as Middleware;
+    denied.middlewareStack.addRelativeTo(answer, {
+      relation: "after",
+      toMiddleware: "deserializerMiddleware",
+      name: "answerAccessDenied",
+    });
     const { run, lines } = job(p, {
       s3: denied,
       maxMessages: 1,
