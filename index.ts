@@ -57,7 +57,8 @@ const keda = new infra.Keda("keda", {
   ...settings.keda,
   clusterName: cluster.clusterName,
   provider: cluster.provider,
-  dependsOn: [identity.kedaOperatorAssociation, cluster.podIdentityAgent],
+  // Credentials (association) and permissions (inline policy) before the operator's first call.
+  dependsOn: [...identity.kedaOperatorReady, cluster.podIdentityAgent],
 });
 // Node autoscaling: Karpenter buys nodes for the pods KEDA adds ("none" keeps the fixed node group).
 const karpenter =
@@ -94,9 +95,11 @@ const workloads = new Workloads("workloads", {
   scheduling: schedulingForWorkloads(settings.nodeAutoscaling),
   kedaDependencies: [keda.release],
   podIdentityDependencies: [
-    identity.roles.preprocess.association,
-    identity.roles.producer.association,
-    identity.roles.consumer.association,
+    // Each role's association and its inline policy: a pod that starts before the policy is
+    // attached is denied.
+    ...identity.roles.preprocess.ready,
+    ...identity.roles.producer.ready,
+    ...identity.roles.consumer.ready,
     // The SDK fetches Pod Identity credentials from the agent on the pod's node.
     cluster.podIdentityAgent,
   ],

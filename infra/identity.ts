@@ -221,10 +221,16 @@ export function kedaOperatorPolicy(args: { readonly queueArns: Arn[] }): PolicyD
   });
 }
 
-/** A role with its association. */
+/** A role with its inline policy and association. */
 export interface PodRole {
   readonly role: aws.iam.Role;
+  readonly policy: aws.iam.RolePolicy;
   readonly association: aws.eks.PodIdentityAssociation;
+  /**
+   * What a pod using the role must wait for: the association (credentials at all) and the inline
+   * policy (permissions; a role without it yet is denied, and a Job burns its backoffLimit).
+   */
+  readonly ready: pulumi.Resource[];
   readonly namespace: string;
   readonly serviceAccount: string;
 }
@@ -234,6 +240,8 @@ export class Identity extends pulumi.ComponentResource {
   public readonly roles: Readonly<Record<Principal, PodRole>>;
   /** KEDA's association; the KEDA chart must wait for it so the operator starts with credentials. */
   public readonly kedaOperatorAssociation: aws.eks.PodIdentityAssociation;
+  /** KEDA's association and inline policy: the chart waits for both. */
+  public readonly kedaOperatorReady: pulumi.Resource[];
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Identity", name, {}, opts);
@@ -287,7 +295,7 @@ export class Identity extends pulumi.ComponentResource {
         },
         self,
       );
-      new aws.iam.RolePolicy(
+      const policy = new aws.iam.RolePolicy(
         `${name}-${key}`,
         { role: role.name, policy: pulumi.jsonStringify(policies[principal]) },
         { parent: role },
@@ -303,7 +311,7 @@ export class Identity extends pulumi.ComponentResource {
         },
         { parent: role },
       );
-      return { role, association, namespace, serviceAccount };
+      return { role, policy, association, ready: [association, policy], namespace, serviceAccount };
     };
 
     this.roles = {
@@ -313,6 +321,7 @@ export class Identity extends pulumi.ComponentResource {
       kedaOperator: make("kedaOperator"),
     };
     this.kedaOperatorAssociation = this.roles.kedaOperator.association;
+    this.kedaOperatorReady = this.roles.kedaOperator.ready;
     this.registerOutputs({
       roleArns: Object.fromEntries(PRINCIPALS.map((p) => [p, this.roles[p].role.arn])),
     });

@@ -118,7 +118,7 @@ function podRole(
   namespace: pulumi.Output<string>,
   serviceAccount: string,
   policy: PolicyDocument,
-): { role: aws.iam.Role; association: aws.eks.PodIdentityAssociation } {
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy; association: aws.eks.PodIdentityAssociation } {
   const role = new aws.iam.Role(
     name,
     {
@@ -132,7 +132,7 @@ function podRole(
     },
     { parent: ctx.parent },
   );
-  new aws.iam.RolePolicy(
+  const rolePolicy = new aws.iam.RolePolicy(
     name,
     { role: role.name, policy: pulumi.jsonStringify(pulumi.output(policy)) },
     { parent: role },
@@ -148,7 +148,7 @@ function podRole(
     },
     { parent: role },
   );
-  return { role, association };
+  return { role, policy: rolePolicy, association };
 }
 
 /** The `eks` engine: a Kubernetes Job per input in the workload namespace. */
@@ -212,7 +212,8 @@ export function createEksEngine(ctx: EngineContext): Engine {
   return {
     values,
     access: { kind: "eks", clusterArn: ctx.cluster.arn },
-    ready: [job.association, serviceAccount, access, role, binding],
+    // The job role's policy too: a Job started before it is attached is denied.
+    ready: [job.association, job.policy, serviceAccount, access, role, binding],
   };
 }
 
@@ -289,6 +290,6 @@ export function createEmrEngine(ctx: EngineContext): Engine {
       virtualClusterArn: virtualCluster.arn,
       executionRoleArn: exec.role.arn,
     },
-    ready: [exec.association, serviceAccount, virtualCluster, script],
+    ready: [exec.association, exec.policy, serviceAccount, virtualCluster, script],
   };
 }
