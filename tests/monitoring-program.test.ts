@@ -110,6 +110,27 @@ describe.each(["dev", "prod"])("monitoring of the %s stack", (stack) => {
     expect(attachments).toEqual([]);
   });
 
+  test("the add-on runs with Application Signals off, and its role grants no X-Ray writes", async () => {
+    // The add-on enables Application Signals by default; the agent needs X-Ray for it and the
+    // pipeline is not instrumented for it (infra/monitoring/addon.ts).
+    const run = await runProgram(stack);
+    const addon = byType(run, "aws:eks/addon:Addon").find(
+      (a) => a.inputs.addonName === "amazon-cloudwatch-observability",
+    );
+    const values = JSON.parse(String(addon?.inputs.configurationValues));
+    const config = values.agent.config;
+    expect(config.logs.metrics_collected.kubernetes.enhanced_container_insights).toBe(true);
+    expect(JSON.stringify(values)).not.toContain("application_signals");
+    expect(config.traces).toBeUndefined();
+    const association = addon?.inputs.podIdentityAssociations?.[0];
+    const role = byType(run, "aws:iam/role:Role").find((r) => r.state.arn === association?.roleArn);
+    const policies = byType(run, "aws:iam/rolePolicy:RolePolicy").filter(
+      (p) => p.inputs.role === role?.state.name,
+    );
+    expect(policies).toHaveLength(1);
+    expect(String(policies[0]?.inputs.policy)).not.toMatch(/xray:/);
+  });
+
   test("log groups keep logs for the configured number of days", async () => {
     const run = await runProgram(stack);
     const groups = byType(run, "aws:cloudwatch/logGroup:LogGroup");

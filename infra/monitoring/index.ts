@@ -5,6 +5,7 @@
 import { KEYS } from "@pipeline/processor/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { observabilityAddonConfiguration } from "./addon";
 import { alarmSpecs, dlqAlarmSpec, type AlarmSpec, type WatchedQueues } from "./alarms";
 import { dashboardBody } from "./dashboard";
 import {
@@ -271,6 +272,8 @@ export class Monitoring extends pulumi.ComponentResource {
         clusterName: cluster.clusterName,
         addonName: "amazon-cloudwatch-observability",
         addonVersion: settings.monitoring.observabilityAddonVersion,
+        // Application Signals off (see addon.ts): nothing here is instrumented for it.
+        configurationValues: JSON.stringify(observabilityAddonConfiguration()),
         podIdentityAssociations: [
           { roleArn: role.arn, serviceAccount: CLOUDWATCH_AGENT.serviceAccount },
         ],
