@@ -49,7 +49,12 @@ export function nameChecks(id: StackIdentity, settings: Settings): NameCheck[] {
       { name: n.stateMachine, limit: L.stateMachine },
       { name: n.uploadRule, limit: L.eventRule },
     );
-    if (o.engine === "emr") checks.push({ name: n.virtualCluster, limit: L.emrVirtualCluster });
+    if (o.engine === "emr") {
+      checks.push(
+        { name: n.virtualCluster, limit: L.emrVirtualCluster },
+        { name: n.emrJobRole, limit: L.iamRole },
+      );
+    }
   }
   return checks;
 }

@@ -110,6 +110,13 @@ export const NAME_LIMITS = {
     source:
       "https://docs.aws.amazon.com/emr-on-eks/latest/APIReference/API_CreateVirtualCluster.html (name)",
   },
+  iamRole: {
+    what: "IAM role name",
+    min: 1,
+    max: 64,
+    pattern: /^[\w+=,.@-]+$/,
+    source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName)",
+  },
   dashboard: {
     what: "CloudWatch dashboard name",
     min: 1,

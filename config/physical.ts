@@ -31,6 +31,8 @@ export interface StackPhysicalNames {
   readonly stateMachine: string;
   readonly uploadRule: string;
   readonly virtualCluster: string;
+  /** The EMR engine's job execution role (named: EMR's service account names derive from it). */
+  readonly emrJobRole: string;
   /** Value of the `app.kubernetes.io/part-of` label. */
   readonly partOf: string;
 }
@@ -63,6 +65,7 @@ export function stackPhysicalNames(id: StackIdentity, bucketPrefix?: string): St
     stateMachine: `${base}-batch`,
     uploadRule: `${base}-batch-uploads`,
     virtualCluster: `${base}-batch`,
+    emrJobRole: `${base}-emr-job`,
     partOf: id.project,
   };
 }

@@ -56,7 +56,8 @@ export interface IdentityArgs {
 export function podIdentityTrustPolicy(args: {
   readonly clusterArn: Arn;
   readonly namespace: string;
-  readonly serviceAccount: string;
+  /** One service account, or several that share the role (any of them may assume it). */
+  readonly serviceAccount: string | string[];
 }): PolicyDocument {
   return policyDocument({
     Sid: "AllowEksPodIdentity",

@@ -220,15 +220,39 @@ describe("the emr engine", () => {
       type: "EKS",
       info: { eksInfo: { namespace: ns.inputs.metadata.name } },
     });
-    const sa = one(
+    // Pod Identity on the service accounts EMR creates for a job run (client, driver, executor:
+    // `aws emr-containers create-role-associations` semantics), not on a custom one.
+    const role = one(emr, "aws:iam/role:Role", "orchestration-spark");
+    expect(role.inputs.name).toBe("event-pipeline-orchestrated-emr-job");
+    const encoded = "p9cuaq882xawgvkkxhge0afhk53vfgynxhuivzen29h0u1h8wqb04i"; // AWS CLI's Base36
+    const expected = ["client", "driver", "executor"].map(
+      (c) => `emr-containers-sa-spark-${c}-${MOCK_ACCOUNT}-${encoded}`,
+    );
+    const associations = ofType(
       emr,
       "aws:eks/podIdentityAssociation:PodIdentityAssociation",
-      "orchestration-spark",
-    );
-    expect(sa.inputs).toMatchObject({
-      namespace: ns.inputs.metadata.name,
-      serviceAccount: "batch-spark",
+    ).filter((a) => a.name.startsWith("orchestration-spark"));
+    expect(associations.map((a) => a.inputs.serviceAccount).sort()).toEqual(expected);
+    for (const a of associations) {
+      expect(a.inputs).toMatchObject({
+        namespace: ns.inputs.metadata.name,
+        roleArn: role.state.arn,
+        clusterName: emr.outputs.clusterName,
+      });
+    }
+    const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
+    expect(trust.Statement[0].Condition.StringEquals).toMatchObject({
+      "aws:RequestTag/kubernetes-namespace": ns.inputs.metadata.name,
+      "aws:RequestTag/kubernetes-service-account": expected,
     });
+    // No custom service account, and spark-submit does not name one.
+    expect(
+      ofType(emr, "kubernetes:core/v1:ServiceAccount").filter((a) =>
+        String(a.inputs.metadata?.namespace).endsWith("-spark"),
+      ),
+    ).toEqual([]);
+    const sm = JSON.parse(one(emr, "aws:sfn/stateMachine:StateMachine").inputs.definition);
+    expect(JSON.stringify(sm)).not.toContain("serviceAccountName");
     // No Kubernetes Job path: no access entry or RBAC for the state machine.
     expect(ofType(emr, "aws:eks/accessEntry:AccessEntry")).toEqual([]);
     expect(ofType(emr, "kubernetes:rbac.authorization.k8s.io/v1:Role")).toEqual([]);

@@ -14,7 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import type { PolicyDocument } from "../iam/documents";
-import type { Settings } from "../../config";
+import type { Settings, StackPhysicalNames } from "../../config";
 import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
 import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
@@ -24,11 +24,10 @@ import {
   orchestratorRbac,
   sparkNamespaceName,
   sparkNamespaceSpec,
-  SPARK_SERVICE_ACCOUNT,
-  sparkServiceAccountSpec,
   sparkSubmitParameters,
   workloadScheduling,
 } from "../../k8s/specs";
+import { EMR_SPARK_COMPONENTS, emrJobServiceAccounts } from "./emr-identity";
 
 /** File name of the EMR engine's Spark entry point (in `spark/`, uploaded to the lake). */
 export const SPARK_ENTRY_POINT = "preprocess_object.py";
@@ -81,6 +80,9 @@ export interface EngineContext {
   readonly project: string;
   /** `<project>-<stack>`, for physical names. */
   readonly base: string;
+  /** The stack's physical names (the EMR engine's role and virtual cluster). */
+  readonly names: StackPhysicalNames;
+  readonly accountId: pulumi.Input<string>;
   readonly region: string;
   readonly settings: Settings["orchestration"];
   readonly cluster: {
@@ -217,6 +219,70 @@ export function createEksEngine(ctx: EngineContext): Engine {
   };
 }
 
+/**
+ * The EMR engine's job execution role: named (so the service account names EMR derives from it are
+ * known before it exists), trusted by Pod Identity for exactly the three service accounts EMR creates
+ * for a job run in `namespace`, and associated with each of them (see `emr-identity.ts`).
+ */
+function emrExecutionRole(ctx: EngineContext, name: string, namespace: pulumi.Output<string>) {
+  const roleName = ctx.names.emrJobRole;
+  const serviceAccounts = pulumi
+    .output(ctx.accountId)
+    .apply((account) => emrJobServiceAccounts(account, roleName));
+  const role = new aws.iam.Role(
+    name,
+    {
+      name: roleName,
+      description: "EMR on EKS job execution role (Pod Identity, EMR's Spark service accounts)",
+      assumeRolePolicy: pulumi.all([namespace, serviceAccounts]).apply(([ns, accounts]) =>
+        pulumi.jsonStringify(
+          podIdentityTrustPolicy({
+            clusterArn: ctx.cluster.arn,
+            namespace: ns,
+            serviceAccount: accounts,
+          }),
+        ),
+      ),
+      tags: ctx.tags,
+    },
+    { parent: ctx.parent },
+  );
+  const policy = new aws.iam.RolePolicy(
+    name,
+    {
+      role: role.name,
+      policy: pulumi.jsonStringify(
+        pulumi.output(
+          jobRolePolicy({
+            rawBucketArn: ctx.rawBucketArn,
+            prefix: ctx.settings.prefix,
+            processedBucketArn: ctx.processedBucket.arn,
+            dataKeyArn: ctx.dataKeyArn,
+            kms: ctx.kms,
+            lakeBucketArn: ctx.lake.arn,
+          }),
+        ),
+      ),
+    },
+    { parent: role },
+  );
+  const associations = EMR_SPARK_COMPONENTS.map(
+    (component, i) =>
+      new aws.eks.PodIdentityAssociation(
+        `${name}-${component}`,
+        {
+          clusterName: ctx.cluster.name,
+          namespace,
+          serviceAccount: serviceAccounts.apply((accounts) => accounts[i] as string),
+          roleArn: role.arn,
+          tags: ctx.tags,
+        },
+        { parent: role },
+      ),
+  );
+  return { role, policy, associations };
+}
+
 /** The `emr` engine: a Spark job run per input on an EMR on EKS virtual cluster. */
 export function createEmrEngine(ctx: EngineContext): Engine {
   const { name, tags } = ctx;
@@ -228,31 +294,13 @@ export function createEmrEngine(ctx: EngineContext): Engine {
     k8sOpts,
   );
   const namespace = sparkNamespace.metadata.name;
-  const exec = podRole(
-    ctx,
-    `${name}-spark`,
-    namespace,
-    SPARK_SERVICE_ACCOUNT,
-    jobRolePolicy({
-      rawBucketArn: ctx.rawBucketArn,
-      prefix: ctx.settings.prefix,
-      processedBucketArn: ctx.processedBucket.arn,
-      dataKeyArn: ctx.dataKeyArn,
-      kms: ctx.kms,
-      lakeBucketArn: ctx.lake.arn,
-    }),
-  );
-  const serviceAccount = new k8s.core.v1.ServiceAccount(
-    `${name}-spark`,
-    sparkServiceAccountSpec(namespace),
-    k8sOpts,
-  );
+  const exec = emrExecutionRole(ctx, `${name}-spark`, namespace);
   // A new virtual cluster gets its own access entry and namespaced RBAC from EMR on EKS (the
   // cluster authenticates through access entries).
   const virtualCluster = new aws.emrcontainers.VirtualCluster(
     `${name}-spark`,
     {
-      name: `${ctx.base}-batch`,
+      name: ctx.names.virtualCluster,
       containerProvider: {
         id: ctx.cluster.name,
         type: "EKS",
@@ -260,7 +308,7 @@ export function createEmrEngine(ctx: EngineContext): Engine {
       },
       tags,
     },
-    { parent: ctx.parent, dependsOn: [serviceAccount] },
+    { parent: ctx.parent, dependsOn: [sparkNamespace] },
   );
   const script = new aws.s3.BucketObjectv2(
     `${name}-spark-entry-point`,
@@ -281,7 +329,7 @@ export function createEmrEngine(ctx: EngineContext): Engine {
       executionRoleArn,
       releaseLabel: ctx.settings.emrReleaseLabel,
       entryPoint: `s3://${lakeName}/${LAKE_ARTIFACTS_PREFIX}${SPARK_ENTRY_POINT}`,
-      sparkSubmitParameters: sparkSubmitParameters(SPARK_SERVICE_ACCOUNT),
+      sparkSubmitParameters: sparkSubmitParameters(),
     }));
   return {
     values,
@@ -290,6 +338,6 @@ export function createEmrEngine(ctx: EngineContext): Engine {
       virtualClusterArn: virtualCluster.arn,
       executionRoleArn: exec.role.arn,
     },
-    ready: [exec.association, exec.policy, serviceAccount, virtualCluster, script],
+    ready: [...exec.associations, exec.policy, virtualCluster, script],
   };
 }

@@ -187,6 +187,8 @@ export class Orchestration extends pulumi.ComponentResource {
       provider: args.cluster.provider,
       project: args.project,
       base,
+      names,
+      accountId: account,
       region: args.region,
       settings: o,
       cluster: args.cluster,

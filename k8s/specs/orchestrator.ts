@@ -56,9 +56,6 @@ export function orchestratorRbac(namespace: string, project: string) {
   };
 }
 
-/** Service account of the EMR engine's Spark driver and executors (Pod Identity: the job role). */
-export const SPARK_SERVICE_ACCOUNT = "batch-spark";
-
 /** The EMR engine's namespace next to the workload namespace. */
 export function sparkNamespaceName(workloadNamespace: string): string {
   return `${workloadNamespace}-spark`.slice(0, 63);
@@ -82,16 +79,12 @@ export function sparkNamespaceSpec<N>(name: N, project: string) {
   };
 }
 
-/** The Spark driver's and executors' service account (its Pod Identity role is the job role). */
-export function sparkServiceAccountSpec<N>(namespace: N) {
-  return { metadata: { name: SPARK_SERVICE_ACCOUNT, namespace } };
-}
-
-/** spark-submit flags of the EMR engine: the Pod Identity service account and a small footprint. */
-export function sparkSubmitParameters(serviceAccount: string): string {
+/**
+ * spark-submit flags of the EMR engine: a small footprint. No service account flags: the pods run
+ * under the service accounts EMR creates, which carry the execution role (`emr-identity.ts`).
+ */
+export function sparkSubmitParameters(): string {
   return [
-    `--conf spark.kubernetes.authenticate.driver.serviceAccountName=${serviceAccount}`,
-    `--conf spark.kubernetes.authenticate.executor.serviceAccountName=${serviceAccount}`,
     "--conf spark.executor.instances=2",
     "--conf spark.executor.cores=1",
     "--conf spark.executor.memory=2G",
