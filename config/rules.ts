@@ -27,6 +27,16 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
       `must satisfy minSize (${ng.minSize}) <= desiredSize (${ng.desiredSize}) <= maxSize (${ng.maxSize})`,
     );
   }
+  // EKS allows one access entry per principal: a principal in both lists would get two.
+  const both = s.cluster.previewPrincipalArns.filter((a) =>
+    s.cluster.adminPrincipalArns.includes(a),
+  );
+  if (both.length) {
+    issue(
+      ["cluster", "previewPrincipalArns"],
+      `must not repeat cluster.adminPrincipalArns (one access entry per principal): ${both.join(", ")}`,
+    );
+  }
   if (s.network.natGateways > s.network.azCount) {
     issue(["network", "natGateways"], `must be at most azCount (${s.network.azCount})`);
   }

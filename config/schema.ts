@@ -93,6 +93,18 @@ export const clusterSchema = z.strictObject({
         ),
     )
     .default([]),
+  /**
+   * IAM roles that run `pulumi preview` (the pull-request workflow's read-only role): each gets an
+   * access entry with the read-only AmazonEKSAdminViewPolicy, so the Kubernetes provider and the
+   * Helm releases can read the cluster during preview and can change nothing (README "Previews").
+   */
+  previewPrincipalArns: z
+    .array(
+      z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
+    )
+    .default([]),
   nodeGroup: nodeGroupSchema.prefault({}),
 });
 

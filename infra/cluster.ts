@@ -43,6 +43,55 @@ export const SECRETS_KEY_USAGE = [
 /** Cluster-admin access policy for the principals in `cluster.adminPrincipalArns`. */
 export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
 
+/**
+ * Access policy of the principals in `cluster.previewPrincipalArns`: read everything, change
+ * nothing. What `pulumi preview` of this program reads: the live objects the Kubernetes provider
+ * diffs against (with server-side apply it first tries a dry-run patch, which Kubernetes authorises
+ * as a patch; when that is forbidden it falls back to a client-side diff, pulumi/pulumi-kubernetes#2419),
+ * the custom resources (KEDA ScaledObject/ScaledJob/TriggerAuthentication, Karpenter NodePool and
+ * EC2NodeClass), the server version and the releases' records, which Helm keeps in Secrets of the
+ * release namespace (a Helm Release preview fails without cluster access,
+ * pulumi/pulumi-kubernetes#2236). AmazonEKSViewPolicy would be narrower but excludes Secrets and
+ * the custom resources that are not aggregated to `view`; AmazonEKSAdminViewPolicy lists and reads
+ * every resource, Secrets included, and grants no write verb
+ * (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
+ */
+export const CLUSTER_PREVIEW_POLICY = "AmazonEKSAdminViewPolicy";
+
+/**
+ * The access entries besides the creator's (which pulumi-eks makes for the deploying principal:
+ * never list the deploy role here, a second entry for it would collide): cluster admins, and the
+ * read-only preview principals.
+ */
+export function extraAccessEntries(
+  c: Pick<Settings["cluster"], "adminPrincipalArns" | "previewPrincipalArns">,
+  partition: pulumi.Input<string>,
+): Record<string, eks.types.input.AccessEntryArgs> {
+  const entry = (principalArn: string, key: string, policy: string) => ({
+    principalArn,
+    accessPolicies: {
+      [key]: {
+        policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${policy}`,
+        accessScope: { type: "cluster" },
+      },
+    },
+  });
+  return {
+    ...Object.fromEntries(
+      c.adminPrincipalArns.map((arn, i) => [
+        `admin-${i + 1}`,
+        entry(arn, "admin", CLUSTER_ADMIN_POLICY),
+      ]),
+    ),
+    ...Object.fromEntries(
+      c.previewPrincipalArns.map((arn, i) => [
+        `preview-${i + 1}`,
+        entry(arn, "preview", CLUSTER_PREVIEW_POLICY),
+      ]),
+    ),
+  };
+}
+
 export interface ClusterArgs {
   /** Cluster settings (version, endpoint access, node group, add-on version, log retention). */
   readonly cluster: Settings["cluster"];
@@ -191,22 +240,10 @@ export class Cluster extends pulumi.ComponentResource {
         endpointPublicAccess: c.endpointPublicAccess,
         publicAccessCidrs: c.endpointPublicAccess ? c.publicAccessCidrs : undefined,
         // Access entries only; pulumi-eks bootstraps the creator (the deploying principal) as
-        // cluster admin through one, further admins come from settings.
+        // cluster admin through one, further admins and the read-only preview roles come from
+        // settings.
         authenticationMode: eks.AuthenticationMode.Api,
-        accessEntries: Object.fromEntries(
-          c.adminPrincipalArns.map((arn, i) => [
-            `admin-${i + 1}`,
-            {
-              principalArn: arn,
-              accessPolicies: {
-                admin: {
-                  policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
-                  accessScope: { type: "cluster" },
-                },
-              },
-            },
-          ]),
-        ),
+        accessEntries: extraAccessEntries(c, partition),
         enabledClusterLogTypes: [...CONTROL_PLANE_LOGS],
         encryptionConfigKeyArn: secretsKey.arn,
         // Nodes come from the managed node group below (and Karpenter), with a role made here.
