@@ -66,6 +66,8 @@ describe("workload policies grant exactly what DESIGN.md lists", () => {
     });
     expect(grants(doc)).toEqual({
       "s3:GetObject": [`${RAW}/input/*`],
+      // Listing under input/ only (s3:prefix condition): a missing upload is then 404, not 403.
+      "s3:ListBucket": [RAW],
       "s3:PutObject": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
       "s3:AbortMultipartUpload": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
       "sqs:ReceiveMessage": [PREPROCESS_Q],

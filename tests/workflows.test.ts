@@ -146,6 +146,7 @@ describe.each(["preview.yml", "deploy.yml"])("%s", (file) => {
       "npm run lint",
       "npm run typecheck",
       "npm run policy",
+      "npm run limits",
       "npm test",
     ]);
     expect(uses(job as Job, "actions/setup-node")[0]?.with?.["node-version"]).toBe(24);
@@ -159,11 +160,11 @@ describe("preview.yml", () => {
     expect(preview.on.pull_request?.branches).toEqual(["main"]);
   });
 
-  test("previews the dev and prod stacks in a matrix, after the tests, commenting on the pull request", () => {
+  test("previews every stack in a matrix, after the tests, commenting on the pull request", () => {
     const job = preview.jobs.preview as Job;
     expect(job.needs).toBe("test");
     const stacks = job.strategy?.matrix.stack ?? [];
-    expect(stacks).toEqual(["dev", "prod"]);
+    expect(stacks).toEqual(["dev", "staging", "prod", "orchestrated"]);
     for (const s of stacks) expect(existsSync(join(ROOT, `Pulumi.${s}.yaml`))).toBe(true);
     const step = pulumiStep(job);
     expect(step.with).toMatchObject({
@@ -189,11 +190,18 @@ describe("deploy.yml", () => {
     expect(deploy.on.push?.branches).toEqual(["main"]);
   });
 
-  test("runs up for dev, then for prod behind the prod environment", () => {
+  test("runs up for dev, then staging, then prod behind the prod environment", () => {
     const dev = deploy.jobs["up-dev"] as Job;
+    const staging = deploy.jobs["up-staging"] as Job;
     const prod = deploy.jobs["up-prod"] as Job;
     expect(dev.needs).toBe("test");
-    expect(prod.needs).toBe("up-dev");
+    expect(staging.needs).toBe("up-dev");
+    expect(prod.needs).toBe("up-staging");
+    expect(pulumiStep(staging).with).toMatchObject({
+      command: "up",
+      "stack-name": "${{ vars.PULUMI_ORG }}/event-pipeline/staging",
+    });
+    expect(staging.environment).toBe("staging");
     expect(pulumiStep(dev).with).toMatchObject({
       command: "up",
       "stack-name": "${{ vars.PULUMI_ORG }}/event-pipeline/dev",
