@@ -1,0 +1,186 @@
+/**
+ * The executions the proof runs against the deployed definition, each with what must come out:
+ * the execution's status and output, the events it puts on the bus, the item it writes.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/definition";
+import { outputPrefixFor, errorReportKeyFor } from "../../processor/src/preprocess/s3-event";
+import type { Orchestration } from "../program";
+import { objectCreated } from "../samples";
+import { execute, type Execution } from "./execute";
+import type { Faults } from "./world";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- execution data is JSON */
+
+/** The quality metrics the processing job writes in every scenario. */
+export const METRICS = {
+  total_rows: 3,
+  total_columns: 12,
+  missing_values_count: 2,
+  duplicate_rows: 0,
+};
+
+/** The context object (the interpreter fills `$$.Execution.Input/StartTime`, not `$$.State`). */
+export const CONTEXT = {
+  Execution: { Id: "arn:aws:states:eu-west-1:123456789012:execution:batch:e1", Name: "e1" },
+  State: { EnteredTime: "2026-11-23T10:00:01Z", Name: "state" },
+};
+
+/** One scenario: what it breaks and what must hold afterwards (a list of problems; empty = ok). */
+export interface Scenario {
+  readonly name: string;
+  readonly key: string;
+  readonly faults: Faults;
+  /** Whether the raw object exists when the execution starts. */
+  readonly objectExists: boolean;
+  /** The error the failure path must record and announce (absent: the happy path). */
+  readonly expectedError?: string;
+}
+
+/** The five executions of the issue plus a rejected file. */
+export const SCENARIOS: readonly Scenario[] = [
+  { name: "happy path", key: "sales q1+x.csv", faults: {}, objectExists: true },
+  {
+    name: "processor job fails",
+    key: "a.csv",
+    faults: { jobFails: true },
+    objectExists: true,
+    expectedError: "States.TaskFailed",
+  },
+  {
+    name: "missing object",
+    key: "gone.csv",
+    faults: {},
+    objectExists: false,
+    expectedError: "States.TaskFailed",
+  },
+  {
+    name: "file rejected (no metrics)",
+    key: "bad.csv",
+    faults: { fileRejected: true },
+    objectExists: true,
+    expectedError: "S3.NoSuchKeyException",
+  },
+  {
+    name: "lake copy fails",
+    key: "a.csv",
+    faults: { lakeCopyDenied: true },
+    objectExists: true,
+    expectedError: "S3.S3Exception",
+  },
+  {
+    name: "DynamoDB fails",
+    key: "a.csv",
+    faults: { dynamoDbFails: true },
+    objectExists: true,
+    expectedError: "DynamoDB.AmazonDynamoDBException",
+  },
+];
+
+/** The result of one scenario. */
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  readonly execution: Execution;
+  readonly problems: string[];
+}
+
+/** Runs one scenario against the deployed definition and checks it. */
+export async function runScenario(o: Orchestration, s: Scenario): Promise<ScenarioResult> {
+  const key = `${o.prefix}${s.key}`;
+  const event = objectCreated(o.rawBucket, key);
+  const version = event.detail.object["version-id"] as string;
+  const execution = await execute({
+    definition: o.definition,
+    event,
+    faults: s.faults,
+    metrics: METRICS,
+    objects: s.objectExists ? [[o.rawBucket, key, "id,name\n1,a\n", version]] : [],
+    context: CONTEXT,
+  });
+  return { scenario: s, execution, problems: check(o, s, key, event, execution) };
+}
+
+function check(o: Orchestration, s: Scenario, key: string, event: any, e: Execution): string[] {
+  const problems: string[] = [];
+  const expect = (what: string, actual: unknown, expected: unknown) => {
+    if (!isDeepStrictEqual(actual, expected)) {
+      problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    }
+  };
+  const outputPrefix = outputPrefixFor(key, o.prefix);
+  const base = {
+    bucket: o.rawBucket,
+    key,
+    etag: event.detail.object.etag,
+    executionArn: CONTEXT.Execution.Id,
+  };
+  const item = [...e.world.table.values()];
+  const lakeKey = `raw/${key}`;
+  if (!s.expectedError) {
+    expect("status", e.status, "SUCCEEDED");
+    expect("output.result.metrics", e.output?.result?.metrics, { ...METRICS, source_key: key });
+    expect("output.object.outputPrefix", e.output?.object?.outputPrefix, outputPrefix);
+    expect("events", e.world.events, [
+      {
+        EventBusName: o.eventBusName,
+        Source: "event-pipeline.orchestration",
+        DetailType: DETAIL_TYPES.processed,
+        Detail: {
+          ...base,
+          outputBucket: o.processedBucket,
+          outputPrefix,
+          lakeBucket: o.lakeBucket,
+          lakeKey,
+          metrics: { ...METRICS, source_key: key },
+        },
+      },
+    ]);
+    expect("lake copy", e.world.get(o.lakeBucket, lakeKey)?.body, "id,name\n1,a\n");
+    expect("item", item, [
+      {
+        objectKey: { S: key },
+        status: { S: "SUCCEEDED" },
+        etag: { S: base.etag },
+        outputBucket: { S: o.processedBucket },
+        outputPrefix: { S: outputPrefix },
+        lakeKey: { S: lakeKey },
+        executionArn: { S: CONTEXT.Execution.Id },
+        updatedAt: { S: CONTEXT.State.EnteredTime },
+        totalRows: { N: "3" },
+        totalColumns: { N: "12" },
+        missingValues: { N: "2" },
+        duplicateRows: { N: "0" },
+      },
+    ]);
+    return problems;
+  }
+  expect("status", e.status, "FAILED");
+  expect("execution error", e.error?.Error, DETAIL_TYPES.failed);
+  expect(
+    "events",
+    e.world.events.map((x) => [
+      x.DetailType,
+      x.Detail.key,
+      x.Detail.error?.Error,
+      x.Detail.errorReportKey,
+    ]),
+    [[DETAIL_TYPES.failed, key, s.expectedError, errorReportKeyFor(key)]],
+  );
+  if (s.faults.dynamoDbFails) {
+    expect("item", item, []);
+  } else {
+    const recorded = item[0] ?? {};
+    expect("item status", recorded.status, { S: "FAILED" });
+    expect("item errorName", recorded.errorName, { S: s.expectedError });
+    expect("item executionArn", recorded.executionArn, { S: CONTEXT.Execution.Id });
+  }
+  // A file the processor rejected is not retried; a failing job is retried twice (jobRetry).
+  if (s.faults.fileRejected) expect(`${N.readMetrics} retries`, e.retries[N.readMetrics] ?? 0, 0);
+  if (s.faults.jobFails) expect(`${N.runJob} retries`, e.retries[N.runJob] ?? 0, 2);
+  return problems;
+}
+
+/** Runs every scenario. */
+export function runScenarios(o: Orchestration): Promise<ScenarioResult[]> {
+  return Promise.all(SCENARIOS.map((s) => runScenario(o, s)));
+}
