@@ -17,7 +17,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["tests/**", "processor/tests/**", "processor/bench/**", "local/**", "policy/run.ts"],
+    files: [
+      "tests/**",
+      "processor/tests/**",
+      "processor/bench/**",
+      "local/**",
+      "policy/run.ts",
+      "proof/run.ts",
+    ],
     rules: { "no-console": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },
 );

@@ -124,6 +124,13 @@ export function mockState(
       const keyId = `${hex(name, 8)}-${hex(name + "1", 4)}-${hex(name + "2", 4)}-${hex(name + "3", 4)}-${hex(name + "4", 12)}`;
       return { id: keyId, state: { ...inputs, keyId, arn: arnOf("kms", `key/${keyId}`) } };
     }
+    case "aws:cloudwatch/eventBus:EventBus": {
+      // EventBridge's own ARN form (the generic fallback would name the wrong service).
+      return {
+        id: physical,
+        state: { ...inputs, name: physical, arn: arnOf("events", `event-bus/${physical}`) },
+      };
+    }
     case "aws:ecr/repository:Repository": {
       return {
         id: physical,

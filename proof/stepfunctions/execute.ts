@@ -12,7 +12,7 @@
  * Step Functions' JSONata states are specified against), binding `$states.input` and
  * `$states.context`. Every other state runs unchanged.
  */
-import { StateMachine, type EventLog } from "aws-local-stepfunctions";
+import { StateMachine } from "aws-local-stepfunctions";
 import jsonata from "jsonata";
 import { World, type Faults } from "./world";
 
@@ -131,6 +131,10 @@ function prepare(definition: Definition): { machine: StateMachine; executable: D
   }
   return entry;
 }
+
+/** One entry of the interpreter's event history (the package does not export its type). */
+type EventLog =
+  ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
 
 /** Runs the definition once against a fresh world. */
 export async function execute(input: ExecutionInput): Promise<Execution> {

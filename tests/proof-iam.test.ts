@@ -1,0 +1,67 @@
+/**
+ * IAM decisions by @cloud-copilot/iam-simulate (proof/iam): every recorded call of every workload
+ * is allowed by the policies the program builds, every probe is denied, and a removed permission
+ * shows up as a mismatch.
+ */
+import { runProgram } from "../harness/program";
+import { decideAll, policyWorld, type PolicyWorld } from "../proof/iam/evaluate";
+
+let world: PolicyWorld;
+
+beforeAll(async () => {
+  world = policyWorld(await runProgram("orchestrated"));
+});
+
+describe("IAM decisions of the orchestrated stack", () => {
+  test("every recorded call is allowed and every probe denied", async () => {
+    const decisions = await decideAll(world);
+    expect(
+      decisions
+        .filter((d) => !d.ok)
+        .map((d) => `${d.role} ${d.spec.action} ${d.resource} ${d.result}`),
+    ).toEqual([]);
+    expect(new Set(decisions.map((d) => d.role))).toEqual(
+      new Set([
+        "preprocess",
+        "preprocess-object",
+        "producer",
+        "consumer",
+        "keda-operator",
+        "state machine",
+      ]),
+    );
+    expect(decisions.filter((d) => d.kind === "probe" && d.ok).length).toBeGreaterThanOrEqual(20);
+  });
+
+  test("the missing s3:ListBucket is reported as a known defect, not hidden", async () => {
+    const defects = (await decideAll(world)).filter((d) => d.knownDefect);
+    expect(defects.map((d) => [d.role, d.spec.action])).toEqual([
+      ["preprocess", "s3:ListBucket"],
+      ["preprocess-object", "s3:ListBucket"],
+    ]);
+  });
+
+  test("a removed permission (kms:GenerateDataKey for the consumer) is a mismatch", async () => {
+    const consumer = [...world.roles.entries()].find(([name]) => name === "identity-consumer");
+    if (!consumer) throw new Error("no consumer role");
+    const [, role] = consumer;
+    const stripped = role.policies.map((p) => ({
+      ...p,
+      Statement: p.Statement.filter(
+        (s: { Action: string | string[] }) => ![s.Action].flat().includes("kms:GenerateDataKey"),
+      ),
+    }));
+    const roles = new Map(world.roles);
+    roles.set("identity-consumer", { ...role, policies: stripped });
+    const mismatches = (await decideAll({ ...world, roles })).filter((d) => !d.ok);
+    expect(mismatches.map((d) => [d.role, d.kind, d.spec.action, d.result])).toEqual([
+      ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied"],
+    ]);
+  });
+
+  test("a non-TLS request is denied by the bucket policy even where the role allows the call", async () => {
+    const decisions = await decideAll(world);
+    const insecure = decisions.find((d) => d.role === "preprocess" && d.spec.why === "non-TLS");
+    expect(insecure?.result).toBe("ExplicitlyDenied");
+  });
+});
