@@ -100,6 +100,14 @@ describe("the deployed state machine, executed", () => {
     expect(e.world.get(o.lakeBucket, `raw/${key}`)?.body).toBe("x");
   });
 
+  test("a definition that reads metrics from the wrong key fails the happy path's checks", async () => {
+    const wrong = JSON.parse(JSON.stringify(o.definition)) as Definition;
+    wrong.States[N.readMetrics].Parameters["Key.$"] = "$.object.lakeKey";
+    const r = await runScenario({ ...o, definition: wrong }, SCENARIOS[0]!);
+    expect(r.execution.status).toBe("FAILED");
+    expect(r.problems).toContainEqual(expect.stringMatching(/^status: got "FAILED"/));
+  });
+
   test("a path that does not resolve fails the execution (States.Runtime, not caught)", async () => {
     const broken = JSON.parse(JSON.stringify(o.definition)) as Definition;
     broken.States[N.store].Parameters.Key.objectKey["S.$"] = "$.object.nope";

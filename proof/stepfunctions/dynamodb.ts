@@ -44,8 +44,7 @@ export function applyUpdate(item: Item, request: UpdateRequest): Item {
         out[name(m[1] as string)] = value;
       } else if (action === "REMOVE") {
         if (!/^#?[A-Za-z0-9_]+$/.test(part)) throw new Error(`unsupported REMOVE action: ${part}`);
-        const removed = name(part);
-        for (const k of Object.keys(out)) if (k === removed) Reflect.deleteProperty(out, k);
+        Reflect.deleteProperty(out, name(part));
       } else {
         throw new Error(`unsupported update clause ${action}`);
       }
