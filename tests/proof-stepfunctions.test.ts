@@ -5,7 +5,8 @@
  */
 import { runProgram } from "../harness/program";
 import { STATE_NAMES as N } from "../infra/orchestration/definition";
-import { outputPrefixFor, errorReportKeyFor } from "../processor/src/preprocess/s3-event";
+import fc from "fast-check";
+import { resultKeysFor } from "../processor/src/contract";
 import { orchestrationOf, type Orchestration } from "../proof/program";
 import { execute, jsonataStates, type Definition } from "../proof/stepfunctions/execute";
 import { CONTEXT, METRICS, runScenario, SCENARIOS } from "../proof/stepfunctions/scenarios";
@@ -59,7 +60,7 @@ describe("the deployed state machine, executed", () => {
       },
     ]);
     expect(callsOf(r, N.readMetrics)).toEqual([
-      { Bucket: o.processedBucket, Key: "output/sales q1+x/quality_metrics.json" },
+      { Bucket: o.processedBucket, Key: resultKeysFor(key, o.prefix).metricsKey },
     ]);
     expect(callsOf(r, N.store)[0].TableName).toBe(o.tableName);
   });
@@ -75,29 +76,59 @@ describe("the deployed state machine, executed", () => {
     expect(r.execution.world.events[0].Detail.error).toEqual(error);
   });
 
-  test.each([
-    "batch/a.csv",
-    "batch/A.CSV",
-    "batch/dir/sales q1+x.csv",
-    "batch/no-extension",
-    "batch/a.csv.csv",
-    "batch/ünïcode.csv",
-  ])("reads metrics exactly where processor preprocess-object writes them (%s)", async (key) => {
+  /** Runs the happy path for one key; the job places its results with resultKeysFor. */
+  const runKey = (key: string) => {
     const event = objectCreated(o.rawBucket, key);
-    const e = await execute({
+    return execute({
       definition: o.definition,
       event,
       metrics: METRICS,
       objects: [[o.rawBucket, key, "x", event.detail.object["version-id"]]],
       context: CONTEXT,
     });
-    // The job places metrics with outputPrefixFor; the execution only succeeds if it reads them.
+  };
+
+  test.each([
+    "batch/a.csv",
+    "batch/A.CSV",
+    "batch/dir/sales q1+x.csv",
+    "batch/no-extension",
+    "batch/a.csv.csv",
+    "batch/a.csv.gz",
+    "batch/.csv",
+    "batch/input/a.csv",
+    "batch/ünïcode.csv",
+  ])("reads metrics exactly where processor preprocess-object writes them (%s)", async (key) => {
+    const e = await runKey(key);
+    const expected = resultKeysFor(key, "batch/");
+    // The execution only succeeds if it reads the metrics where the job wrote them.
     expect(e.status).toBe("SUCCEEDED");
-    expect(e.output.object.metricsKey).toBe(
-      `${outputPrefixFor(key, "batch/")}quality_metrics.json`,
-    );
-    expect(e.output.object.errorReportKey).toBe(errorReportKeyFor(key));
+    expect(e.output.object.outputPrefix).toBe(expected.resultsPrefix);
+    expect(e.output.object.metricsKey).toBe(expected.metricsKey);
+    expect(e.output.object.errorReportKey).toBe(expected.errorReportKey);
     expect(e.world.get(o.lakeBucket, `raw/${key}`)?.body).toBe("x");
+  });
+
+  test("the workflow and the processor's resultKeysFor agree on arbitrary keys", async () => {
+    const name = fc
+      .array(fc.oneof(fc.constantFrom(".csv", ".gz", ".CSV", "/", "batch/", "'"), fc.string()), {
+        maxLength: 5,
+      })
+      .map((parts) => `batch/${parts.join("")}`);
+    await fc.assert(
+      fc.asyncProperty(name, async (key) => {
+        const e = await runKey(key);
+        const expected = resultKeysFor(key, "batch/");
+        return (
+          e.status === "SUCCEEDED" &&
+          e.output.object.outputPrefix === expected.resultsPrefix &&
+          e.output.object.metricsKey === expected.metricsKey &&
+          e.output.object.errorReportKey === expected.errorReportKey &&
+          e.world.get(o.lakeBucket, `raw/${key}`)?.body === "x"
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test("a definition that reads metrics from the wrong key fails the happy path's checks", async () => {

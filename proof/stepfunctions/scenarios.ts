@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/definition";
-import { outputPrefixFor, errorReportKeyFor } from "../../processor/src/preprocess/s3-event";
+import { resultKeysFor } from "../../processor/src/contract";
 import type { Orchestration } from "../program";
 import { objectCreated } from "../samples";
 import { execute, type Execution } from "./execute";
@@ -112,7 +112,7 @@ function check(o: Orchestration, s: Scenario, key: string, event: any, e: Execut
       problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     }
   };
-  const outputPrefix = outputPrefixFor(key, o.prefix);
+  const { resultsPrefix: outputPrefix, errorReportKey } = resultKeysFor(key, o.prefix);
   const base = {
     bucket: o.rawBucket,
     key,
@@ -172,7 +172,7 @@ function check(o: Orchestration, s: Scenario, key: string, event: any, e: Execut
       x.Detail.error?.Error,
       x.Detail.errorReportKey,
     ]),
-    [[DETAIL_TYPES.failed, key, error, errorReportKeyFor(key)]],
+    [[DETAIL_TYPES.failed, key, error, errorReportKey]],
   );
   if (s.faults.dynamoDbFails) {
     expect("item", item, []);

@@ -5,7 +5,7 @@
  * resolved from the deployed definition's `Parameters` and answers or throws the way the Step
  * Functions integration reports the service's answer (`<Service>.<Exception>` error names).
  */
-import { outputPrefixFor, errorReportKeyFor } from "../../processor/src/preprocess/s3-event";
+import { resultKeysFor } from "../../processor/src/contract";
 import { applyUpdate, type Item } from "./dynamodb";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- integration requests are untyped JSON */
@@ -88,11 +88,12 @@ export class World {
       // States.JsonToString unescaped; Step Functions escapes it.
       throw new TaskError("States.TaskFailed", "Job failed: BackoffLimitExceeded");
     }
+    // Where the processor places its results: the contract's own key mapping.
+    const keys = resultKeysFor(key, prefix);
     if (this.faults.fileRejected) {
-      this.put(output, errorReportKeyFor(key), '{"error":"wrong header"}', "v1");
+      this.put(output, keys.errorReportKey, '{"error":"wrong header"}', "v1");
     } else {
-      const metricsKey = `${outputPrefixFor(key, prefix)}quality_metrics.json`;
-      this.put(output, metricsKey, JSON.stringify({ ...this.metrics, source_key: key }), "v1");
+      this.put(output, keys.metricsKey, JSON.stringify({ ...this.metrics, source_key: key }), "v1");
     }
     return { status: { succeeded: 1 } };
   }
