@@ -10,7 +10,7 @@ let world: PolicyWorld;
 
 beforeAll(async () => {
   world = policyWorld(await runProgram("orchestrated"));
-});
+}, 120_000);
 
 describe("IAM decisions of the orchestrated stack", () => {
   test("every recorded call is allowed and every probe denied", async () => {

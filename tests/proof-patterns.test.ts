@@ -7,6 +7,14 @@ import { runProgram } from "../harness/program";
 import { matchRules } from "../proof/patterns/cases";
 import { matches } from "../proof/patterns/match";
 import { orchestrationOf, rulesOf } from "../proof/program";
+import type { ProgramRun } from "../harness/program";
+
+let run: ProgramRun;
+
+// One program run for the file (a run takes tens of seconds on a loaded machine).
+beforeAll(async () => {
+  run = await runProgram("orchestrated");
+}, 120_000);
 
 const ev = {
   source: "aws.ec2",
@@ -95,7 +103,6 @@ describe("the event pattern matcher follows EventBridge's documented examples", 
 
 describe("every EventBridge rule of the orchestrated stack matches what it must, and only that", () => {
   test("each sample decides as expected; no rule lacks samples", async () => {
-    const run = await runProgram("orchestrated");
     const rules = rulesOf(run);
     expect(rules.map((r) => r.name).sort()).toEqual([
       "karpenter-instance-state-change",
@@ -113,7 +120,6 @@ describe("every EventBridge rule of the orchestrated stack matches what it must,
   });
 
   test("a widened pattern is caught: the upload rule without its prefix matches input/", async () => {
-    const run = await runProgram("orchestrated");
     const rules = rulesOf(run).map((r) =>
       r.name === "orchestration-uploads"
         ? {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   const found = orchestrationOf(await runProgram("orchestrated"));
   if (!found) throw new Error("the orchestrated stack has no state machine");
   o = found;
-});
+}, 120_000);
 
 const callsOf = (r: Awaited<ReturnType<typeof runScenario>>, state: string) =>
   r.execution.world.calls.filter((c) => c.state === state).map((c) => c.request);

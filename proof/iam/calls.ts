@@ -12,6 +12,8 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
  */
 
+import { resultKeysFor } from "../../processor/src/contract";
+
 /** One call (or probe) of a workload. */
 export interface CallSpec {
   readonly action: string;
@@ -42,6 +44,8 @@ const LIST_PENDING =
 
 /** Reading an input and writing its results, for the KEDA path and the orchestrated job alike. */
 function preprocessCalls(prefix: string): CallSpec[] {
+  // Where the processor writes for this path: the contract's key mapping.
+  const results = resultKeysFor(`${prefix}a.csv`, prefix).resultsPrefix;
   return [
     { action: "s3:GetObject", resource: `{raw}/${prefix}a.csv`, why: "read the upload" },
     { action: "kms:Decrypt", resource: "{dataKey}", context: viaS3, why: "S3 decrypts the upload" },
@@ -54,7 +58,7 @@ function preprocessCalls(prefix: string): CallSpec[] {
     },
     {
       action: "s3:PutObject",
-      resource: "{processed}/output/a/cleaned_data.csv",
+      resource: `{processed}/${results}cleaned_data.csv`,
       why: "write results (multipart)",
     },
     {
@@ -64,7 +68,7 @@ function preprocessCalls(prefix: string): CallSpec[] {
     },
     {
       action: "s3:AbortMultipartUpload",
-      resource: "{processed}/output/a/cleaned_data.csv",
+      resource: `{processed}/${results}cleaned_data.csv`,
       why: "abort a failed upload",
     },
     {
@@ -240,7 +244,7 @@ export const WORKLOADS: readonly Workload[] = [
       },
       {
         action: "s3:GetObject",
-        resource: "{processed}/output/a/quality_metrics.json",
+        resource: `{processed}/${resultKeysFor("batch/a.csv", "batch/").metricsKey}`,
         why: "ReadQualityMetrics",
       },
       { action: "dynamodb:UpdateItem", resource: "{table}", why: "StoreResults / RecordFailure" },
