@@ -39,8 +39,6 @@ export interface Workload {
 
 const viaS3 = { "kms:ViaService": "s3.{region}.amazonaws.com" };
 const insecure = { "aws:SecureTransport": "false" };
-const LIST_PENDING =
-  "workload roles lack s3:ListBucket (deploy-fixes adds it with an s3:prefix condition)";
 
 /** Reading an input and writing its results, for the KEDA path and the orchestrated job alike. */
 function preprocessCalls(prefix: string): CallSpec[] {
@@ -53,8 +51,7 @@ function preprocessCalls(prefix: string): CallSpec[] {
       action: "s3:ListBucket",
       resource: "{raw}",
       context: { "s3:prefix": `${prefix}gone.csv` },
-      why: "GetObject of a missing key answers 404",
-      pending: LIST_PENDING,
+      why: "GetObject of a missing key answers 404 (S3 answers 403 without ListBucket)",
     },
     {
       action: "s3:PutObject",
@@ -98,6 +95,12 @@ export const WORKLOADS: readonly Workload[] = [
     probes: [
       { action: "s3:GetObject", resource: "{events}/events/a.json", why: "another bucket" },
       { action: "s3:GetObject", resource: "{raw}/other/a.csv", why: "another prefix" },
+      {
+        action: "s3:ListBucket",
+        resource: "{raw}",
+        context: { "s3:prefix": "other/" },
+        why: "list another prefix",
+      },
       { action: "s3:DeleteObject", resource: "{raw}/input/a.csv", why: "DeleteObject" },
       { action: "s3:PutObject", resource: "{raw}/input/a.csv", why: "write to the raw bucket" },
       {
@@ -133,6 +136,12 @@ export const WORKLOADS: readonly Workload[] = [
     calls: preprocessCalls("batch/"),
     probes: [
       { action: "s3:GetObject", resource: "{raw}/input/a.csv", why: "the KEDA path's prefix" },
+      {
+        action: "s3:ListBucket",
+        resource: "{raw}",
+        context: { "s3:prefix": "input/" },
+        why: "list the KEDA path's prefix",
+      },
       { action: "s3:DeleteObject", resource: "{raw}/batch/a.csv", why: "DeleteObject" },
       { action: "sqs:ReceiveMessage", resource: "{preprocessQueue}", why: "the KEDA path's queue" },
     ],
