@@ -1,13 +1,17 @@
 /**
  * First pass: what pandas knows after `read_csv` and before any transformation — the header, the
  * dtype of every column, the number of rows, and the medians of `age` and `salary`. Bounded memory:
- * per-column counters and value counts only.
+ * per-column counters and value counts only. Chunks are analyzed in parallel (chunk-pool.ts) and
+ * merged in file order (ordered-chunks.ts).
  */
-import { ColumnTypeTracker, isNaToken, parseFloatToken, type ColumnKind } from "./column-types";
+import type { ChunkPool } from "./chunk-pool";
+import type { ChunkAnalysis } from "./chunk-work";
+import { ColumnTypeTracker, type ColumnKind } from "./column-types";
 import { PermanentFileError } from "./errors";
+import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { layoutFromHeader, type InputLayout } from "./schema";
 import { MedianCounter } from "./stats";
-import { readRecords, type OpenInput } from "./text-source";
+import type { OpenInput } from "./text-source";
 
 /** Everything the second pass needs to know about the whole file. */
 export interface Analysis {
@@ -23,42 +27,52 @@ export interface Analysis {
 const NUMERIC: ReadonlySet<ColumnKind> = new Set(["empty", "int", "float"]);
 
 /** Reads the input once and returns its {@link Analysis}; throws PermanentFileError on bad input. */
-export async function analyzeInput(open: OpenInput, signal?: AbortSignal): Promise<Analysis> {
+export async function analyzeInput(
+  open: OpenInput,
+  pool: ChunkPool,
+  plan: ChunkPlan,
+): Promise<Analysis> {
   let layout: InputLayout | undefined;
   let trackers: ColumnTypeTracker[] = [];
+  let settled = new Uint8Array(0);
   const age = new MedianCounter();
   const salary = new MedianCounter();
   let rows = 0;
-  await readRecords(
+  const found = await runOrdered<ChunkAnalysis>(
     open,
-    (record) => {
-      if (layout === undefined) {
-        layout = layoutFromHeader(record.values());
+    {
+      header(values) {
+        layout = layoutFromHeader(values);
         trackers = layout.header.map(() => new ColumnTypeTracker());
-        return;
-      }
-      rows++;
-      const width = trackers.length;
-      if (record.length > width) {
-        throw new PermanentFileError(
-          "too_many_fields",
-          `data row ${rows} has ${record.length} fields, the header has ${width}`,
-        );
-      }
-      for (let c = 0; c < width; c++) {
-        const tracker = trackers[c] as ColumnTypeTracker;
-        // A column that is text stays text: its values need not even be read.
-        if (!tracker.settled) tracker.add(record.get(c));
-      }
-      const a = record.get(layout.age);
-      if (!isNaToken(a)) age.add(parseFloatToken(a as string));
-      const s = record.get(layout.salary);
-      if (!isNaToken(s)) salary.add(parseFloatToken(s as string));
+        settled = new Uint8Array(trackers.length);
+      },
+      submit(bytes) {
+        const { age: a, salary: s } = layout as InputLayout;
+        // A copy: columns settled later must not change what an in-flight chunk was told.
+        const params = { width: trackers.length, age: a, salary: s, settled: settled.slice() };
+        return pool.analyze(bytes, params);
+      },
+      merge(chunk) {
+        rows += chunk.rows;
+        chunk.trackers.forEach((state, c) => {
+          const tracker = trackers[c] as ColumnTypeTracker;
+          tracker.merge(state);
+          if (tracker.settled) settled[c] = 1;
+        });
+        for (const [counter, entries] of [
+          [age, chunk.age],
+          [salary, chunk.salary],
+        ] as const) {
+          for (let i = 0; i < entries.values.length; i++) {
+            counter.addCount(entries.values[i] as number, entries.counts[i] as number);
+          }
+        }
+        return chunk.rows;
+      },
     },
-    undefined,
-    signal,
+    plan,
   );
-  if (layout === undefined) {
+  if (!found || layout === undefined) {
     throw new PermanentFileError("empty_file", "the object is empty: no header, no rows");
   }
   const kinds = trackers.map((t) => t.kind);

@@ -86,6 +86,13 @@ export function parseFloatToken(token: string): number {
 /** The dtype pandas ends up with for a whole column. */
 export type ColumnKind = "empty" | "int" | "float" | "bool" | "text";
 
+/** What a {@link ColumnTypeTracker} has seen, as plain data (it crosses worker threads). */
+export interface TrackerState {
+  /** Bit set of the classes seen (see {@link ColumnTypeTracker.state}). */
+  readonly flags: number;
+  readonly missing: number;
+}
+
 /** Accumulates the classes seen in one column; `kind` is the dtype pandas would infer. */
 export class ColumnTypeTracker {
   private ints = false;
@@ -125,6 +132,30 @@ export class ColumnTypeTracker {
       default:
         this.texts = true;
     }
+  }
+
+  /** The classes seen so far, to merge into the tracker of the same column of another chunk. */
+  state(): TrackerState {
+    const flags =
+      (this.ints ? 1 : 0) |
+      (this.floats ? 2 : 0) |
+      (this.bools ? 4 : 0) |
+      (this.texts ? 8 : 0) |
+      (this.uint64 ? 16 : 0) |
+      (this.negatives ? 32 : 0);
+    return { flags, missing: this.missing };
+  }
+
+  /** Adds what another tracker of the same column saw (the order of chunks does not matter). */
+  merge(other: TrackerState): void {
+    const f = other.flags;
+    this.ints ||= (f & 1) !== 0;
+    this.floats ||= (f & 2) !== 0;
+    this.bools ||= (f & 4) !== 0;
+    this.texts ||= (f & 8) !== 0;
+    this.uint64 ||= (f & 16) !== 0;
+    this.negatives ||= (f & 32) !== 0;
+    this.missing += other.missing;
   }
 
   /** The inferred dtype of the column. */

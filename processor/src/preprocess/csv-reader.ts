@@ -95,22 +95,37 @@ export class CsvTokenizer {
   private carry = "";
   private started = false;
   private readonly record = new Record();
+  /** Index in the text pushed so far (a skipped byte order mark counted) where `carry` starts. */
+  private base = 0;
   /** Records emitted so far (the header included). */
   records = 0;
+  /** Index in the text pushed so far just after the last emitted record (set before its callback). */
+  recordEnd = 0;
 
+  /**
+   * `atStreamStart: false` for text that continues a stream (a later chunk of a file): a U+FEFF
+   * at its start is then a character, not a byte order mark.
+   */
   constructor(
     private readonly onRecord: RecordHandler,
     private readonly maxRecordChars = DEFAULT_MAX_RECORD_CHARS,
-  ) {}
+    atStreamStart = true,
+  ) {
+    this.started = !atStreamStart;
+  }
 
   /** Feeds the next piece of text. */
   push(text: string): void {
     if (!this.started && text.length > 0) {
       this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        this.base = 1;
+      }
     }
     const input = this.carry.length > 0 ? this.carry + text : text;
     const consumed = this.parse(input, false);
+    this.base += consumed;
     this.carry = consumed < input.length ? input.slice(consumed) : "";
     if (this.carry.length > this.maxRecordChars) {
       throw new PermanentFileError(
@@ -210,6 +225,7 @@ export class CsvTokenizer {
         break;
       }
       this.records++;
+      this.recordEnd = this.base + i;
       this.onRecord(record);
     }
     return i;

@@ -1,29 +1,40 @@
 /**
  * The preprocessing of one CSV in bounded memory: pass 1 ({@link analyzeInput}) learns the dtypes
- * and medians; pass 2 ({@link TransformPass}) reads the rows again in chunks, runs the DataFrame
- * step on each chunk, and streams `cleaned_data.csv` and `transformed_data.csv` while it
- * accumulates the department means and the quality metrics. Outputs are byte-identical to the
- * pandas reference.
+ * and medians; pass 2 reads the rows again; each chunk of records goes through the DataFrame step
+ * ({@link TransformPass}) on a worker thread, and the chunks' lines are written to
+ * `cleaned_data.csv` and `transformed_data.csv` in file order while the department means and the
+ * quality metrics are merged ({@link FileAggregates}). Outputs are byte-identical to the pandas
+ * reference. Memory is bounded by the chunks in flight, whatever the file size.
  */
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RESULT_FILES } from "../contract";
+import { FileAggregates, type QualityMetrics } from "./aggregates";
 import { analyzeInput } from "./analyze";
+import { ChunkPool } from "./chunk-pool";
+import type { ChunkTransform } from "./chunk-work";
+import { containerCpuLimit } from "./cpu-limit";
+import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
-import { readRecords, type OpenInput } from "./text-source";
-import { DEFAULT_CHUNK_ROWS, TransformPass, type QualityMetrics } from "./transform-pass";
+import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
+import type { OpenInput } from "./text-source";
+import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
-export type { QualityMetrics } from "./transform-pass";
+export type { QualityMetrics } from "./aggregates";
 
 /** The four outputs, by file name (contract: DESIGN.md flow 1). */
 export const OUTPUT_FILES = RESULT_FILES;
 
 /** Options of {@link preprocess}. */
 export interface PreprocessOptions {
-  /** Rows per DataFrame chunk (default {@link DEFAULT_CHUNK_ROWS}). */
+  /** Rows per DataFrame frame (default {@link DEFAULT_CHUNK_ROWS}). */
   readonly chunkRows?: number;
+  /** Bytes of whole records per chunk handed to a worker (default {@link DEFAULT_CHUNK_BYTES}). */
+  readonly chunkBytes?: number;
+  /** Worker threads (default {@link defaultWorkers}); 0 runs every chunk on the calling thread. */
+  readonly workers?: number;
   /** Extra fields of `quality_metrics.json`, after the reference's four (e.g. the S3 source). */
   readonly metricsExtra?: Readonly<Record<string, PyJson>>;
   /** Stops the work (the promise rejects with the abort reason). */
@@ -39,19 +50,31 @@ export interface PreprocessResult {
   readonly files: Readonly<Record<keyof typeof OUTPUT_FILES, string>>;
 }
 
-/** Bytes per read: small pieces keep the rows gathered between two writes short-lived. */
-export const READ_PIECE_BYTES = 64 * 1024;
+/** Bytes per read (one read is about one chunk). */
+export const READ_PIECE_BYTES = 1024 * 1024;
+
+/**
+ * Workers for an input of `bytes` (when known): one per core of the container's CPU limit, none on
+ * a single core (a worker would only add its start-up time) or for an input of at most two chunks.
+ */
+export function defaultWorkers(bytes?: number, chunkBytes = DEFAULT_CHUNK_BYTES): number {
+  if (bytes !== undefined && bytes <= 2 * chunkBytes) return 0;
+  const cores = containerCpuLimit();
+  return cores >= 2 ? cores : 0;
+}
 
 /** Preprocesses a local CSV file into `outDir` (`processor preprocess-file`). */
-export function preprocessFile(
+export async function preprocessFile(
   inputPath: string,
   outDir: string,
   options: PreprocessOptions = {},
 ): Promise<PreprocessResult> {
+  const workers =
+    options.workers ?? defaultWorkers((await stat(inputPath)).size, options.chunkBytes);
   return preprocess(
     () => createReadStream(inputPath, { highWaterMark: READ_PIECE_BYTES }),
     outDir,
-    options,
+    { ...options, workers },
   );
 }
 
@@ -61,7 +84,30 @@ export async function preprocess(
   outDir: string,
   options: PreprocessOptions = {},
 ): Promise<PreprocessResult> {
-  const analysis = await analyzeInput(open, options.signal);
+  const pool = new ChunkPool(options.workers ?? defaultWorkers(undefined, options.chunkBytes));
+  // Enough chunks ahead that no worker waits while the merge writes (two per worker).
+  const plan: ChunkPlan = {
+    chunkBytes: options.chunkBytes,
+    inFlight: Math.max(1, 2 * pool.size),
+    signal: options.signal,
+  };
+  try {
+    const analysis = await analyzeInput(open, pool, plan);
+    return await transformInput(open, outDir, analysis, pool, plan, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Pass 2: the chunks' lines in file order, then the two aggregate outputs. */
+async function transformInput(
+  open: OpenInput,
+  outDir: string,
+  analysis: Awaited<ReturnType<typeof analyzeInput>>,
+  pool: ChunkPool,
+  plan: ChunkPlan,
+  options: PreprocessOptions,
+): Promise<PreprocessResult> {
   await mkdir(outDir, { recursive: true });
   const files = {
     cleaned: join(outDir, OUTPUT_FILES.cleaned),
@@ -72,23 +118,29 @@ export async function preprocess(
   const cleanedOut = createWriteStream(files.cleaned);
   const transformedOut = createWriteStream(files.transformed);
   try {
-    const pass = new TransformPass(analysis, options.chunkRows ?? DEFAULT_CHUNK_ROWS);
-    const headers = pass.headers();
+    const headers = new TransformPass(analysis).headers();
     await write(cleanedOut, headers.cleaned);
     await write(transformedOut, headers.transformed);
-    const drain = async () => {
-      const out = pass.take();
-      if (out === undefined) return;
-      await write(cleanedOut, out.cleaned);
-      await write(transformedOut, out.transformed);
-      options.onProgress?.(pass.rows, analysis.rows);
-    };
-    await readRecords(open, (record) => pass.onRecord(record), drain, options.signal);
-    pass.finish();
-    await drain();
+    const aggregates = new FileAggregates(analysis);
+    const frameRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+    await runOrdered<ChunkTransform>(
+      open,
+      {
+        header: () => undefined,
+        submit: (bytes) => pool.transform(bytes, analysis, frameRows),
+        merge: async (chunk) => {
+          aggregates.add(chunk.aggregates);
+          await write(cleanedOut, chunk.cleaned);
+          await write(transformedOut, chunk.transformed);
+          options.onProgress?.(aggregates.rows, analysis.rows);
+          return chunk.aggregates.rows;
+        },
+      },
+      plan,
+    );
     await Promise.all([closeStream(cleanedOut), closeStream(transformedOut)]);
-    await writeFile(files.departmentStatistics, pass.departmentStatisticsCsv());
-    const metrics = pass.metrics();
+    await writeFile(files.departmentStatistics, aggregates.departmentStatisticsCsv());
+    const metrics: QualityMetrics = aggregates.metrics();
     await writeFile(
       files.qualityMetrics,
       pythonJsonDumps({ ...metrics, ...(options.metricsExtra ?? {}) }),
@@ -105,6 +157,6 @@ async function closeStream(stream: WriteStream): Promise<void> {
   await once(stream, "finish");
 }
 
-async function write(stream: WriteStream, text: string): Promise<void> {
+async function write(stream: WriteStream, text: string | Uint8Array): Promise<void> {
   if (!stream.write(text)) await once(stream, "drain");
 }

@@ -19,6 +19,24 @@ export class MedianCounter {
     this.total++;
   }
 
+  /** Adds `count` occurrences of `value` (merging another counter's {@link entries}). */
+  addCount(value: number, count: number): void {
+    this.counts.set(value, (this.counts.get(value) ?? 0) + count);
+    this.total += count;
+  }
+
+  /** The distinct values and their counts, as arrays that cross worker threads cheaply. */
+  entries(): { values: Float64Array; counts: Float64Array } {
+    const values = new Float64Array(this.counts.size);
+    const counts = new Float64Array(this.counts.size);
+    let i = 0;
+    for (const [v, n] of this.counts) {
+      values[i] = v;
+      counts[i++] = n;
+    }
+    return { values, counts };
+  }
+
   /** Number of non-missing values added. */
   get count(): number {
     return this.total;
@@ -85,31 +103,14 @@ export class FingerprintSet {
    * show); counts it as a duplicate when seen before.
    */
   add(text: string, salt = 0): void {
-    let h1 = 0x811c9dc5 ^ salt;
-    let h2 = 0x9747b28c ^ salt;
-    const last = text.length - 1;
-    let i = 0;
-    // Two UTF-16 units per step: FNV-style multiply for h1, rotate-multiply-add for h2.
-    for (; i < last; i += 2) {
-      const k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-      h1 = Math.imul(h1 ^ k, 0x01000193);
-      h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
-    }
-    if (i === last) {
-      const k = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ k, 0x01000193);
-      h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
-    }
-    h1 ^= text.length;
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
-    h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
-    h1 ^= h1 >>> 16;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
-    h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-    h2 ^= h2 >>> 16;
-    // 0/0 marks an empty slot; nudge the one fingerprint that would look empty.
-    if (h1 === 0 && h2 === 0) h2 = 1;
-    if (this.insert(h1 >>> 0, h2 >>> 0)) {
+    const out = HASH_OUT;
+    fingerprintInto(text, salt, out, 0);
+    this.addFingerprint(out[0] as number, out[1] as number);
+  }
+
+  /** Records one row by the fingerprint {@link fingerprintInto} computed for it. */
+  addFingerprint(h1: number, h2: number): void {
+    if (this.insert(h1, h2)) {
       this.used++;
       if (this.used * 2 > this.table.length / 2) this.grow();
     } else {
@@ -148,6 +149,42 @@ export class FingerprintSet {
       if (a !== 0 || b !== 0) this.insert(a, b);
     }
   }
+}
+
+const HASH_OUT = new Uint32Array(2);
+
+/**
+ * The 64-bit fingerprint of one row's canonical text (and small integer `salt` for what the text
+ * does not show), written to `out[at]` and `out[at + 1]`: computed where the row is formatted (a
+ * worker thread), counted where all rows meet ({@link FingerprintSet.addFingerprint}).
+ */
+export function fingerprintInto(text: string, salt: number, out: Uint32Array, at: number): void {
+  let h1 = 0x811c9dc5 ^ salt;
+  let h2 = 0x9747b28c ^ salt;
+  const last = text.length - 1;
+  let i = 0;
+  // Two UTF-16 units per step: FNV-style multiply for h1, rotate-multiply-add for h2.
+  for (; i < last; i += 2) {
+    const k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    h1 = Math.imul(h1 ^ k, 0x01000193);
+    h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
+  }
+  if (i === last) {
+    const k = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ k, 0x01000193);
+    h2 = (Math.imul((h2 << 5) | (h2 >>> 27), 5) + k) | 0;
+  }
+  h1 ^= text.length;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+  h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
+  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  h2 ^= h2 >>> 16;
+  // 0/0 marks an empty slot; nudge the one fingerprint that would look empty.
+  if (h1 === 0 && h2 === 0) h2 = 1;
+  out[at] = h1 >>> 0;
+  out[at + 1] = h2 >>> 0;
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;

@@ -1,8 +1,9 @@
 /**
- * Pass 2 of the preprocessing: rows are gathered in small chunks; each chunk goes through the
- * DataFrame step ({@link transformChunk}) and becomes lines of `cleaned_data.csv` and
- * `transformed_data.csv`, while the department means, missing values and duplicate rows are
- * accumulated for the whole file.
+ * Pass 2 of the preprocessing on a run of rows (one chunk of the file, in a worker thread): rows
+ * are gathered in small frames; each frame goes through the DataFrame step ({@link transformChunk})
+ * and becomes lines of `cleaned_data.csv` and `transformed_data.csv`, while what the whole-file
+ * aggregates need is collected per row ({@link RowAggregates}: row fingerprints, departments and
+ * filled values in row order, missing values) for the ordered merge ({@link FileAggregates}).
  *
  * To keep the garbage collector's work small, a gathered row holds only what the DataFrame step
  * does not decide: the already formatted text between the `age`, `salary` and `department` fields,
@@ -13,15 +14,26 @@ import { isNaToken, parseFloatToken, type ColumnKind } from "./column-types";
 import type { CsvRecord } from "./csv-reader";
 import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./pandas-format";
 import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
-import { codePointLength, compareCodePoints, FingerprintSet, KahanMean } from "./stats";
+import { codePointLength, fingerprintInto } from "./stats";
 import { transformChunk } from "./transform";
 
-/** The quality metrics of the reference (counted on the transformed table). */
-export interface QualityMetrics {
-  readonly total_rows: number;
-  readonly total_columns: number;
-  readonly missing_values_count: number;
-  readonly duplicate_rows: number;
+/**
+ * Per row of a run, in row order, what the whole-file aggregates need: typed arrays and one short
+ * list of names, so they cross threads cheaply.
+ */
+export interface RowAggregates {
+  readonly rows: number;
+  /** Missing values of the transformed rows. */
+  readonly missing: number;
+  /** Two 32-bit hashes per row (see {@link fingerprintInto}). */
+  readonly fingerprints: Uint32Array;
+  /** The distinct departments of the run (after the fill). */
+  readonly departments: readonly string[];
+  /** Per row, the index of its department in `departments`. */
+  readonly departmentIds: Uint32Array;
+  /** Per row, the filled salary and age (NaN when still missing). */
+  readonly salary: Float64Array;
+  readonly age: Float64Array;
 }
 
 /** Rows per DataFrame chunk: large enough to amortize danfojs' per-frame cost, small enough to die young. */
@@ -61,17 +73,26 @@ export class TransformPass {
   private cleanedOut: string[] = [];
   private transformedOut: string[] = [];
 
-  private header = true;
+  // Per-row aggregates not yet taken.
   private rowsDone = 0;
   private missing = 0;
-  private readonly fingerprints = new FingerprintSet();
-  private readonly groups = new Map<string, { salary: KahanMean; age: KahanMean }>();
+  private fingerprints = new Uint32Array(2 * 1024);
+  private departmentIndex = new Map<string, number>();
+  private departments: string[] = [];
+  private departmentIds: number[] = [];
+  private filledSalary: number[] = [];
+  private filledAge: number[] = [];
+
+  private header: boolean;
   private readonly floatMemo = new Map<number, string>();
 
+  /** `withHeader`: the first record given is the header (skipped; pass 1 validated it). */
   constructor(
     private readonly analysis: Analysis,
     chunkRows = DEFAULT_CHUNK_ROWS,
+    withHeader = true,
   ) {
+    this.header = withHeader;
     this.chunkRows = chunkRows;
     const { layout, kinds } = analysis;
     this.width = layout.header.length;
@@ -228,12 +249,16 @@ export class TransformPass {
       // "" and None print alike: the flags keep those apart.
       const nulls =
         (address === null ? 1 : 0) | (phone === null ? 2 : 0) | (email === null ? 4 : 0);
-      this.fingerprints.add(line, nulls);
-      this.addToGroup(out.department[r] as string, out.salary[r] as number, out.age[r] as number);
+      this.addRowAggregates(
+        line,
+        nulls,
+        out.department[r] as string,
+        out.salary[r] as number,
+        out.age[r] as number,
+      );
     }
     this.cleanedOut.push(`${cleaned.join("\n")}\n`);
     this.transformedOut.push(`${transformed.join("\n")}\n`);
-    this.rowsDone += n;
     this.pending = 0;
     this.segments = [];
     this.staticMissing = [];
@@ -257,44 +282,56 @@ export class TransformPass {
     return text;
   }
 
-  private addToGroup(department: string, salary: number, age: number): void {
-    let group = this.groups.get(department);
-    if (!group) {
-      group = { salary: new KahanMean(), age: new KahanMean() };
-      this.groups.set(department, group);
+  private addRowAggregates(
+    line: string,
+    nulls: number,
+    department: string,
+    salary: number,
+    age: number,
+  ): void {
+    const row = this.rowsDone++;
+    if (2 * row + 2 > this.fingerprints.length) {
+      const grown = new Uint32Array(this.fingerprints.length * 2);
+      grown.set(this.fingerprints);
+      this.fingerprints = grown;
     }
-    group.salary.add(salary);
-    group.age.add(age);
+    fingerprintInto(line, nulls, this.fingerprints, 2 * row);
+    let id = this.departmentIndex.get(department);
+    if (id === undefined) {
+      id = this.departments.length;
+      this.departments.push(department);
+      this.departmentIndex.set(department, id);
+    }
+    this.departmentIds.push(id);
+    this.filledSalary.push(salary);
+    this.filledAge.push(age);
   }
 
-  /** Rows transformed so far. */
+  /** Rows transformed since the last {@link takeAggregates}. */
   get rows(): number {
     return this.rowsDone;
   }
 
-  /** `df.groupby("department").agg({"salary": "mean", "age": "mean"}).to_csv()`. */
-  departmentStatisticsCsv(): string {
-    const kind = this.analysis.kinds[this.analysis.layout.department];
-    // Numeric department values with no missing ones stay numbers in pandas and sort as numbers.
-    const numeric = (kind === "int" || kind === "float") && !this.groups.has("Unknown");
-    const keys = [...this.groups.keys()].sort(
-      numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints,
-    );
-    const lines = keys.map((key) => {
-      const g = this.groups.get(key) as { salary: KahanMean; age: KahanMean };
-      return `${csvField(key)},${formatFloat(g.salary.value)},${formatFloat(g.age.value)}\n`;
-    });
-    return `department,salary,age\n${lines.join("")}`;
-  }
-
-  /** The reference's quality metrics for the rows transformed so far. */
-  metrics(): QualityMetrics {
-    return {
-      total_rows: this.rowsDone,
-      total_columns: this.analysis.layout.transformedColumns.length,
-      missing_values_count: this.missing,
-      duplicate_rows: this.fingerprints.duplicates,
+  /** The per-row aggregates of the rows transformed since the last call. */
+  takeAggregates(): RowAggregates {
+    const rows = this.rowsDone;
+    const taken: RowAggregates = {
+      rows,
+      missing: this.missing,
+      fingerprints: this.fingerprints.slice(0, 2 * rows),
+      departments: this.departments,
+      departmentIds: Uint32Array.from(this.departmentIds),
+      salary: Float64Array.from(this.filledSalary),
+      age: Float64Array.from(this.filledAge),
     };
+    this.rowsDone = 0;
+    this.missing = 0;
+    this.departmentIndex = new Map();
+    this.departments = [];
+    this.departmentIds = [];
+    this.filledSalary = [];
+    this.filledAge = [];
+    return taken;
   }
 }
 

@@ -1,0 +1,164 @@
+/**
+ * A pool of worker threads for the chunks of both passes, sized from the container's CPU limit
+ * (cpu-limit.ts). Results come back as promises; the caller awaits them in submission order,
+ * which is what makes the merge and the output ordered (ordered-chunks.ts). With a size of 0 the
+ * work runs inline on the calling thread (tiny inputs, tests, a 1-CPU container where a worker
+ * would only add its start-up time).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { Analysis } from "./analyze";
+import {
+  analyzeChunk,
+  ChunkFailureError,
+  transformChunkBytes,
+  type AnalyzeParams,
+  type ChunkAnalysis,
+  type ChunkFailure,
+  type ChunkTransform,
+} from "./chunk-work";
+
+/** One unit of work. */
+export type ChunkTask =
+  | { readonly kind: "analyze"; readonly bytes: Uint8Array; readonly params: AnalyzeParams }
+  | {
+      readonly kind: "transform";
+      readonly bytes: Uint8Array;
+      readonly analysis: Analysis;
+      readonly frameRows: number;
+    };
+
+/** A message to a worker. */
+export interface ChunkRequest {
+  readonly id: number;
+  readonly task: ChunkTask;
+}
+
+/** A worker's answer. */
+export type ChunkReply =
+  | { readonly id: number; readonly ok: true; readonly result: ChunkAnalysis | ChunkTransform }
+  | { readonly id: number; readonly ok: false; readonly failure: ChunkFailure }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: { readonly message: string; readonly stack?: string };
+    };
+
+interface Pending {
+  resolve(value: ChunkAnalysis | ChunkTransform): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * The worker's entry: the compiled module, or (running from the TypeScript sources, as the tests
+ * do) the source through tsx's require hook.
+ */
+function workerCode(): string {
+  const compiled = join(__dirname, "chunk-worker.js");
+  if (__filename.endsWith(".js") && existsSync(compiled)) {
+    return `require(${JSON.stringify(compiled)}).serveChunks();`;
+  }
+  const tsx = require.resolve("tsx/cjs");
+  const source = join(__dirname, "chunk-worker.ts");
+  return `require(${JSON.stringify(tsx)});require(${JSON.stringify(source)}).serveChunks();`;
+}
+
+/**
+ * Each worker's V8 heap. A chunk's garbage is short-lived; a young generation that holds a whole
+ * chunk's worth keeps it from being promoted (the default for a worker is far smaller, and the
+ * scavenges then cost a fifth of the worker's time). The old generation holds little but code.
+ */
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 96 } as const;
+
+/** Runs chunk tasks on `size` worker threads, or inline when `size` is 0. */
+export class ChunkPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`size must be a whole number of workers, got ${size}`);
+    }
+    if (size === 0) return;
+    const code = workerCode();
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(code, { eval: true, resourceLimits: WORKER_HEAP });
+      const slot: Slot = { worker, pending: new Map() };
+      worker.on("message", (reply: ChunkReply) => this.settle(slot, reply));
+      const failAll = (error: Error) => {
+        for (const p of slot.pending.values()) p.reject(error);
+        slot.pending.clear();
+      };
+      worker.on("error", failAll);
+      worker.on("exit", (code) => {
+        if (!this.closed) failAll(new Error(`a preprocess worker exited with code ${code}`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  /** Pass 1 on a chunk of data rows. */
+  analyze(bytes: Uint8Array, params: AnalyzeParams): Promise<ChunkAnalysis> {
+    if (this.size === 0) return inline(() => analyzeChunk(bytes, params));
+    return this.submit({ kind: "analyze", bytes, params }) as Promise<ChunkAnalysis>;
+  }
+
+  /** Pass 2 on a chunk of data rows. */
+  transform(bytes: Uint8Array, analysis: Analysis, frameRows: number): Promise<ChunkTransform> {
+    if (this.size === 0) return inline(() => transformChunkBytes(bytes, analysis, frameRows));
+    return this.submit({
+      kind: "transform",
+      bytes,
+      analysis,
+      frameRows,
+    }) as Promise<ChunkTransform>;
+  }
+
+  /** Stops the workers (tasks still running are abandoned). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private submit(task: ChunkTask): Promise<ChunkAnalysis | ChunkTransform> {
+    if (this.closed) return Promise.reject(new Error("the chunk pool is closed"));
+    // The least busy worker: chunks vary little in cost, so this keeps every core fed.
+    let slot = this.slots[0] as Slot;
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.nextId++;
+    const request: ChunkRequest = { id, task };
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      // The chunk's bytes move to the worker: the caller never reads them again.
+      slot.worker.postMessage(request, [task.bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  private settle(slot: Slot, reply: ChunkReply): void {
+    const pending = slot.pending.get(reply.id);
+    if (!pending) return;
+    slot.pending.delete(reply.id);
+    if (reply.ok) pending.resolve(reply.result);
+    else if ("failure" in reply) pending.reject(new ChunkFailureError(reply.failure));
+    else {
+      const error = new Error(reply.error.message);
+      if (reply.error.stack) error.stack = reply.error.stack;
+      pending.reject(error);
+    }
+  }
+}
+
+function inline<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}

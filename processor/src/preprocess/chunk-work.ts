@@ -1,0 +1,217 @@
+/**
+ * The work on one chunk of whole records (see record-chunks.ts), the same on a worker thread or
+ * inline: decode it (strict UTF-8), tokenize it, and either analyze it (pass 1) or transform it
+ * (pass 2). Results are plain data and typed arrays; failures carry record numbers relative to
+ * the chunk, which the ordered merge turns into the file's ({@link chunkFailureError}).
+ */
+import type { Analysis } from "./analyze";
+import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
+import { CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, type RecordHandler } from "./csv-reader";
+import { PermanentFileError, type PermanentErrorCode } from "./errors";
+import { MedianCounter } from "./stats";
+import { TransformPass, type RowAggregates } from "./transform-pass";
+
+/** A chunk that cannot be processed, numbered within the chunk. */
+export interface ChunkFailure {
+  readonly code: PermanentErrorCode;
+  readonly message: string;
+  /** 1-based record (or, for too_many_fields, data row) of the chunk the failure is about. */
+  readonly record?: number;
+  readonly fields?: number;
+  readonly width?: number;
+}
+
+/** Thrown by the chunk functions; `failure` crosses threads. */
+export class ChunkFailureError extends Error {
+  constructor(readonly failure: ChunkFailure) {
+    super(failure.message);
+    this.name = "ChunkFailureError";
+  }
+}
+
+/**
+ * The file's error for a chunk's failure: `recordsBefore` is the number of records of the file
+ * before the chunk (the header included).
+ */
+export function chunkFailureError(f: ChunkFailure, recordsBefore: number): PermanentFileError {
+  const record = recordsBefore + (f.record ?? 1);
+  switch (f.code) {
+    case "too_many_fields":
+      return new PermanentFileError(
+        f.code,
+        `data row ${record - 1} has ${f.fields} fields, the header has ${f.width}`,
+      );
+    case "unterminated_quote":
+      return new PermanentFileError(
+        f.code,
+        `the text ends inside a quoted field of record ${record}`,
+      );
+    case "record_too_large":
+      return new PermanentFileError(
+        f.code,
+        `record ${record} is longer than ${DEFAULT_MAX_RECORD_CHARS} characters (unbalanced quote?)`,
+      );
+    default:
+      return new PermanentFileError(f.code, f.message);
+  }
+}
+
+/**
+ * Strict UTF-8 text of a chunk. `fileStart`: the chunk starts the file, so a byte order mark is
+ * dropped (as TextDecoder does); elsewhere U+FEFF is a character.
+ */
+export function decodeChunk(bytes: Uint8Array, fileStart: boolean): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: !fileStart }).decode(bytes);
+  } catch {
+    throw new ChunkFailureError({
+      code: "not_utf8_text",
+      message: "the object is not valid UTF-8 text",
+    });
+  }
+  if (text.includes("\0")) {
+    throw new ChunkFailureError({
+      code: "not_utf8_text",
+      message: "the object contains NUL bytes: not a CSV text",
+    });
+  }
+  return text;
+}
+
+/** Tokenizes the whole text of a chunk, turning tokenizer failures into chunk failures. */
+export function tokenizeChunk(text: string, fileStart: boolean, onRecord: RecordHandler): number {
+  const tokenizer = new CsvTokenizer(onRecord, DEFAULT_MAX_RECORD_CHARS, fileStart);
+  try {
+    tokenizer.push(text);
+    tokenizer.end();
+  } catch (err) {
+    if (err instanceof PermanentFileError) {
+      throw new ChunkFailureError({
+        code: err.code,
+        message: err.message,
+        record: tokenizer.records + 1,
+      });
+    }
+    throw err;
+  }
+  return tokenizer.records;
+}
+
+const HEADER_FOUND = Symbol("header found");
+
+/**
+ * The header record of a chunk and the bytes after it, or undefined when the chunk holds no record
+ * (blank lines only). Runs on the main thread: the header decides the other chunks' work.
+ */
+export function splitHeader(
+  bytes: Uint8Array,
+  fileStart: boolean,
+): { header: string[]; rest: Uint8Array } | undefined {
+  const text = decodeChunk(bytes, fileStart);
+  let header: string[] | undefined;
+  const tokenizer = new CsvTokenizer(
+    (record) => {
+      header = record.values();
+      throw HEADER_FOUND;
+    },
+    DEFAULT_MAX_RECORD_CHARS,
+    fileStart,
+  );
+  try {
+    tokenizer.push(text);
+    tokenizer.end();
+  } catch (err) {
+    if (err !== HEADER_FOUND) {
+      if (err instanceof PermanentFileError) {
+        throw new ChunkFailureError({ code: err.code, message: err.message, record: 1 });
+      }
+      throw err;
+    }
+  }
+  if (header === undefined) return undefined;
+  const bom = fileStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const offset = bom + Buffer.byteLength(text.slice(0, tokenizer.recordEnd), "utf8");
+  return { header, rest: bytes.subarray(offset) };
+}
+
+/** What pass 1 needs to know of the header. */
+export interface AnalyzeParams {
+  readonly width: number;
+  readonly age: number;
+  readonly salary: number;
+  /** Per column, 1 when earlier chunks already made it text (its values need not be read). */
+  readonly settled: Uint8Array;
+}
+
+/** Pass 1 on a chunk of data rows. */
+export interface ChunkAnalysis {
+  readonly rows: number;
+  readonly trackers: readonly TrackerState[];
+  readonly age: { values: Float64Array; counts: Float64Array };
+  readonly salary: { values: Float64Array; counts: Float64Array };
+}
+
+/** Pass 1 on the data rows of one chunk (no header). */
+export function analyzeChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalysis {
+  const text = decodeChunk(bytes, false);
+  const { width, settled } = params;
+  const trackers = Array.from({ length: width }, () => new ColumnTypeTracker());
+  const age = new MedianCounter();
+  const salary = new MedianCounter();
+  let rows = 0;
+  tokenizeChunk(text, false, (record) => {
+    rows++;
+    if (record.length > width) {
+      throw new ChunkFailureError({
+        code: "too_many_fields",
+        message: "too many fields",
+        record: rows,
+        fields: record.length,
+        width,
+      });
+    }
+    for (let c = 0; c < width; c++) {
+      const tracker = trackers[c] as ColumnTypeTracker;
+      // A column that is text stays text: its values need not even be read.
+      if (settled[c] !== 1 && !tracker.settled) tracker.add(record.get(c));
+    }
+    const a = record.get(params.age);
+    if (!isNaToken(a)) age.add(parseFloatToken(a as string));
+    const s = record.get(params.salary);
+    if (!isNaToken(s)) salary.add(parseFloatToken(s as string));
+  });
+  return {
+    rows,
+    trackers: trackers.map((t) => t.state()),
+    age: age.entries(),
+    salary: salary.entries(),
+  };
+}
+
+/** Pass 2 on a chunk: the two outputs' lines as UTF-8, and the per-row aggregates. */
+export interface ChunkTransform {
+  readonly cleaned: Uint8Array;
+  readonly transformed: Uint8Array;
+  readonly aggregates: RowAggregates;
+}
+
+const encoder = new TextEncoder();
+
+/** Pass 2 on the data rows of one chunk (no header), in DataFrame frames of `frameRows`. */
+export function transformChunkBytes(
+  bytes: Uint8Array,
+  analysis: Analysis,
+  frameRows: number,
+): ChunkTransform {
+  const text = decodeChunk(bytes, false);
+  const pass = new TransformPass(analysis, frameRows, false);
+  tokenizeChunk(text, false, (record) => pass.onRecord(record));
+  pass.finish();
+  const out = pass.take();
+  return {
+    cleaned: encoder.encode(out?.cleaned ?? ""),
+    transformed: encoder.encode(out?.transformed ?? ""),
+    aggregates: pass.takeAggregates(),
+  };
+}

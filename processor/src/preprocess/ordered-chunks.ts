@@ -1,0 +1,87 @@
+/**
+ * The ordered merge of chunks processed in parallel: chunks are submitted as they are read, up to
+ * `inFlight` ahead of the one being merged, and their results are handed on strictly in file
+ * order — so outputs are written in order and order-dependent aggregates (Kahan sums, the first
+ * failing record) come out as a sequential run would give them.
+ */
+import { chunkFailureError, ChunkFailureError, splitHeader } from "./chunk-work";
+import { RecordTooLargeError, recordChunks } from "./record-chunks";
+import type { OpenInput } from "./text-source";
+
+/** How chunks are read and how far ahead they are submitted. */
+export interface ChunkPlan {
+  readonly chunkBytes?: number;
+  /** Chunks submitted ahead of the one merged (at least 1). */
+  readonly inFlight: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What a pass does with the data chunks of the input. */
+export interface ChunkPass<R> {
+  /** Called once with the header record, before any data chunk is submitted. */
+  header(values: string[]): void;
+  /** Starts the work on a data chunk (the bytes are handed over). */
+  submit(bytes: Uint8Array): Promise<R>;
+  /** Merges a chunk's result; called in file order. Returns the chunk's number of data rows. */
+  merge(result: R): Promise<number> | number;
+}
+
+/**
+ * Reads the input once, runs `pass` on its data chunks and merges them in order. Returns false
+ * when the input holds no record at all. Throws PermanentFileError for the first failing record.
+ */
+export async function runOrdered<R>(
+  open: OpenInput,
+  pass: ChunkPass<R>,
+  plan: ChunkPlan,
+): Promise<boolean> {
+  let recordsBefore = 0;
+  let headerSeen = false;
+  const queue: Promise<R>[] = [];
+  const mergeNext = async () => {
+    const result = await (queue.shift() as Promise<R>);
+    recordsBefore += await pass.merge(result);
+  };
+  const iterator = recordChunks(open(), plan.chunkBytes)[Symbol.asyncIterator]();
+  try {
+    for (let fileStart = true; ; fileStart = false) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        // Chunks before the failure are merged first: their failures come earlier in the file.
+        while (queue.length > 0) await mergeNext();
+        if (err instanceof RecordTooLargeError) {
+          throw chunkFailureError(
+            { code: "record_too_large", message: err.message },
+            recordsBefore,
+          );
+        }
+        throw err;
+      }
+      if (next.done) break;
+      plan.signal?.throwIfAborted();
+      let bytes = next.value;
+      if (!headerSeen) {
+        const split = splitHeader(bytes, fileStart);
+        if (split === undefined) continue;
+        headerSeen = true;
+        recordsBefore = 1;
+        pass.header(split.header);
+        bytes = split.rest;
+        if (bytes.length === 0) continue;
+      }
+      const submitted = pass.submit(bytes);
+      // Awaited in order below; a failure of a later chunk must not surface as unhandled meanwhile.
+      submitted.catch(() => undefined);
+      queue.push(submitted);
+      while (queue.length > plan.inFlight) await mergeNext();
+    }
+    while (queue.length > 0) await mergeNext();
+  } catch (err) {
+    await iterator.return?.(undefined);
+    if (err instanceof ChunkFailureError) throw chunkFailureError(err.failure, recordsBefore);
+    throw err;
+  }
+  return headerSeen;
+}
