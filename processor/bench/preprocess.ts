@@ -1,15 +1,30 @@
 /**
- * `npm run bench:preprocess`: rows, seconds, rows/s and peak RSS of `processor preprocess-file`
+ * `npm run bench:preprocess`: wall time, peak RSS, rows/s and MB/s of `processor preprocess-file`
  * on 50k and 1M generated rows, each run as a whole process (startup included) with the image's
- * Node flags. When PANDAS_REFERENCE points at the pandas reference script (and /usr/bin/python3
- * has pandas), the same files go through it in the same run, alternating, and the table shows the
- * ratios and whether the outputs are byte-identical.
+ * Node flags. Two optional references run on the same files in the same run, alternating with
+ * ours, so a busy machine slows all three alike:
+ * - PANDAS_REFERENCE: the pandas reference script (run with /usr/bin/python3, which needs pandas);
+ *   the table also says whether our outputs are byte-identical to its outputs;
+ * - DUCKDB_REFERENCE: a command that runs the same steps in DuckDB, called as `COMMAND IN OUTDIR`
+ *   (split on spaces, no shell), e.g. `node /path/to/duckdb_reference.mjs` with @duckdb/node-api
+ *   installed beside the script — the project itself does not depend on DuckDB. Its CSV formatting
+ *   differs from pandas': it anchors time and memory only.
+ * The references' peak RSS comes from getrusage(RUSAGE_CHILDREN) of a tiny python3 wrapper.
  *
- *   PANDAS_REFERENCE=/path/to/pandas_reference.py npm run bench:preprocess
+ *   PANDAS_REFERENCE=/path/to/pandas_reference.py DUCKDB_REFERENCE="node /path/to/duckdb.mjs" \
+ *     npm run bench:preprocess
  *   BENCH_ROWS=50000,1000000 BENCH_RUNS=3   (defaults; the median run is reported)
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -19,6 +34,9 @@ const PROCESSOR = resolve(__dirname, "..");
 const BIN = join(PROCESSOR, "bin", "processor.js");
 const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
 const REFERENCE = process.env.PANDAS_REFERENCE;
+const DUCKDB = process.env.DUCKDB_REFERENCE?.trim()
+  .split(/\s+/)
+  .filter((w) => w !== "");
 const SIZES = (process.env.BENCH_ROWS ?? "50000,1000000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -116,15 +134,12 @@ async function runOurs(input: string, out: string): Promise<Run> {
   return { seconds, maxRssMB: line?.maxRssMB ?? NaN };
 }
 
-async function runPandas(input: string, out: string): Promise<Run> {
-  // getrusage(RUSAGE_CHILDREN) of a tiny wrapper gives the reference's peak RSS (KB on Linux).
+/** Runs a reference command; getrusage(RUSAGE_CHILDREN) of a tiny wrapper gives its peak RSS. */
+async function runReference(command: readonly string[], out: string): Promise<Run> {
+  mkdirSync(out, { recursive: true });
   const wrapper =
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
-  const { seconds, stdout } = await timed(
-    PYTHON,
-    ["-c", wrapper, PYTHON, REFERENCE as string, input, out],
-    process.env,
-  );
+  const { seconds, stdout } = await timed(PYTHON, ["-c", wrapper, ...command], process.env);
   return { seconds, maxRssMB: Math.round(Number(stdout.trim()) / 1024) };
 }
 
@@ -138,10 +153,32 @@ function summarise(runs: Run[]): { seconds: number; rss: number } {
   };
 }
 
-/** One table row; the ratio and identity columns are filled in once pandas has run. */
-function tableRow(label: string, size: number, r: { seconds: number; rss: number }): string[] {
-  const rate = Math.round(size / r.seconds).toString();
-  return [label, String(size), r.seconds.toFixed(2), rate, String(r.rss), "", ""];
+type Summary = ReturnType<typeof summarise>;
+
+const ratio = (a: number, b: number | undefined) =>
+  b === undefined ? "" : `${(a / b).toFixed(2)}x`;
+
+/** One table row: throughput, and the ratios against the references measured in the same run. */
+function tableRow(
+  label: string,
+  size: number,
+  megabytes: number,
+  r: Summary,
+  refs: { pandas?: Summary; duckdb?: Summary },
+  identical = "",
+): string[] {
+  return [
+    label,
+    String(size),
+    r.seconds.toFixed(2),
+    String(r.rss),
+    Math.round(size / r.seconds).toString(),
+    (megabytes / r.seconds).toFixed(1),
+    ratio(r.seconds, refs.pandas?.seconds),
+    ratio(r.seconds, refs.duckdb?.seconds),
+    ratio(r.rss, refs.duckdb?.rss),
+    identical,
+  ];
 }
 
 function sameOutputs(a: string, b: string): boolean {
@@ -156,47 +193,71 @@ function sameOutputs(a: string, b: string): boolean {
 async function main() {
   execFileSync("npx", ["tsc", "-p", join(PROCESSOR, "tsconfig.build.json")], { stdio: "inherit" });
   const pandas = REFERENCE !== undefined && existsSync(REFERENCE);
-  if (!pandas) console.log("PANDAS_REFERENCE not set: measuring the processor only.\n");
+  if (!pandas) console.log("PANDAS_REFERENCE not set: no pandas reference.");
+  const duckdb = DUCKDB !== undefined && DUCKDB.length > 0 ? DUCKDB : undefined;
+  if (!duckdb) console.log("DUCKDB_REFERENCE not set: no DuckDB reference.");
   const dir = mkdtempSync(join(tmpdir(), "bench-preprocess-"));
   const rows: string[][] = [];
   try {
     for (const size of SIZES) {
       const input = join(dir, `mock-${size}.csv`);
       await generate(size, input);
+      const megabytes = statSync(input).size / 1e6;
       await runOurs(input, join(dir, "warm")); // fills the compile cache, as the image build does
       const ours: Run[] = [];
-      const reference: Run[] = [];
+      const pandasRuns: Run[] = [];
+      const duckdbRuns: Run[] = [];
       for (let i = 0; i < RUNS; i++) {
-        if (pandas) reference.push(await runPandas(input, join(dir, `pandas-${size}`)));
+        if (pandas) {
+          const command = [PYTHON, REFERENCE as string, input, join(dir, `pandas-${size}`)];
+          pandasRuns.push(await runReference(command, join(dir, `pandas-${size}`)));
+        }
+        if (duckdb) {
+          const out = join(dir, `duckdb-${size}`);
+          duckdbRuns.push(await runReference([...duckdb, input, out], out));
+        }
         ours.push(await runOurs(input, join(dir, `ours-${size}`)));
       }
-      const o = summarise(ours);
-      rows.push(tableRow("processor (danfojs)", size, o));
-      if (pandas) {
-        const p = summarise(reference);
-        const identical = sameOutputs(join(dir, `pandas-${size}`), join(dir, `ours-${size}`));
-        rows.push(tableRow("pandas reference", size, p));
-        const last = rows[rows.length - 2] as string[];
-        last[5] = `${(o.seconds / p.seconds).toFixed(2)}x`;
-        last[6] = identical ? "yes" : "NO";
-      }
+      const refs = {
+        pandas: pandas ? summarise(pandasRuns) : undefined,
+        duckdb: duckdb ? summarise(duckdbRuns) : undefined,
+      };
+      const identical = pandas
+        ? sameOutputs(join(dir, `pandas-${size}`), join(dir, `ours-${size}`))
+          ? "yes"
+          : "NO"
+        : "";
+      rows.push(tableRow("processor (danfojs)", size, megabytes, summarise(ours), refs, identical));
+      if (refs.pandas) rows.push(tableRow("pandas reference", size, megabytes, refs.pandas, refs));
+      if (refs.duckdb) rows.push(tableRow("DuckDB reference", size, megabytes, refs.duckdb, refs));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const header = ["", "rows", "seconds", "rows/s", "peak RSS MB", "time vs pandas", "identical"];
+  const header = [
+    "",
+    "rows",
+    "seconds",
+    "peak RSS MB",
+    "rows/s",
+    "MB/s",
+    "time vs pandas",
+    "time vs DuckDB",
+    "RSS vs DuckDB",
+    "identical to pandas",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
     r
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
       .join("  ");
   console.log(
-    `median of ${RUNS} runs per size; node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}`,
+    `median of ${RUNS} runs per size (peak RSS: the highest); node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}`,
   );
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   console.log(
-    "goals: time <= 0.75x pandas at 50k rows, <= 0.5x at 1M rows; peak RSS <= 256 MB at 1M rows",
+    "goals (issue 19): at 1M rows time <= 1.00x DuckDB and RSS <= 0.33x DuckDB; at 50k rows time <= 0.35x pandas",
   );
 }
 
