@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -26,7 +27,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { s3ClientConfig, sqsClientConfig } from "../src/aws";
 import { createLogger } from "../src/log";
-import { runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+import { gzipModeFor, runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+import { resultKeysFor } from "../src/contract";
 
 const ROOT = resolve(__dirname, "../..");
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
@@ -106,8 +108,15 @@ function s3Event(bucket: string, key: string, eTag = "") {
   });
 }
 
-async function upload(p: Pipeline, key: string, body: string | Buffer): Promise<string> {
-  const put = await s3.send(new PutObjectCommand({ Bucket: p.raw, Key: key, Body: body }));
+async function upload(
+  p: Pipeline,
+  key: string,
+  body: string | Buffer,
+  contentEncoding?: string,
+): Promise<string> {
+  const put = await s3.send(
+    new PutObjectCommand({ Bucket: p.raw, Key: key, Body: body, ContentEncoding: contentEncoding }),
+  );
   const eTag = (put.ETag ?? "").replace(/"/g, "");
   await sqs.send(
     new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: s3Event(p.raw, key, eTag) }),
@@ -618,5 +627,79 @@ describe("preprocess job", () => {
       expect.arrayContaining(["received", "written", "deleted", "queue empty"]),
     );
     expect(await text(p.processed, "output/cli/quality_metrics.json")).toContain('"total_rows": 0');
+  });
+});
+
+describe("compressed uploads", () => {
+  const mock = () => readFileSync(join(FIXTURES, "mock-400", "input.csv"));
+
+  async function expectGoldenOutputs(p: Pipeline, key: string) {
+    const prefix = resultKeysFor(key).resultsPrefix;
+    for (const f of ["cleaned_data.csv", "transformed_data.csv", "department_statistics.csv"]) {
+      expect(await text(p.processed, prefix + f)).toBe(golden("mock-400", f));
+    }
+    const metrics = JSON.parse(await text(p.processed, `${prefix}quality_metrics.json`));
+    expect(metrics.total_rows).toBe(
+      JSON.parse(golden("mock-400", "quality_metrics.json")).total_rows,
+    );
+  }
+
+  test("a .csv.gz upload is decompressed as it streams and gives the plain CSV's outputs", async () => {
+    const p = await freshPipeline();
+    const key = "input/daily.csv.gz";
+    await upload(p, key, gzipSync(mock()));
+    const summary = await job(p).run;
+
+    expect(summary).toMatchObject({
+      received: 1,
+      deleted: 1,
+      objectsProcessed: 1,
+      errorReports: 0,
+    });
+    await expectGoldenOutputs(p, key);
+  });
+
+  test("a gzip body stored with Content-Encoding: gzip under a .csv key is decompressed", async () => {
+    const p = await freshPipeline();
+    const key = "input/encoded.csv";
+    await upload(p, key, gzipSync(mock()), "gzip");
+    const summary = await job(p).run;
+
+    expect(summary).toMatchObject({ deleted: 1, objectsProcessed: 1, errorReports: 0 });
+    await expectGoldenOutputs(p, key);
+  });
+
+  test("a gzip body under a plain .csv key gets an error report naming the compression", async () => {
+    const p = await freshPipeline();
+    const key = "input/packed.csv";
+    await upload(p, key, gzipSync(mock()));
+    const summary = await job(p).run;
+
+    expect(summary).toMatchObject({ deleted: 1, objectsProcessed: 0, errorReports: 1 });
+    const report = JSON.parse(await text(p.processed, `errors/${key}.json`));
+    expect(report.error).toBe("unexpected_gzip");
+    expect(report.reason).toMatch(/gzip-compressed.*\.csv\.gz/);
+  });
+
+  test("a .csv.gz key whose body is not gzip, or is cut short, is rejected for good", async () => {
+    const p = await freshPipeline();
+    const packed = gzipSync(mock());
+    await upload(p, "input/plain.csv.gz", mock());
+    await upload(p, "input/cut.csv.gz", packed.subarray(0, packed.length >> 1));
+    const summary = await job(p).run;
+
+    expect(summary).toMatchObject({ deleted: 2, objectsProcessed: 0, errorReports: 2 });
+    for (const key of ["input/plain.csv.gz", "input/cut.csv.gz"]) {
+      const report = JSON.parse(await text(p.processed, `errors/${key}.json`));
+      expect(report.error).toBe("bad_gzip");
+    }
+  });
+
+  test("compression is expected from the .csv.gz suffix or a gzip Content-Encoding", () => {
+    expect(gzipModeFor("input/a.csv.gz", undefined)).toBe("require");
+    expect(gzipModeFor("input/a.csv", "gzip")).toBe("require");
+    expect(gzipModeFor("input/a.csv", "identity, GZIP")).toBe("require");
+    expect(gzipModeFor("input/a.csv", undefined)).toBe("refuse");
+    expect(gzipModeFor("input/a.csv", "br")).toBe("refuse");
   });
 });

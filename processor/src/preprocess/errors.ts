@@ -8,6 +8,8 @@
 export type PermanentErrorCode =
   | "empty_file"
   | "not_utf8_text"
+  | "unexpected_gzip"
+  | "bad_gzip"
   | "missing_object"
   | "not_csv_key"
   | "outside_path"

@@ -1,16 +1,17 @@
 /**
- * `processor preprocess-file IN.csv OUTDIR`: the preprocessing on local files, without AWS (its own
+ * `processor preprocess-file IN.csv[.gz] OUTDIR`: the preprocessing on local files (a gzip file,
+ * recognised by its magic number whatever its name, is decompressed as it streams), without AWS (its own
  * module, so the command does not load the AWS SDK).
  */
 import { createLogger } from "../log";
 import { PermanentFileError } from "./errors";
 import { preprocessFile } from "./pipeline";
 
-/** `processor preprocess-file IN.csv OUTDIR`: 0 on success, 1 for a file that cannot be processed. */
+/** `processor preprocess-file IN.csv[.gz] OUTDIR`: 0 on success, 1 for a file that cannot be processed. */
 export async function preprocessFileCommand(args: readonly string[]): Promise<number> {
   const [input, outDir] = args;
   if (!input || !outDir || args.length !== 2) {
-    process.stderr.write("usage: processor preprocess-file IN.csv OUTDIR\n");
+    process.stderr.write("usage: processor preprocess-file IN.csv[.gz] OUTDIR\n");
     return 2;
   }
   const logger = createLogger({ base: { command: "preprocess-file" } });

@@ -25,10 +25,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
-import { errorReportKeyFor, KEYS, resultKeysFor } from "../contract";
+import { errorReportKeyFor, INPUT_FORMATS, KEYS, resultKeysFor } from "../contract";
 import { ConfigurationError, isAccessDenied, PermanentFileError } from "./errors";
 import { pythonJsonDumps } from "./pandas-format";
-import { OUTPUT_FILES, preprocessFile, type QualityMetrics } from "./pipeline";
+import { OUTPUT_FILES, preprocessFile, type GzipMode, type QualityMetrics } from "./pipeline";
 import { isTransientError, withRetries, type RetryOptions } from "./retry";
 import { parseS3EventMessage, type S3ObjectEvent } from "./s3-event";
 
@@ -233,10 +233,14 @@ export async function processObject(
       logger.warn({ err, attempt, delayMs }, "transient failure; retrying"),
   };
   try {
-    // Exactly `.csv` (as S3's suffix filter matches): `x.CSV` would share a results prefix with
-    // another key under a case-insensitive rule, so it is rejected (contract: resultKeysFor).
-    if (!object.key.endsWith(KEYS.inputSuffix)) {
-      throw new PermanentFileError("not_csv_key", `the key does not end with ${KEYS.inputSuffix}`);
+    // Exactly `.csv` or `.csv.gz` (as S3's suffix filter matches): `x.CSV` would share a results
+    // prefix with another key under a case-insensitive rule, so it is rejected (contract:
+    // resultKeysFor, INPUT_FORMATS).
+    if (!INPUT_FORMATS.some((format) => object.key.endsWith(format.suffix))) {
+      throw new PermanentFileError(
+        "not_csv_key",
+        `the key does not end with ${INPUT_FORMATS.map((f) => f.suffix).join(" or ")}`,
+      );
     }
     const pathPrefix = options.inputPrefix ?? KEYS.inputPrefix;
     if (!object.key.startsWith(pathPrefix)) {
@@ -280,12 +284,14 @@ async function preprocessObject(
   try {
     const inputPath = join(dir, "input.csv");
     let eTag: string | undefined;
+    let contentEncoding: string | undefined;
     try {
       const response = await s3.send(
         new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
         { abortSignal: signal },
       );
       eTag = response.ETag?.replace(/"/g, "");
+      contentEncoding = response.ContentEncoding;
       await pipeline(response.Body as Readable, createWriteStream(inputPath), { signal });
     } catch (err) {
       const name = (err as { name?: string }).name;
@@ -307,6 +313,7 @@ async function preprocessObject(
 
     const outDir = join(dir, "out");
     const result = await preprocessFile(inputPath, outDir, {
+      gzip: gzipModeFor(object.key, contentEncoding),
       signal,
       chunkRows: options.chunkRows,
       metricsExtra: { source: { bucket: object.bucket, key: object.key, etag: eTag ?? null } },
@@ -343,6 +350,23 @@ async function preprocessObject(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The compressed upload format of the contract (its results root carries the `.gz` tag). */
+const GZIP_FORMAT = INPUT_FORMATS.find((f) => f.tag === ".gz") as (typeof INPUT_FORMATS)[number];
+
+/**
+ * Whether an object must be, or must not be, gzip: a `.csv.gz` key or `Content-Encoding: gzip`
+ * (S3 keeps Content-Encoding as object metadata and returns the stored bytes; the SDK's Node HTTP
+ * handler does not decode them) means compressed; otherwise a gzip body is refused with an error
+ * that names the cause.
+ */
+export function gzipModeFor(key: string, contentEncoding: string | undefined): GzipMode {
+  const gzipKey = key.endsWith(GZIP_FORMAT.suffix);
+  const gzipEncoding = (contentEncoding ?? "")
+    .split(",")
+    .some((coding) => coding.trim().toLowerCase() === "gzip");
+  return gzipKey || gzipEncoding ? "require" : "refuse";
 }
 
 /**
