@@ -1,0 +1,171 @@
+/**
+ * The parallel preprocessing: chunks of whole records on worker threads, merged in file order,
+ * give the pandas reference's golden outputs byte for byte; chunk cuts never fall inside a record;
+ * failures name the file's record, not the chunk's; gzip input streams; the pool is sized from the
+ * container's CPU limit.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { containerCpuLimit, parseCfsQuota, parseCpuMax } from "../src/preprocess/cpu-limit";
+import { CsvTokenizer } from "../src/preprocess/csv-reader";
+import { PermanentFileError } from "../src/preprocess/errors";
+import { OUTPUT_FILES, preprocess, preprocessFile } from "../src/preprocess/pipeline";
+import { recordChunks } from "../src/preprocess/record-chunks";
+
+const FIXTURES = join(__dirname, "fixtures", "preprocess");
+const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "preprocess-parallel-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function expectGolden(caseName: string, outDir: string) {
+  for (const file of Object.values(OUTPUT_FILES)) {
+    const expected = readFileSync(join(FIXTURES, caseName, "expected", file), "utf8");
+    expect({ file, text: readFileSync(join(outDir, file), "utf8") }).toEqual({
+      file,
+      text: expected,
+    });
+  }
+}
+
+function piecesOf(buffer: Uint8Array, size: number) {
+  return async function* () {
+    for (let i = 0; i < buffer.length; i += size) yield buffer.slice(i, i + size);
+  };
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of source) out.push(chunk);
+  return out;
+}
+
+function records(text: string, atStreamStart = true): string[][] {
+  const out: string[][] = [];
+  const tokenizer = new CsvTokenizer((r) => out.push(r.values()), undefined, atStreamStart);
+  tokenizer.push(text);
+  tokenizer.end();
+  return out;
+}
+
+describe("outputs on worker threads equal the pandas reference", () => {
+  test.each(CASES)("%s: byte-identical on 2 workers with 200-byte chunks", async (caseName) => {
+    const out = join(work, caseName, "workers");
+    const input = readFileSync(join(FIXTURES, caseName, "input.csv"));
+    await preprocess(piecesOf(input, 97), out, { workers: 2, chunkBytes: 200, chunkRows: 5 });
+    expectGolden(caseName, out);
+  });
+
+  test.each(CASES)("%s: byte-identical inline with chunks of 1 to 64 bytes", async (caseName) => {
+    const input = readFileSync(join(FIXTURES, caseName, "input.csv"));
+    for (const chunkBytes of [1, 7, 64]) {
+      const out = join(work, caseName, `inline-${chunkBytes}`);
+      await preprocess(piecesOf(input, 13), out, { workers: 0, chunkBytes });
+      expectGolden(caseName, out);
+    }
+  });
+
+  test("a gzip file gives the same outputs as the plain one (preprocess-file detects it)", async () => {
+    const path = join(work, "mock.gz");
+    writeFileSync(path, gzipSync(readFileSync(join(FIXTURES, "mock-400", "input.csv"))));
+    const out = join(work, "gzip-out");
+    await preprocessFile(path, out, { workers: 0 });
+    expectGolden("mock-400", out);
+  });
+
+  test("a gzip file is refused, and a plain one required to be gzip is rejected, by code", async () => {
+    const gz = join(work, "refused.csv");
+    writeFileSync(gz, gzipSync("id\n"));
+    const plain = join(FIXTURES, "mock-400", "input.csv");
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "none",
+        (e: unknown) => (e instanceof PermanentFileError ? e.code : String(e)),
+      );
+    expect(await code(preprocessFile(gz, join(work, "r1"), { gzip: "refuse" }))).toBe(
+      "unexpected_gzip",
+    );
+    expect(await code(preprocessFile(plain, join(work, "r2"), { gzip: "require" }))).toBe(
+      "bad_gzip",
+    );
+  });
+});
+
+describe("chunks hold whole records", () => {
+  const tricky =
+    'id,name,note\r\n1,"a\nb",x"y\n2,ab"c,"multi\r\nline ""q"""\n\n  \n3,"x"tail,\u00e9\u{1f3e0}\r4,"",""\n5,z,';
+
+  test("cutting anywhere gives the sequential tokenizer's records, and no byte is lost", async () => {
+    const bytes = new TextEncoder().encode(tricky);
+    const expected = records(tricky);
+    for (let chunkBytes = 1; chunkBytes <= bytes.length; chunkBytes++) {
+      for (const piece of [1, 3, 16]) {
+        const chunks = await collect(recordChunks(piecesOf(bytes, piece)(), chunkBytes));
+        expect(Buffer.concat(chunks)).toEqual(Buffer.from(bytes));
+        const got = chunks.flatMap((c, i) => records(new TextDecoder().decode(c), i === 0));
+        expect(got).toEqual(expected);
+      }
+    }
+  });
+
+  test("a failure in a later chunk names the file's data row", async () => {
+    const header = "id,name,age,salary,hire_date,profile,department,bonus\n";
+    const row = (i: number) => `${i},n,30,50000,2020-01-01,,HR,1\n`;
+    let text = header;
+    for (let i = 1; i <= 40; i++) text += i === 37 ? "37,a,2,3,4,5,6,7,8\n" : row(i);
+    const error = await preprocess(piecesOf(Buffer.from(text), 50), join(work, "bad"), {
+      workers: 2,
+      chunkBytes: 64,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentFileError);
+    expect((error as PermanentFileError).message).toBe(
+      "data row 37 has 9 fields, the header has 8",
+    );
+  });
+
+  test("an unbalanced quote is stopped at the record size limit, not read to the end", async () => {
+    const header = "id,name,age,salary,hire_date,profile,department,bonus\n";
+    const big = `${header}1,"${"x".repeat(17 * 1024 * 1024)}`;
+    const error = await preprocess(piecesOf(Buffer.from(big), 1 << 20), join(work, "big"), {
+      workers: 0,
+    }).catch((e: unknown) => e);
+    expect((error as PermanentFileError).code).toBe("record_too_large");
+    expect((error as PermanentFileError).message).toMatch(/^record 2 /);
+  });
+});
+
+describe("the pool follows the container's CPU limit", () => {
+  test("cgroup v2 cpu.max and v1 CFS quotas give cores; no limit gives none", () => {
+    expect(parseCpuMax("200000 100000\n")).toBe(2);
+    expect(parseCpuMax("50000 100000")).toBe(0.5);
+    expect(parseCpuMax("max 100000")).toBeUndefined();
+    expect(parseCfsQuota("150000\n", "100000\n")).toBe(1.5);
+    expect(parseCfsQuota("-1", "100000")).toBeUndefined();
+  });
+
+  test("the limit is rounded up, capped by the host's cores, and read from v2 before v1", () => {
+    const dir = mkdtempSync(join(work, "cgroup-"));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const none = join(dir, "absent");
+    const v2 = (text: string) => ({
+      v2CpuMax: file("cpu.max", text),
+      v1Quota: none,
+      v1Period: none,
+    });
+    expect(containerCpuLimit(v2("150000 100000"), 16)).toBe(2);
+    expect(containerCpuLimit(v2("50000 100000"), 16)).toBe(1);
+    expect(containerCpuLimit(v2("800000 100000"), 4)).toBe(4);
+    expect(containerCpuLimit(v2("max 100000"), 6)).toBe(6);
+    const v1 = { v2CpuMax: none, v1Quota: file("q", "300000"), v1Period: file("p", "100000") };
+    expect(containerCpuLimit(v1, 16)).toBe(3);
+    expect(containerCpuLimit({ v2CpuMax: none, v1Quota: none, v1Period: none }, 5)).toBe(5);
+  });
+});
