@@ -43,10 +43,7 @@ class BoundaryScanner {
     while (i < len) {
       if (state === QUOTED) {
         const q = bytes.indexOf(QUOTE, i);
-        if (q === -1) {
-          i = len;
-          break;
-        }
+        if (q === -1) break;
         state = QUOTE_IN_QUOTED;
         i = q + 1;
         continue;
