@@ -4,7 +4,7 @@
  * per-column counters and value counts only. Chunks are analyzed in parallel (chunk-pool.ts) and
  * merged in file order (ordered-chunks.ts).
  */
-import type { ChunkPool } from "./chunk-pool";
+import { ChunkPool } from "./chunk-pool";
 import type { ChunkAnalysis } from "./chunk-work";
 import { ColumnTypeTracker, type ColumnKind } from "./column-types";
 import { PermanentFileError } from "./errors";
@@ -29,8 +29,8 @@ const NUMERIC: ReadonlySet<ColumnKind> = new Set(["empty", "int", "float"]);
 /** Reads the input once and returns its {@link Analysis}; throws PermanentFileError on bad input. */
 export async function analyzeInput(
   open: OpenInput,
-  pool: ChunkPool,
-  plan: ChunkPlan,
+  pool: ChunkPool = new ChunkPool(0),
+  plan: ChunkPlan = { inFlight: 1 },
 ): Promise<Analysis> {
   let layout: InputLayout | undefined;
   let trackers: ColumnTypeTracker[] = [];
