@@ -104,7 +104,12 @@ const ROLES: [string, PolicyDocument, string[], Record<string, string>][] = [
       dataKeyArn: A.key,
       kms,
     }),
-    ["events/consumer.ts"],
+    [
+      "events/consumer.ts",
+      "events/receiver.ts",
+      "events/object-writer.ts",
+      "events/message-deleter.ts",
+    ],
     {
       "sqs:GetQueueAttributes":
         "only `consume --until-empty` (local runs) reads the depth, and it falls back to empty receives",
@@ -126,6 +131,18 @@ describe("every AWS call a workload's code makes is allowed by its role", () => 
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
+      ]),
+    );
+  });
+
+  test("the consumer's files are the ones that make its calls (a split must not drop one)", () => {
+    const consumer = ROLES.find(([role]) => role === "consumer")?.[2] ?? [];
+    expect(actionsOf(consumer)).toEqual(
+      new Set([
+        "sqs:ReceiveMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:DeleteMessage",
+        "s3:PutObject",
       ]),
     );
   });

@@ -1,6 +1,6 @@
 import { EnvError, METRICS_PORT } from "../src/contract";
 import { parseConsumeEnv, parseProduceEnv, tuningFromEnv } from "../src/events/config";
-import { CONSUMER_DEFAULTS, validateTuning } from "../src/events/consumer";
+import { CONSUMER_DEFAULTS, validateTuning } from "../src/events/consumer-options";
 
 const queue = { EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events" };
 const consumer = { ...queue, EVENTS_BUCKET: "events-bucket" };

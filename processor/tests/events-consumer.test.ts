@@ -9,12 +9,7 @@ import {
   type ReceiveMessageCommandOutput,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import {
-  EventConsumer,
-  crc32Base64,
-  validateTuning,
-  CONSUMER_DEFAULTS,
-} from "../src/events/consumer";
+import { EventConsumer } from "../src/events/consumer";
 import { EVENT_TYPES } from "../src/events/event";
 import {
   clients,
@@ -379,40 +374,5 @@ describe("events consumer", () => {
     await expect(consumer.run()).rejects.toMatchObject({
       name: expect.stringMatching(/QueueDoesNotExist|NonExistentQueue/),
     });
-  });
-});
-
-describe("consumer tuning", () => {
-  it("refuses a batch age over half the visibility timeout (messages would reappear before they are deleted)", () => {
-    expect(() =>
-      validateTuning({
-        ...CONSUMER_DEFAULTS,
-        batchMaxAgeSeconds: 61,
-        visibilityTimeoutSeconds: 120,
-      }),
-    ).toThrow(/batchMaxAgeSeconds \(61\) must be at most half of visibilityTimeoutSeconds \(120\)/);
-  });
-
-  it.each([
-    ["waitTimeSeconds", 21],
-    ["receiveConcurrency", 0],
-    ["batchMaxEvents", 1.5],
-    ["visibilityTimeoutSeconds", 50_000],
-  ] as const)("names %s when it is out of range", (key, value) => {
-    expect(() => validateTuning({ ...CONSUMER_DEFAULTS, [key]: value })).toThrow(new RegExp(key));
-  });
-
-  it("the defaults keep a batch open at most a quarter of the visibility timeout", () => {
-    expect(() => validateTuning(CONSUMER_DEFAULTS)).not.toThrow();
-    expect(CONSUMER_DEFAULTS.batchMaxAgeSeconds * 4).toBeLessThanOrEqual(
-      CONSUMER_DEFAULTS.visibilityTimeoutSeconds,
-    );
-  });
-
-  it("sends S3 the CRC32 of the object in its base64 big-endian form", () => {
-    // CRC-32 check value of "123456789" is 0xCBF43926.
-    expect(crc32Base64(Buffer.from("123456789"))).toBe(
-      Buffer.from("cbf43926", "hex").toString("base64"),
-    );
   });
 });

@@ -10,7 +10,7 @@ import {
   type ConsumeEnv,
   type ProduceEnv,
 } from "../contract";
-import type { ConsumerTuning } from "./consumer";
+import type { ConsumerTuning } from "./consumer-options";
 
 /** Parses the producer's environment (throws EnvError naming each bad variable). */
 export function parseProduceEnv(env: Readonly<Record<string, string | undefined>>): ProduceEnv {

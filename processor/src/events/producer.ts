@@ -1,16 +1,18 @@
 /**
  * `processor produce`: sends store events to the events queue with SendMessageBatch (10 entries per
  * call, several calls in flight), at a steady rate or as fast as possible, and retries the entries
- * SQS reports as failed. Stops cleanly on its abort signal: no new sends, in-flight ones finish.
+ * SQS reports as failed (the shared retry policy, ../retry). Stops cleanly on its abort signal: no
+ * new sends, in-flight ones finish. Sends in flight are bounded by p-limit.
  */
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import { sleep } from "../shutdown";
 import { silentLogger } from "../log";
 import { EVENT_TYPE_ATTRIBUTE } from "./event";
 import type { EventGenerator, GeneratedEvent } from "./generator";
 import type { ProducerMetrics } from "./metrics";
-import { retryBatch, summarise, type EntryFailure } from "./batch-retry";
+import { retryBatch, summarise, type EntryFailure } from "../retry";
 
 /** SQS accepts at most 10 entries per SendMessageBatch. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -79,6 +81,7 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
   const concurrency = options.concurrency ?? 4;
   const perSend = entriesPerSend(options.eventsPerSecond);
   const counts = { sent: 0, bad: 0, failed: 0, retried: 0 };
+  const limit = pLimit(concurrency);
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
   let generated = 0;
@@ -132,8 +135,12 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
         if (options.signal?.aborted) break;
       }
     }
-    while (inFlight.size >= concurrency) await Promise.race(inFlight);
-    if (fatal !== undefined) break;
+    // Generate the next events only once a send can start: a slow queue slows the producer.
+    const release = await freeSlot(limit);
+    if (fatal !== undefined) {
+      release();
+      break;
+    }
     const events = Array.from({ length: size }, () => options.generator.next());
     generated += size;
     scheduled += size;
@@ -141,7 +148,10 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
       .catch((err: unknown) => {
         fatal ??= err;
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        release();
+        inFlight.delete(task);
+      });
     inFlight.add(task);
   }
   await Promise.all(inFlight);
@@ -151,6 +161,16 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
     throw fatal;
   }
   return summary;
+}
+
+/**
+ * Resolves once `limit` has a free slot, with the function that gives the slot back: p-limit runs
+ * queued work, but a loop that must not run ahead of it needs to wait for the slot itself.
+ */
+function freeSlot(limit: LimitFunction): Promise<() => void> {
+  return new Promise((granted) => {
+    void limit(() => new Promise<void>((release) => granted(() => release())));
+  });
 }
 
 async function sendEntries(

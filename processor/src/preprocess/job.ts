@@ -26,10 +26,10 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
 import { errorReportKeyFor, INPUT_FORMATS, KEYS, resultKeysFor } from "../contract";
+import { isTransientError, withRetries, type WithRetriesOptions } from "../retry";
 import { ConfigurationError, isAccessDenied, PermanentFileError } from "./errors";
 import { pythonJsonDumps } from "./pandas-format";
 import { OUTPUT_FILES, preprocessFile, type GzipMode, type QualityMetrics } from "./pipeline";
-import { isTransientError, withRetries, type RetryOptions } from "./retry";
 import { parseS3EventMessage, type S3ObjectEvent } from "./s3-event";
 
 /** Settings of one job run. */
@@ -52,7 +52,7 @@ export interface PreprocessJobOptions {
   /** Local scratch directory (the input copy and the outputs before upload). */
   readonly workDir: string;
   /** Retries of transient failures per object. */
-  readonly retry?: Partial<Omit<RetryOptions, "signal" | "onRetry">>;
+  readonly retry?: Partial<Pick<WithRetriesOptions, "attempts" | "baseDelayMs" | "maxDelayMs">>;
   /** Rows per DataFrame chunk. */
   readonly chunkRows?: number;
 }
@@ -224,7 +224,7 @@ export async function processObject(
   counts: { objectsProcessed: number; errorReports: number },
 ): Promise<void> {
   const logger = parentLogger.child({ bucket: object.bucket, key: object.key });
-  const retry: RetryOptions = {
+  const retry: WithRetriesOptions = {
     attempts: options.retry?.attempts ?? 4,
     baseDelayMs: options.retry?.baseDelayMs ?? 500,
     maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
@@ -246,14 +246,16 @@ export async function processObject(
     if (!object.key.startsWith(pathPrefix)) {
       throw new PermanentFileError("outside_path", `the key is not under ${pathPrefix}`);
     }
+    // Several requests and a download stream the SDK cannot resume: retried as a whole (../retry).
     await withRetries(() => preprocessObject(object, options, logger), retry);
     counts.objectsProcessed++;
   } catch (err) {
     if (isAccessDenied(err)) throw accessDenied(object, err);
     if (!(err instanceof PermanentFileError)) throw err;
     logger.warn({ code: err.code, reason: err.message }, "file cannot be processed");
+    // One PutObject of a small in-memory body: the SDK's own retry strategy covers it.
     try {
-      await withRetries(() => writeErrorReport(object, err, options), retry);
+      await writeErrorReport(object, err, options);
     } catch (writeErr) {
       throw isAccessDenied(writeErr) ? accessDenied(object, writeErr) : writeErr;
     }

@@ -1,7 +1,8 @@
-import { chunk, mapConcurrent, retryBatch, type EntryFailure } from "../src/events/batch-retry";
+import pLimit from "p-limit";
+import { chunk, retryBatch, type EntryFailure } from "../src/retry";
 
 const entries = ["0", "1", "2", "3"];
-const fast = { baseDelayMs: 1, random: () => 0 };
+const fast = { baseDelayMs: 1 };
 
 describe("batch retry", () => {
   it("sends again only the entries that failed for a transient reason", async () => {
@@ -79,7 +80,7 @@ describe("batch retry", () => {
   });
 });
 
-describe("chunk and mapConcurrent", () => {
+describe("chunk and the concurrency limit (p-limit) the deletes rely on", () => {
   it("splits into SQS-sized chunks", () => {
     expect(chunk([...Array(23).keys()], 10).map((c) => c.length)).toEqual([10, 10, 3]);
   });
@@ -87,7 +88,7 @@ describe("chunk and mapConcurrent", () => {
   it("runs at most the given number of tasks at once and keeps input order", async () => {
     let running = 0;
     let peak = 0;
-    const results = await mapConcurrent([...Array(20).keys()], 3, async (n) => {
+    const results = await pLimit(3).map([...Array(20).keys()], async (n) => {
       running++;
       peak = Math.max(peak, running);
       await new Promise((r) => setTimeout(r, 2));
