@@ -10,57 +10,44 @@
  *   breaks halfway is not a failed request: {@link withRetries} runs the whole step again;
  * - a receive loop that must outlive an outage longer than the SDK's attempts ({@link withRetries}
  *   with no attempt limit).
- * All three run on p-retry (backoff, jitter, attempt limit); this module adds what is ours: which
- * errors are transient, per-entry bookkeeping, and the stop rule — a stop signal cuts a back-off
+ * All three run on p-retry (backoff, jitter, attempt limit), and an error is transient by the SDK's
+ * own classification (@smithy/core/retry) plus stream errors; this module adds per-entry
+ * bookkeeping and the stop rule — a stop signal cuts a back-off
  * short and ends the retries, but never discards an attempt that succeeded (p-retry's own `signal`
  * would, so it gets one that aborts only while a back-off is waited out).
  */
+import {
+  isServerError,
+  isThrottlingError,
+  isTransientError as sdkIsTransientError,
+} from "@smithy/core/retry";
 import pRetry from "p-retry";
 
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "SlowDown",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "InternalError",
-  "ServiceUnavailable",
-  "TimeoutError",
-  "RequestTimeTooSkewed",
-]);
+/** The error shape the SDK's classifiers read. */
+type SdkError = Parameters<typeof isThrottlingError>[0];
 
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
+/**
+ * Failures of a body read halfway (stream and socket errors) that the SDK's classification, made
+ * for whole requests, does not list.
+ */
+const STREAM_ERROR_CODES = new Set([
   "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ENOTFOUND",
   "ERR_STREAM_PREMATURE_CLOSE",
   "UND_ERR_SOCKET",
 ]);
 
-/** True for errors worth retrying: throttling, HTTP 5xx/429, timeouts, network failures. */
-export function isTransientError(err: unknown): boolean {
+/**
+ * True for errors worth retrying: the SDK's own classification (throttling, transient and server
+ * errors: HTTP 429/5xx, timeouts, network codes, `$retryable`), plus stream errors, also as a cause.
+ */
+export function isTransientError(err: unknown, depth = 0): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    cause?: unknown;
-  };
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
-  if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
-  return e.cause !== undefined && e.cause !== err ? isTransientError(e.cause) : false;
+  const e = err as SdkError & { code?: string; cause?: unknown };
+  if (isThrottlingError(e) || sdkIsTransientError(e) || isServerError(e)) return true;
+  if (e.code !== undefined && STREAM_ERROR_CODES.has(e.code)) return true;
+  return e.cause !== undefined && e.cause !== err && depth < 10
+    ? isTransientError(e.cause, depth + 1)
+    : false;
 }
 
 /** How often and how patiently to retry. */

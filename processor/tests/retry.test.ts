@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { chunk, retryBatch, type EntryFailure } from "../src/retry";
+import { chunk, isTransientError, retryBatch, type EntryFailure } from "../src/retry";
 
 const entries = ["0", "1", "2", "3"];
 const fast = { baseDelayMs: 1 };
@@ -97,5 +97,32 @@ describe("chunk and the concurrency limit (p-limit) the deletes rely on", () => 
     });
     expect(peak).toBe(3);
     expect(results).toEqual([...Array(20).keys()].map((n) => n * 2));
+  });
+});
+
+describe("which errors are transient", () => {
+  const sdkError = (name: string, status: number) =>
+    Object.assign(new Error(name), {
+      name,
+      $fault: "server",
+      $metadata: { httpStatusCode: status },
+    });
+
+  it("retries throttling, 5xx and network failures, also when they are the cause", () => {
+    expect(isTransientError(sdkError("SlowDown", 503))).toBe(true);
+    expect(isTransientError(sdkError("ThrottlingException", 400))).toBe(true);
+    expect(isTransientError(sdkError("InternalError", 500))).toBe(true);
+    expect(isTransientError(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(true);
+    const broken = Object.assign(new Error("closed"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+    expect(isTransientError(new Error("download failed", { cause: broken }))).toBe(true);
+  });
+
+  it("does not retry what the request got wrong, or a cancellation", () => {
+    expect(isTransientError(sdkError("AccessDenied", 403))).toBe(false);
+    expect(isTransientError(sdkError("NoSuchKey", 404))).toBe(false);
+    expect(isTransientError(Object.assign(new Error("aborted"), { name: "AbortError" }))).toBe(
+      false,
+    );
+    expect(isTransientError("not an error")).toBe(false);
   });
 });

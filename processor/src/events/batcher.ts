@@ -162,6 +162,7 @@ export class Batcher {
  * Request ids this process has stored, most recent first out of the window: a redelivered or
  * re-sent event whose record is already in the bucket is not written again. Bounded, so memory stays
  * flat; an id older than the window is written again, which at-least-once delivery allows.
+ * Hand-written: a Set in insertion order is all of it (lru-cache's TTL and sizing go unused).
  */
 export class RecentIds {
   private readonly ids = new Set<string>();

@@ -58,7 +58,10 @@ export interface GeneratorOptions {
   readonly now?: () => Date;
 }
 
-/** A small seeded PRNG (mulberry32), for reproducible streams in tests and benchmarks. */
+/**
+ * A small seeded PRNG (mulberry32), for reproducible streams in tests and benchmarks. Hand-written:
+ * eight lines with no statistical demands on them; a PRNG package would add a dependency for nothing.
+ */
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
   return () => {

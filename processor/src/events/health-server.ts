@@ -1,7 +1,7 @@
 /**
  * The HTTP endpoint of the producer and consumer Deployments: `/healthz` (liveness), `/readyz`
  * (readiness) and `/metrics` (Prometheus text format). Probes are plain functions, so the process
- * decides what healthy and ready mean.
+ * decides what healthy and ready mean. Plain node:http: three GET routes need no web framework.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
