@@ -8,9 +8,9 @@
  *   the SDK sees a success, so {@link retryBatch} sends the failed entries again;
  * - work made of several requests and a stream (download → preprocess → upload), where a body that
  *   breaks halfway is not a failed request: {@link withRetries} runs the whole step again;
- * - a receive loop that must outlive an outage longer than the SDK's attempts: it waits out
- *   {@link backoffDelayMs} between receives (events/receiver.ts says why not p-retry there).
- * The first two run on p-retry (backoff, jitter, attempt limit), and an error is transient by the SDK's
+ * - a receive loop that must outlive an outage longer than the SDK's attempts ({@link withRetries}
+ *   with no attempt limit).
+ * All three run on p-retry (backoff, jitter, attempt limit), and an error is transient by the SDK's
  * own classification (@smithy/core/retry) plus stream errors; this module adds per-entry
  * bookkeeping and the stop rule — a stop signal cuts a back-off
  * short and ends the retries, but never discards an attempt that succeeded (p-retry's own `signal`
@@ -139,9 +139,8 @@ function backoffSignal(stop: AbortSignal | undefined): {
 
 /**
  * The delay of the `failures`-th consecutive failure on the same schedule (base doubling up to a
- * ceiling), without jitter, for the consumer's loops: its receive retries, and its pause after
- * failed writes (not a retry: SQS redelivers the messages; the pause keeps it from receiving them
- * in vain).
+ * ceiling), without jitter, for a pause that is not a retry (the consumer's pause after failed
+ * writes: SQS redelivers the messages, the pause only keeps it from receiving them in vain).
  */
 export function backoffDelayMs(failures: number, baseDelayMs: number, maxDelayMs: number): number {
   return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, failures - 1));

@@ -1,12 +1,7 @@
 /**
- * The consumer's calls that read the queue: one long-poll ReceiveMessage, retried until it
- * succeeds, the consumer stops, or the error is one that retrying cannot fix; and the queue depth
- * that `--until-empty` checks before it declares the queue drained.
- *
- * The receive retries in a plain loop on the shared schedule (backoffDelayMs in ../retry), not
- * through p-retry: wrapped in p-retry, every receive of the hot path measurably slowed the drain in
- * the emulator tests (messages outlived a 2 s visibility timeout), and a loop that retries until
- * stopped needs no attempt limit, which is what p-retry adds.
+ * The consumer's calls that read the queue: one long-poll ReceiveMessage, retried (the shared
+ * retry policy, ../retry) until it succeeds, the consumer stops, or the error is one that retrying
+ * cannot fix; and the queue depth that `--until-empty` checks before it declares the queue drained.
  */
 import {
   GetQueueAttributesCommand,
@@ -15,8 +10,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Logger } from "pino";
-import { backoffDelayMs } from "../retry";
-import { sleep } from "../shutdown";
+import { withRetries } from "../retry";
 import { EVENT_TYPE_ATTRIBUTE } from "./event";
 
 /** Back-off after a receive that failed (after the SDK's own attempts): 0.5 s doubling to 30 s. */
@@ -45,9 +39,9 @@ export interface ReceiveOptions {
  * Up to 10 messages, retrying failed receives until one succeeds; throws a fatal error, or the last
  * error once `signal` aborts.
  */
-export async function receiveMessages(o: ReceiveOptions): Promise<Message[]> {
-  for (let failures = 1; ; failures++) {
-    try {
+export function receiveMessages(o: ReceiveOptions): Promise<Message[]> {
+  return withRetries(
+    async () => {
       const response = await o.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: o.queueUrl,
@@ -60,14 +54,15 @@ export async function receiveMessages(o: ReceiveOptions): Promise<Message[]> {
         { abortSignal: o.signal },
       );
       return response.Messages ?? [];
-    } catch (err) {
-      if (o.signal.aborted || isFatal(err)) throw err;
-      o.onRetry(err, failures);
-      const { baseDelayMs, maxDelayMs } = RECEIVE_RETRY;
-      await sleep(backoffDelayMs(failures, baseDelayMs, maxDelayMs), o.signal);
-      if (o.signal.aborted) throw err;
-    }
-  }
+    },
+    {
+      attempts: Infinity,
+      ...RECEIVE_RETRY,
+      signal: o.signal,
+      retryIf: (err) => !isFatal(err),
+      onRetry: (err, attempt) => o.onRetry(err, attempt),
+    },
+  );
 }
 
 /**
