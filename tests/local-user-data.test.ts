@@ -158,10 +158,10 @@ describe("--results", () => {
 
 describe("--stack", () => {
   it("names the stack files that exist when the stack has none", () => {
-    expect(stackNames(root)).toEqual(["dev", "orchestrated", "prod"]);
-    expect(() => loadStack("staging", root)).toThrow(
-      'no stack "staging": there is no Pulumi.staging.yaml; the stack files are for dev, orchestrated, prod',
+    expect(stackNames(root)).toEqual(["dev", "orchestrated", "prod", "staging"]);
+    expect(() => loadStack("qa", root)).toThrow(
+      'no stack "qa": there is no Pulumi.qa.yaml; the stack files are for dev, orchestrated, prod, staging',
     );
-    expect(() => loadStack("staging", work)).toThrow(/there is no stack file$/);
+    expect(() => loadStack("qa", work)).toThrow(/there is no stack file$/);
   });
 });
