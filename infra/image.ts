@@ -24,6 +24,9 @@ export const IMAGE_INPUTS = [
   "processor",
 ] as const;
 
+/** The Dockerfile, relative to the repository root, which is the build context. */
+export const DOCKERFILE = ["processor", "Dockerfile"] as const;
+
 /** Directories never part of the image inputs. */
 const SKIPPED_DIRS = new Set(["node_modules", "dist", "coverage", ".git"]);
 
@@ -135,7 +138,7 @@ export class ProcessorImage extends pulumi.ComponentResource {
         // Relative paths: state must not depend on where the repository is checked out.
         context: { location: relative(process.cwd(), args.root) || "." },
         dockerfile: {
-          location: relative(process.cwd(), join(args.root, "processor", "Dockerfile")),
+          location: relative(process.cwd(), join(args.root, ...DOCKERFILE)),
         },
         platforms: [args.image.platform as dockerBuild.Platform],
         push: true,

@@ -1,0 +1,79 @@
+/**
+ * Running the image test's tools (debootstrap, npm, tar, buildah, podman): one child process at a
+ * time, its stderr passed through so a failing step explains itself, its stdout captured.
+ */
+import { spawn, type SpawnOptions } from "node:child_process";
+
+/** What a finished command returned. */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Milliseconds from the spawn to the child's first byte on stdout or stderr. */
+  readonly firstOutputMs?: number;
+  /** Milliseconds from the spawn to the exit. */
+  readonly totalMs: number;
+}
+
+/** Options of {@link exec}. */
+export interface ExecOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Bytes written to the child's stdin. */
+  readonly input?: Buffer | string;
+  /** Echo the child's stdout as it comes (long steps such as the build). */
+  readonly echo?: boolean;
+  /** Return a non-zero exit instead of throwing. */
+  readonly allowFailure?: boolean;
+}
+
+/** Quotes `args` for a log line (not for a shell: nothing here runs through one). */
+export function commandLine(cmd: string, args: readonly string[]): string {
+  return [cmd, ...args].map((a) => (/^[\w./:=@,+-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}
+
+/** Runs `cmd args`; throws with the command line and its stderr tail on a non-zero exit. */
+export function exec(cmd: string, args: readonly string[], options: ExecOptions = {}) {
+  const spawnOptions: SpawnOptions = {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  };
+  return new Promise<ExecResult>((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, [...args], spawnOptions);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let firstOutputMs: number | undefined;
+    const first = () => (firstOutputMs ??= performance.now() - started);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      first();
+      out.push(chunk);
+      if (options.echo) process.stdout.write(chunk);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      first();
+      err.push(chunk);
+      process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const result = {
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        firstOutputMs,
+        totalMs: performance.now() - started,
+      };
+      if (result.code !== 0 && !options.allowFailure) {
+        reject(new Error(`${commandLine(cmd, args)} exited with ${result.code}`));
+      } else resolve(result);
+    });
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+/** A progress or result line of the image test (stdout; errors go to stderr). */
+export function say(message: string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(`image-test: ${message}\n`);
+}
