@@ -106,8 +106,11 @@ async function addNode(rootfs: string, node: string, npm: string, ca?: Buffer): 
 
 /** Checks that `node` and `npm` in the tree are the expected versions (run in a chroot). */
 async function smokeTest(rootfs: string, nodeVersion: string, npmVersion: string): Promise<void> {
-  const node = (await exec("chroot", [rootfs, "node", "--version"])).stdout.trim();
-  const npm = (await exec("chroot", [rootfs, "npm", "--version"])).stdout.trim();
+  // The tree's own environment, not this process's (npm run sets npm_config_* variables).
+  const env = { PATH: OFFICIAL_LAYOUT.path, HOME: "/root" };
+  const version = async (tool: string) =>
+    (await exec("chroot", [rootfs, tool, "--version"], { env })).stdout.trim();
+  const [node, npm] = [await version("node"), await version("npm")];
   if (node !== `v${nodeVersion}` || npm !== npmVersion) {
     throw new Error(
       `stand-in has node ${node} and npm ${npm}, wanted v${nodeVersion} ${npmVersion}`,
