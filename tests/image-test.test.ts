@@ -22,7 +22,7 @@ import {
   buildArgs,
   imageConfig,
   imageFigures,
-  openFilesLimit,
+  processLimits,
   quantityBytes,
   runArgs,
   type PodSpecParts,
@@ -68,7 +68,7 @@ const run = (pod: PodSpecParts, args?: string[]) =>
     image,
     env: { AWS_ENDPOINT_URL: "http://127.0.0.1:4566", AWS_REGION: "eu-west-1" },
     args,
-    openFiles: "20000:20000",
+    ulimits: ["nofile=20000:20000", "nproc=900:1000"],
   });
 const flag = (argv: string[], name: string) => argv.filter((_, i) => argv[i - 1] === name);
 
@@ -193,13 +193,15 @@ describe("the runs", () => {
     ).toThrow(/emptyDir/);
   });
 
-  test("reads quantities, open-file limits and image figures as the tools print them", () => {
+  test("reads quantities, process limits and image figures as the tools print them", () => {
     expect(quantityBytes("2Gi")).toBe(2 ** 31);
     expect(quantityBytes("64M")).toBe(64e6);
     expect(() => quantityBytes("2 GB")).toThrow();
-    expect(openFilesLimit("Max open files            20000                30000     files\n")).toBe(
-      "20000:30000",
-    );
+    const limits = [
+      "Max processes             96363                96363                processes",
+      "Max open files            20000                30000                files",
+    ].join("\n");
+    expect(processLimits(limits)).toEqual(["nofile=20000:30000", "nproc=96363:96363"]);
     expect(imageFigures('[{"Size": 5, "RootFS": {"Layers": ["a", "b"]}}]')).toEqual({
       sizeBytes: 5,
       layers: 2,

@@ -115,12 +115,20 @@ export function imageFigures(inspectJson: string): { sizeBytes: number; layers: 
   return { sizeBytes: image.Size ?? 0, layers: image.RootFS?.Layers?.length ?? 0 };
 }
 
-/** The soft:hard open-files limit of this process (`/proc/self/limits`): podman's default is higher
- * than a process without CAP_SYS_RESOURCE may set. */
-export function openFilesLimit(procLimits: string): string {
-  const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(procLimits);
-  if (!match) throw new Error("no `Max open files` line in /proc/self/limits");
-  return `${match[1]}:${match[2]}`;
+/**
+ * `--ulimit` values for open files and processes: this process's own soft:hard limits
+ * (`/proc/self/limits`). podman's defaults are higher than a process without CAP_SYS_RESOURCE may
+ * set, and the OCI runtime then refuses to start the container.
+ */
+export function processLimits(procLimits: string): string[] {
+  const limit = (label: string, name: string) => {
+    const match = new RegExp(`^${label}\\s+(\\d+|unlimited)\\s+(\\d+|unlimited)`, "m").exec(
+      procLimits,
+    );
+    if (!match) throw new Error(`no \`${label}\` line in /proc/self/limits`);
+    return `${name}=${String(match[1]).replace("unlimited", "-1")}:${String(match[2]).replace("unlimited", "-1")}`;
+  };
+  return [limit("Max open files", "nofile"), limit("Max processes", "nproc")];
 }
 
 /** One workload's pod as k8s/specs builds it: its first container, security context, volumes. */
@@ -139,7 +147,8 @@ export interface RunInput {
   readonly env: Readonly<Record<string, string>>;
   /** Arguments in place of the container's `args` (`preprocess-file IN OUT`), if any. */
   readonly args?: readonly string[];
-  readonly openFiles: string;
+  /** `--ulimit` values ({@link processLimits}). */
+  readonly ulimits: readonly string[];
   /** Host directories bound read-only into the container (`host:container`). */
   readonly binds?: readonly string[];
 }
@@ -210,8 +219,7 @@ export function runArgs(root: string, spec: PodSpecParts, run: RunInput): string
     "--rm",
     "--network",
     "host",
-    "--ulimit",
-    `nofile=${run.openFiles}`,
+    ...run.ulimits.flatMap((u) => ["--ulimit", u]),
     ...securityOptions(spec),
     ...volumeOptions(spec),
     ...resourceOptions(spec),

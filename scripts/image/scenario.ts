@@ -29,7 +29,7 @@ import {
 } from "./checks";
 import {
   imageConfig,
-  openFilesLimit,
+  processLimits,
   podmanOptions,
   runArgs,
   type PodSpecParts,
@@ -85,7 +85,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     const clients = emulatorClients(emulator.endpoint, stack.settings.region);
     const resources = await createResources(clients, stack.names, stack.settings, 1);
     const pods = processorPods(stack.settings, localWorkloadInputs(stack.settings, resources));
-    const openFiles = openFilesLimit(readFileSync("/proc/self/limits", "utf8"));
+    const ulimits = processLimits(readFileSync("/proc/self/limits", "utf8"));
     const aws = emulatorEnvironment(emulator.endpoint, stack.settings.region);
     const run = (pod: PodSpecParts, args?: string[], binds?: string[]): Promise<ExecResult> => {
       const argv = runArgs(input.store, pod, {
@@ -93,7 +93,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         image: config,
         env: aws,
         args,
-        openFiles,
+        ulimits,
         binds,
       });
       say(`podman run … ${(args ?? pod.container.args ?? []).join(" ")}`);
