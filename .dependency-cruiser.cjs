@@ -2,9 +2,10 @@
  * The layers (docs/DESIGN.md "Layers") as dependency-cruiser rules; `npm run layers` (part of
  * `npm run lint`) fails on any import that crosses a layer the wrong way. Bottom up:
  *   processor/src/contract → processor/src → config → k8s builders → infra, k8s/workloads.ts
- *   → index.ts, local/ — with harness/, policy/, proof/ and tests/ as tooling over the program.
+ *   → index.ts, local/ — with harness/, policy/, proof/, scripts/ and tests/ as tooling over the
+ *   program (scripts/image runs the built image against local mode's emulator).
  */
-const TOOLING = "^(harness|policy|proof|tests|processor/tests|processor/bench)/";
+const TOOLING = "^(harness|policy|proof|scripts|tests|processor/tests|processor/bench)/";
 const TOP = "^(index\\.ts|local/|examples/)";
 const CONTRACT = "^processor/(src|dist)/contract/";
 
@@ -63,9 +64,10 @@ module.exports = {
     },
     {
       name: "nothing-imports-the-top",
-      comment: "index.ts and local/ are entry points: only tests (and local/ itself) import them.",
+      comment:
+        "index.ts and local/ are entry points: only tests, local/ itself and scripts/ import them.",
       severity: "error",
-      from: { pathNot: "^(tests|local|harness)/" },
+      from: { pathNot: "^(tests|local|harness|scripts)/" },
       to: { path: "^(index\\.ts|local/)" },
     },
   ],

@@ -6,7 +6,7 @@
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { buildJobManifest } from "../../infra/orchestration/job";
-import type { Settings } from "../../infra/settings";
+import type { Settings } from "../../config";
 import type { WorkloadInputs } from "../../k8s/specs/common";
 import { consumerDeploymentSpec } from "../../k8s/specs/consumer";
 import { preprocessScaledJobSpec } from "../../k8s/specs/preprocess";

@@ -18,7 +18,7 @@ import {
 import { sequencerSource, uploadAndNotify } from "../../local/notifier";
 import { random, seedCsv } from "../../local/seed";
 import { localWorkloadInputs } from "../../local/specs";
-import { KEYS } from "../../infra/names";
+import { KEYS } from "../../config/names";
 import {
   fileVerdict,
   helpVerdict,
