@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DOCKERFILE } from "../infra/image";
-import type { StoredEvents } from "../local/accounting";
+import type { StoredEvents } from "../local/event-tally";
 import { localWorkloadInputs } from "../local/specs";
 import { loadStack } from "../local/stack";
 import { PROCESSOR_UID } from "../k8s/specs/common";

@@ -3,7 +3,7 @@
  * holds afterwards and what the container printed. Pure.
  */
 import { OUTPUT_FILES } from "../../local/accounting";
-import type { StoredEvents } from "../../local/accounting";
+import type { StoredEvents } from "../../local/event-tally";
 
 /** One command's result. */
 export interface Verdict {

@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { LocalStack } from "../../local/stack";
-import { listKeys, outputPrefix, tallyEvents } from "../../local/accounting";
+import { KEYS, resultKeysFor } from "@pipeline/processor/contract";
+import { listKeys } from "../../local/bucket-reads";
+import { tallyEvents } from "../../local/event-tally";
 import {
   createResources,
   emulatorClients,
@@ -18,7 +20,6 @@ import {
 import { sequencerSource, uploadAndNotify } from "../../local/notifier";
 import { random, seedCsv } from "../../local/seed";
 import { localWorkloadInputs } from "../../local/specs";
-import { KEYS } from "../../config/names";
 import {
   fileVerdict,
   helpVerdict,
@@ -119,9 +120,9 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       sequencerSource(),
     );
     const pre = await run(withEnv(pods.preprocess, TEST_OVERRIDES.preprocess));
-    const preKeys = await listKeys(clients.s3, resources.processedBucket, outputPrefix(key));
+    const preKeys = await listKeys(clients.s3, resources.processedBucket, resultKeysFor(key).resultsPrefix);
     const preQueue = await queueDepth(clients.sqs, resources.preprocessQueueUrl);
-    verdicts.push(outputsVerdict("preprocess", pre.code, preKeys, outputPrefix(key), preQueue));
+    verdicts.push(outputsVerdict("preprocess", pre.code, preKeys, resultKeysFor(key).resultsPrefix, preQueue));
 
     // preprocess-object: the orchestrated path's Job, for an object under its prefix (no event).
     const prefix = stack.settings.orchestration.prefix;
@@ -138,7 +139,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       "--prefix",
       prefix,
     ]);
-    const objPrefix = outputPrefix(objectKey, prefix);
+    const objPrefix = resultKeysFor(objectKey, prefix).resultsPrefix;
     const objKeys = await listKeys(clients.s3, resources.processedBucket, objPrefix);
     verdicts.push(outputsVerdict("preprocess-object", obj.code, objKeys, objPrefix));
 
