@@ -7,7 +7,7 @@
  *   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html
  * - AWS Health: https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html
  */
-import { DETAIL_TYPES, EVENT_SOURCE } from "../infra/orchestration/definition";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../infra/orchestration/workflow-names";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- events are JSON */
 

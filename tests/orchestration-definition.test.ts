@@ -8,14 +8,13 @@ import {
   type StateMachineDefinition,
   type TaskState,
 } from "../infra/orchestration/asl";
+import { buildDefinition, type DefinitionInput } from "../infra/orchestration/definition";
 import {
-  buildDefinition,
   DETAIL_TYPES,
   EVENT_SOURCE,
   METRIC_ATTRIBUTES,
   STATE_NAMES as N,
-  type DefinitionInput,
-} from "../infra/orchestration/definition";
+} from "../infra/orchestration/workflow-names";
 import { buildJobManifest } from "../k8s/specs/batch-job";
 
 const job = buildJobManifest({

@@ -5,7 +5,7 @@
  */
 import { KEYS, resultsRootFor } from "@pipeline/processor/contract";
 import { kmsThroughS3, listUnderPrefixes, writeObjects, type KmsScope } from "../identity";
-import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/definition";
+import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/workflow-names";
 import {
   arnWithSuffix,
   concat,

@@ -28,45 +28,14 @@ import {
   type StateMachineDefinition,
   type TaskState,
 } from "./asl";
-
-/** `source` of the events the state machine puts on the custom bus. */
-export const EVENT_SOURCE = "event-pipeline.orchestration";
-
-/** `detail-type` of the events the state machine puts on the custom bus (contract for subscribers). */
-export const DETAIL_TYPES = {
-  processed: "InputDataProcessed",
-  failed: "InputDataProcessingFailed",
-} as const;
-
-/** Where the lake keeps the copied inputs: `raw/<original key>`. */
-export const LAKE_RAW_PREFIX = "raw/";
-/** Where the lake keeps the EMR engine's Spark entry point. */
-export const LAKE_ARTIFACTS_PREFIX = "artifacts/";
-
-/** Names of the states (stable: they appear in execution history, alarms and tests). */
-export const STATE_NAMES = {
-  describe: "DescribeInput",
-  process: "ProcessAndArchive",
-  runJob: "RunProcessingJob",
-  copy: "CopyInputToLake",
-  readMetrics: "ReadQualityMetrics",
-  store: "StoreResults",
-  announce: "AnnounceProcessed",
-  recordFailure: "RecordFailure",
-  announceFailure: "AnnounceFailure",
-  failed: "ProcessingFailed",
-} as const;
-
-/** The quality metrics the results table keeps, by attribute name → field of quality_metrics.json. */
-export const METRIC_ATTRIBUTES = {
-  totalRows: "total_rows",
-  totalColumns: "total_columns",
-  missingValues: "missing_values_count",
-  duplicateRows: "duplicate_rows",
-} as const;
-
-/** Partition key of the results table: the raw object's key. */
-export const RESULTS_TABLE_KEY = "objectKey";
+import {
+  EVENT_SOURCE,
+  DETAIL_TYPES,
+  LAKE_RAW_PREFIX,
+  STATE_NAMES,
+  METRIC_ATTRIBUTES,
+  RESULTS_TABLE_KEY,
+} from "./workflow-names";
 
 /** The processing job as a Kubernetes Job on the cluster (`eks:runJob.sync`). */
 export interface EksEngineInput {

@@ -15,7 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import type { PolicyDocument } from "../iam/documents";
 import type { Settings, StackPhysicalNames } from "../../config";
-import { LAKE_ARTIFACTS_PREFIX, type DefinitionInput, type EmrEngineInput } from "./definition";
+import { type DefinitionInput, type EmrEngineInput } from "./definition";
+import { LAKE_ARTIFACTS_PREFIX } from "./workflow-names";
 import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
   batchJobServiceAccountSpec,

@@ -3,7 +3,7 @@
  * the execution's status and output, the events it puts on the bus, the item it writes.
  */
 import { isDeepStrictEqual } from "node:util";
-import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/definition";
+import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/workflow-names";
 import { resultKeysFor } from "../../processor/src/contract";
 import type { Orchestration } from "../program";
 import { objectCreated } from "../samples";

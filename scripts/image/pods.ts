@@ -1,11 +1,11 @@
 /**
  * Each processor command's pod as the program deploys it, taken from the same builders: the KEDA
  * preprocess Job (k8s/specs/preprocess.ts), the consumer and producer Deployments, and the
- * orchestrated path's `preprocess-object` Job (infra/orchestration/job.ts). Pure.
+ * orchestrated path's `preprocess-object` Job (k8s/specs/batch-job.ts). Pure.
  */
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { buildJobManifest } from "../../infra/orchestration/job";
+import { buildJobManifest } from "../../k8s/specs/batch-job";
 import type { Settings } from "../../config";
 import type { WorkloadInputs } from "../../k8s/specs/common";
 import { consumerDeploymentSpec } from "../../k8s/specs/consumer";
