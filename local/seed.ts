@@ -1,5 +1,5 @@
 /**
- * Generated input files shaped like the seed's employee CSVs (DESIGN.md flow 2): columns
+ * Generated input files shaped like the seed's employee CSVs (docs/DESIGN.md, Data flows 1): columns
  * `id,name,age,salary,hire_date,profile,department,bonus`, a JSON `profile` with address, phone and
  * e-mail, some missing ages, salaries and departments, and a few duplicate rows. Deterministic for a
  * given seed, so a run can be repeated. Pure.

@@ -55,7 +55,7 @@ function grants(doc: { Statement: { Effect: string; Action: unknown; Resource?: 
   return out;
 }
 
-describe("workload policies grant exactly what DESIGN.md lists", () => {
+describe("workload policies grant exactly what the README's identity table lists", () => {
   test("preprocess reads input/, writes output/ and errors/, consumes its queue, uses the key via S3", () => {
     const doc = preprocessPolicy({
       rawBucketArn: RAW,

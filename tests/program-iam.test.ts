@@ -1,13 +1,13 @@
 /**
  * IAM rules over every policy document the program declares, for each stack file: no wildcard
  * actions, `Resource: "*"` only where AWS offers nothing narrower, each workload role exactly as
- * DESIGN.md says, no FullAccess managed policies, no role anyone could assume.
+ * the README's identity table says, no FullAccess managed policies, no role anyone could assume.
  */
 import { STAR_RESOURCE_ACTIONS } from "../policy/rules/iam";
 import { grantsOf, list, policiesOf, type FoundPolicy } from "./support/iam";
 import { byType, one, runProgram, type ProgramRun } from "../harness/program";
 
-/** Per role, what DESIGN.md grants (action -> resources), from the run's own resources. */
+/** Per role, what the README's identity table grants (action -> resources), from the run's own resources. */
 function designGrants(run: ProgramRun): Record<string, Record<string, string[]>> {
   const bucket = (role: string): string =>
     one(run, "aws:s3/bucket:Bucket", `storage-${role}`).state.arn;
@@ -107,7 +107,7 @@ describe.each(["dev", "prod"])("IAM (%s)", (stack) => {
   });
 
   test.each(["preprocess", "producer", "consumer", "keda-operator"])(
-    "the %s role grants exactly the actions of DESIGN.md on exactly its resources",
+    "the %s role grants exactly the actions of the README's identity table on exactly its resources",
     (workload) => {
       const { inline, attachments, managedArns } = policiesOfRole(
         run,

@@ -1,7 +1,7 @@
 import { eventsKey, newBatchId, quarantineKey } from "../src/events/keys";
 
 describe("events bucket keys", () => {
-  it("partitions events by type and day, as DESIGN.md's contract says", () => {
+  it("partitions events by type and day, as docs/DESIGN.md's contract says", () => {
     const id = newBatchId(new Date("2026-11-23T09:30:00.123Z"), () => Buffer.alloc(8, 0xab));
     expect(id).toBe("20261123T093000123Z-abababababababab");
     expect(eventsKey("sale_event", "2026-11-23", id)).toBe(

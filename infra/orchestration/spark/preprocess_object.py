@@ -1,6 +1,6 @@
 """Preprocess one CSV object with Spark: the EMR on EKS engine of the orchestrated variant.
 
-The same steps and outputs as `processor preprocess-object` (DESIGN.md, flow 2): missing age and
+The same steps and outputs as `processor preprocess-object` (docs/DESIGN.md, Data flows 1): missing age and
 salary take the column median, a missing department becomes "Unknown", the profile JSON becomes
 address/phone/email; the transformed table adds address_length, salary_category and age_group. The
 four outputs go to s3://<output-bucket>/<output-prefix>{cleaned_data.csv, transformed_data.csv,

@@ -1,5 +1,5 @@
 /**
- * The store event contract (DESIGN.md flow 3): the fields a store sends, the two event types carried
+ * The store event contract (docs/DESIGN.md, Data flows 2): the fields a store sends, the two event types carried
  * in the `event_type` message attribute, and the validation every received message goes through.
  * Pure: no clients, no clock.
  */

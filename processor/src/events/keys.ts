@@ -1,5 +1,5 @@
 /**
- * Object keys of the events bucket (contract, DESIGN.md flow 3) and the batch ids that make every
+ * Object keys of the events bucket (contract, docs/DESIGN.md "Object keys") and the batch ids that make every
  * flushed object unique: a redelivered message lands in a new object, never over another one.
  */
 import { randomBytes } from "node:crypto";

@@ -25,7 +25,7 @@ import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
 export type { QualityMetrics } from "./aggregates";
 
-/** The four outputs, by file name (contract: DESIGN.md flow 1). */
+/** The four outputs, by file name (contract: docs/DESIGN.md "Object keys"). */
 export const OUTPUT_FILES = RESULT_FILES;
 
 /** Options of {@link preprocess}. */
