@@ -154,24 +154,24 @@ function podRole(
   return { role, policy: rolePolicy, association };
 }
 
+/** The processing job's policy; the EMR engine also reads its Spark entry point from the lake. */
+function jobPolicy(ctx: EngineContext, lakeBucketArn?: pulumi.Input<string>): PolicyDocument {
+  return jobRolePolicy({
+    rawBucketArn: ctx.rawBucketArn,
+    prefix: ctx.settings.prefix,
+    processedBucketArn: ctx.processedBucket.arn,
+    dataKeyArn: ctx.dataKeyArn,
+    kms: ctx.kms,
+    ...(lakeBucketArn === undefined ? {} : { lakeBucketArn }),
+  });
+}
+
 /** The `eks` engine: a Kubernetes Job per input in the workload namespace. */
 export function createEksEngine(ctx: EngineContext): Engine {
   const { name, tags } = ctx;
   const k8sOpts = { parent: ctx.parent, provider: ctx.provider };
   const namespace = ctx.workloadNamespace;
-  const job = podRole(
-    ctx,
-    `${name}-job`,
-    namespace,
-    JOB_SERVICE_ACCOUNT,
-    jobRolePolicy({
-      rawBucketArn: ctx.rawBucketArn,
-      prefix: ctx.settings.prefix,
-      processedBucketArn: ctx.processedBucket.arn,
-      dataKeyArn: ctx.dataKeyArn,
-      kms: ctx.kms,
-    }),
-  );
+  const job = podRole(ctx, `${name}-job`, namespace, JOB_SERVICE_ACCOUNT, jobPolicy(ctx));
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     `${name}-job`,
     batchJobServiceAccountSpec(namespace, ctx.project),
@@ -252,18 +252,7 @@ function emrExecutionRole(ctx: EngineContext, name: string, namespace: pulumi.Ou
     name,
     {
       role: role.name,
-      policy: pulumi.jsonStringify(
-        pulumi.output(
-          jobRolePolicy({
-            rawBucketArn: ctx.rawBucketArn,
-            prefix: ctx.settings.prefix,
-            processedBucketArn: ctx.processedBucket.arn,
-            dataKeyArn: ctx.dataKeyArn,
-            kms: ctx.kms,
-            lakeBucketArn: ctx.lake.arn,
-          }),
-        ),
-      ),
+      policy: pulumi.jsonStringify(pulumi.output(jobPolicy(ctx, ctx.lake.arn))),
     },
     { parent: role },
   );
