@@ -74,7 +74,7 @@ const ROLES: [string, PolicyDocument, string[], Record<string, string>][] = [
       dataKeyArn: A.key,
       kms,
     }),
-    ["preprocess/command.ts", "preprocess/job.ts"],
+    ["preprocess/command.ts", "preprocess/job.ts", "preprocess/object-processing.ts"],
     {},
   ],
   [
@@ -86,14 +86,9 @@ const ROLES: [string, PolicyDocument, string[], Record<string, string>][] = [
       dataKeyArn: A.key,
       kms,
     }),
-    // It runs job.ts's processObject (checked below), never the queue half of job.ts.
-    ["preprocess/job.ts"],
-    {
-      "sqs:ReceiveMessage":
-        "preprocess-object takes its object from the state machine, not a queue",
-      "sqs:DeleteMessage": "no queue",
-      "sqs:ChangeMessageVisibility": "no queue",
-    },
+    // It runs object-processing.ts's processObject (checked below), never the queue job.
+    ["preprocess/object-command.ts", "preprocess/object-processing.ts"],
+    {},
   ],
   ["producer", producerPolicy({ eventsQueueArn: A.eventsQ }), ["events/producer.ts"], {}],
   [
@@ -123,7 +118,7 @@ describe("every AWS call a workload's code makes is allowed by its role", () => 
       "Upload",
       "GetObjectCommand",
     ]);
-    expect(actionsOf(["preprocess/job.ts"])).toEqual(
+    expect(actionsOf(["preprocess/job.ts", "preprocess/object-processing.ts"])).toEqual(
       new Set([
         "s3:GetObject",
         "s3:PutObject",
@@ -154,7 +149,10 @@ describe("every AWS call a workload's code makes is allowed by its role", () => 
   });
 
   test("the orchestrated job's processing is the queue job's processing (same module)", () => {
-    const source = readFileSync(join(SRC, "preprocess/object-command.ts"), "utf8");
-    expect(source).toMatch(/import \{[^}]*\bprocessObject\b[^}]*\} from "\.\/job"/);
+    const object = readFileSync(join(SRC, "preprocess/object-command.ts"), "utf8");
+    const queue = readFileSync(join(SRC, "preprocess/job.ts"), "utf8");
+    const from = /import \{[^}]*\bprocessObject\b[^}]*\} from "\.\/object-processing"/;
+    expect(object).toMatch(from);
+    expect(queue).toMatch(from);
   });
 });

@@ -27,7 +27,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { s3ClientConfig, sqsClientConfig } from "../src/aws";
 import { createLogger } from "../src/log";
-import { gzipModeFor, runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+import { runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+import { gzipModeFor } from "../src/preprocess/object-processing";
 import { resultKeysFor } from "../src/contract";
 
 const ROOT = resolve(__dirname, "../..");

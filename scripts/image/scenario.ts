@@ -120,9 +120,15 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       sequencerSource(),
     );
     const pre = await run(withEnv(pods.preprocess, TEST_OVERRIDES.preprocess));
-    const preKeys = await listKeys(clients.s3, resources.processedBucket, resultKeysFor(key).resultsPrefix);
+    const preKeys = await listKeys(
+      clients.s3,
+      resources.processedBucket,
+      resultKeysFor(key).resultsPrefix,
+    );
     const preQueue = await queueDepth(clients.sqs, resources.preprocessQueueUrl);
-    verdicts.push(outputsVerdict("preprocess", pre.code, preKeys, resultKeysFor(key).resultsPrefix, preQueue));
+    verdicts.push(
+      outputsVerdict("preprocess", pre.code, preKeys, resultKeysFor(key).resultsPrefix, preQueue),
+    );
 
     // preprocess-object: the orchestrated path's Job, for an object under its prefix (no event).
     const prefix = stack.settings.orchestration.prefix;

@@ -17,7 +17,7 @@ import { KEYS, PATH_PREFIX_PATTERN, parseEnv, preprocessObjectEnvSchema } from "
 import { createLogger } from "../log";
 import { installShutdown } from "../shutdown";
 import { ConfigurationError } from "./errors";
-import { processObject } from "./job";
+import { processObject } from "./object-processing";
 
 /** The arguments of one invocation. */
 export interface PreprocessObjectArgs {
