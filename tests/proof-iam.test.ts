@@ -33,11 +33,13 @@ describe("IAM decisions of the orchestrated stack", () => {
     expect(decisions.filter((d) => d.kind === "probe" && d.ok).length).toBeGreaterThanOrEqual(20);
   });
 
-  test("the missing s3:ListBucket is reported as a known defect, not hidden", async () => {
-    const defects = (await decideAll(world)).filter((d) => d.knownDefect);
-    expect(defects.map((d) => [d.role, d.spec.action])).toEqual([
-      ["preprocess", "s3:ListBucket"],
-      ["preprocess-object", "s3:ListBucket"],
+  test("a missing object is a 404 for both processing roles: ListBucket under their own prefix is allowed, none is a known defect", async () => {
+    const decisions = await decideAll(world);
+    expect(decisions.filter((d) => d.knownDefect)).toEqual([]);
+    const lists = decisions.filter((d) => d.kind === "call" && d.spec.action === "s3:ListBucket");
+    expect(lists.map((d) => [d.role, d.ok])).toEqual([
+      ["preprocess", true],
+      ["preprocess-object", true],
     ]);
   });
 
