@@ -7,11 +7,13 @@
  *   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html
  * - AWS Health: https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html
  */
+import { MOCK_ACCOUNT } from "../harness/mocks";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../infra/orchestration/workflow-names";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- events are JSON */
 
-const ACCOUNT = "123456789012";
+/** The account of every sample: the mocked account, so samples and the program agree. */
+const ACCOUNT = MOCK_ACCOUNT;
 
 /** An EventBridge envelope. */
 function envelope(

@@ -3,6 +3,7 @@
  * the execution's status and output, the events it puts on the bus, the item it writes.
  */
 import { isDeepStrictEqual } from "node:util";
+import { MOCK_ACCOUNT } from "../../harness/mocks";
 import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/workflow-names";
 import { resultKeysFor } from "../../processor/src/contract";
 import type { Orchestration } from "../program";
@@ -22,7 +23,7 @@ export const METRICS = {
 
 /** The context object (the interpreter fills `$$.Execution.Input/StartTime`, not `$$.State`). */
 export const CONTEXT = {
-  Execution: { Id: "arn:aws:states:eu-west-1:123456789012:execution:batch:e1", Name: "e1" },
+  Execution: { Id: `arn:aws:states:eu-west-1:${MOCK_ACCOUNT}:execution:batch:e1`, Name: "e1" },
   State: { EnteredTime: "2026-11-23T10:00:01Z", Name: "state" },
 };
 
