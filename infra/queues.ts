@@ -1,11 +1,11 @@
 /**
  * The queues: preprocess (fed by the raw bucket's notifications) and events (fed by the producer),
  * each with a dead-letter queue, SQS-managed encryption and TLS-only policies; and the raw bucket's
- * notification that turns an uploaded `input/*.csv` into a preprocess message.
+ * notification that turns an uploaded `input/*.csv` or `input/*.csv.gz` into a preprocess message.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEYS } from "@pipeline/processor/contract";
+import { KEYS, UPLOAD_SUFFIXES } from "@pipeline/processor/contract";
 import { physicalNames } from "../config";
 import {
   denyInsecureTransport,
@@ -72,7 +72,21 @@ export function tlsOnlyQueuePolicy(queueArn: Arn): PolicyDocument {
   return policyDocument(denyInsecureTransport("sqs", [queueArn]));
 }
 
-/** The raw bucket's notification: `input/*.csv` creations to the preprocess queue. */
+/**
+ * The id of the notification configuration for one upload suffix: `.csv` → `preprocess-csv-uploads`
+ * (the id deployed stacks already have), `.csv.gz` → `preprocess-csv-gz-uploads`.
+ */
+export function notificationIdFor(suffix: string): string {
+  return `preprocess-${suffix.slice(1).replace(/\./g, "-")}-uploads`;
+}
+
+/**
+ * The raw bucket's notification: creations under `input/` with each upload suffix (`.csv`,
+ * `.csv.gz`) to the preprocess queue. One configuration per suffix, because a filter holds one
+ * suffix rule; S3 refuses configurations whose filters can match the same key for the same event
+ * type, and these cannot, since no key ends with both suffixes
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
+ */
 export function rawNotificationArgs(
   bucket: pulumi.Input<string>,
   preprocessQueueArn: pulumi.Input<string>,
@@ -81,15 +95,15 @@ export function rawNotificationArgs(
   return {
     bucket,
     eventbridge: eventBridge,
-    queues: [
-      {
-        id: "preprocess-csv-uploads",
+    queues: [...UPLOAD_SUFFIXES]
+      .sort((a, b) => a.length - b.length)
+      .map((suffix) => ({
+        id: notificationIdFor(suffix),
         queueArn: preprocessQueueArn,
         events: [OBJECT_CREATED],
         filterPrefix: KEYS.inputPrefix,
-        filterSuffix: KEYS.inputSuffix,
-      },
-    ],
+        filterSuffix: suffix,
+      })),
   };
 }
 

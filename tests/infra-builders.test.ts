@@ -225,17 +225,25 @@ describe("resource policies", () => {
 });
 
 describe("queues", () => {
-  test("the notification sends input/*.csv creations to the preprocess queue", () => {
+  test("the notification sends input/*.csv and input/*.csv.gz creations to the preprocess queue", () => {
     expect(rawNotificationArgs("raw", PREPROCESS_Q, false)).toEqual({
       bucket: "raw",
       eventbridge: false,
       queues: [
         {
+          // The id deployed stacks already have: changing it would rewrite their configuration.
           id: "preprocess-csv-uploads",
           queueArn: PREPROCESS_Q,
           events: ["s3:ObjectCreated:*"],
           filterPrefix: "input/",
           filterSuffix: ".csv",
+        },
+        {
+          id: "preprocess-csv-gz-uploads",
+          queueArn: PREPROCESS_Q,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: "input/",
+          filterSuffix: ".csv.gz",
         },
       ],
     });

@@ -106,6 +106,7 @@ const T = {
   queue: "aws:sqs/queue:Queue",
   queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  notification: "aws:s3/bucketNotification:BucketNotification",
   lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   cluster: "eks:index:Cluster",
   nodeGroup: "aws:eks/nodeGroup:NodeGroup",
@@ -501,6 +502,36 @@ export const LIMITS: readonly Limit[] = [
     fail: { rules: [{ expiration: { days: 0 } }] },
   },
   {
+    id: "s3-notification-overlap",
+    types: [T.notification],
+    source: docs(
+      "AmazonS3/latest/userguide/notification-how-to-filtering.html (configurations whose prefix and suffix filters can match the same key for the same event type are refused)",
+    ),
+    check: (i) => {
+      const configs = ["queues", "topics", "lambdaFunctions"].flatMap((k) => (i[k] ?? []) as any[]);
+      for (const [n, a] of configs.entries()) {
+        for (const b of configs.slice(n + 1)) {
+          if (notificationFiltersOverlap(a, b)) {
+            return `configurations ${String(a.id)} and ${String(b.id)} can match the same key`;
+          }
+        }
+      }
+      return undefined;
+    },
+    pass: {
+      queues: [
+        { id: "a", events: ["s3:ObjectCreated:*"], filterPrefix: "in/", filterSuffix: ".csv" },
+        { id: "b", events: ["s3:ObjectCreated:*"], filterPrefix: "in/", filterSuffix: ".csv.gz" },
+      ],
+    },
+    fail: {
+      queues: [
+        { id: "a", events: ["s3:ObjectCreated:*"], filterPrefix: "in/", filterSuffix: ".gz" },
+        { id: "b", events: ["s3:ObjectCreated:Put"], filterPrefix: "in/", filterSuffix: ".csv.gz" },
+      ],
+    },
+  },
+  {
     id: "aws-tags",
     types: ["*"],
     source: TAGS + " (at most 50 tags; key 1-128, value 0-256 characters; no aws: prefix)",
@@ -518,6 +549,32 @@ export const LIMITS: readonly Limit[] = [
     fail: { tags: { "aws:x": "b" } },
   },
 ];
+
+/** Whether two S3 event types can name the same event (`s3:ObjectCreated:*` covers `…:Put`). */
+function eventTypesOverlap(a: string, b: string): boolean {
+  const family = (e: string) => (e.endsWith(":*") ? e.slice(0, -1) : e);
+  return (
+    a === b ||
+    (a.endsWith(":*") && b.startsWith(family(a))) ||
+    (b.endsWith(":*") && a.startsWith(family(b)))
+  );
+}
+
+/**
+ * Whether two notification configurations can fire for one key and event: a common event type, one
+ * prefix a prefix of the other, and one suffix a suffix of the other (an absent filter matches all).
+ */
+export function notificationFiltersOverlap(a: any, b: any): boolean {
+  const events = (c: any) => (c.events ?? []) as string[];
+  const sharedEvent = events(a).some((x) => events(b).some((y) => eventTypesOverlap(x, y)));
+  const pa = String(a.filterPrefix ?? "");
+  const pb = String(b.filterPrefix ?? "");
+  const sa = String(a.filterSuffix ?? "");
+  const sb = String(b.filterSuffix ?? "");
+  const prefixes = pa.startsWith(pb) || pb.startsWith(pa);
+  const suffixes = sa.endsWith(sb) || sb.endsWith(sa);
+  return sharedEvent && prefixes && suffixes;
+}
 
 /** A limit over several resources: a role's inline policies together. */
 export const ROLE_INLINE_POLICIES_MAX = 10240;

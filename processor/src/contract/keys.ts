@@ -7,8 +7,9 @@
 
 /** Prefixes and suffixes of the raw, processed and events buckets. */
 export const KEYS = {
-  /** Uploads under this prefix with the `.csv` suffix start a preprocess job (the KEDA path). */
+  /** Uploads under this prefix with an {@link UPLOAD_SUFFIXES} suffix start a preprocess job. */
   inputPrefix: "input/",
+  /** The plain upload suffix (`.csv.gz` is the other one, {@link INPUT_FORMATS}). */
   inputSuffix: ".csv",
   /** Results of the KEDA path's `.csv` uploads: `output/<key without input/ and .csv>/`. */
   outputPrefix: "output/",
@@ -37,14 +38,34 @@ export const PATH_PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]*\/$/;
 
 /**
  * Upload formats by exact (case-sensitive, like S3's notification suffix filter) suffix, with the
- * tag their results root carries. Tags are distinct and empty or start with `.`. Only `.csv` is
- * processed today; `.csv.gz` (issue 19) is mapped already so that `x.csv` and `x.csv.gz` can never
- * share a results prefix. Longest suffix first.
+ * tag their results root carries. Tags are distinct and empty or start with `.`, so `x.csv` and
+ * `x.csv.gz` never share a results prefix. Longest suffix first.
  */
 export const INPUT_FORMATS = [
   { suffix: ".csv.gz", tag: ".gz" },
   { suffix: ".csv", tag: "" },
 ] as const;
+
+/**
+ * Every suffix that starts processing: the raw bucket notifies the queue once per suffix, and local
+ * mode's notifier matches the same ones. No key ends with two of them (`.csv.gz` does not end with
+ * `.csv`), so the notification's filters never overlap.
+ */
+export const UPLOAD_SUFFIXES: readonly string[] = INPUT_FORMATS.map((f) => f.suffix);
+
+/**
+ * Whether `key` is an upload the path `pathPrefix` processes: under the prefix, with one of the
+ * {@link UPLOAD_SUFFIXES} (exact and case-sensitive, as S3's notification filter matches).
+ */
+export function isUploadKey(key: string, pathPrefix: string = KEYS.inputPrefix): boolean {
+  return key.startsWith(pathPrefix) && UPLOAD_SUFFIXES.some((suffix) => key.endsWith(suffix));
+}
+
+/**
+ * What every results root starts with (`output/`, `output-batch/`, `output.gz/`, …): listing this
+ * prefix lists the results of every path and format, and nothing else of the processed bucket.
+ */
+export const RESULTS_ROOT_STEM = KEYS.outputPrefix.slice(0, -1);
 
 /** Root tag of a key in no known format: it is rejected, so nothing is ever written there. */
 export const UNSUPPORTED_FORMAT_TAG = ".unsupported";
@@ -71,7 +92,7 @@ export function resultsRootFor(pathPrefix: string, tag = ""): string {
     throw new RangeError(`not a path prefix like batch/: ${JSON.stringify(pathPrefix)}`);
   }
   const path = pathPrefix === KEYS.inputPrefix ? "" : `-${pathPrefix.slice(0, -1)}`;
-  return `${KEYS.outputPrefix.slice(0, -1)}${path}${tag}/`;
+  return `${RESULTS_ROOT_STEM}${path}${tag}/`;
 }
 
 /**
