@@ -99,7 +99,9 @@ export function checkAccounting(input: AccountingInput): Accounting {
   for (const f of files) {
     if (f.found !== f.expected) {
       problems.push(`${f.key}: expected ${f.expected}, found ${f.found}`);
-    } else if (f.found === "outputs" && f.totalRows !== undefined && f.totalRows !== f.rows) {
+    } else if (f.found === "outputs" && f.totalRows === undefined) {
+      problems.push(`${f.key}: quality_metrics has no readable total_rows`);
+    } else if (f.found === "outputs" && f.totalRows !== f.rows) {
       problems.push(`${f.key}: quality_metrics total_rows ${f.totalRows}, uploaded ${f.rows} rows`);
     }
   }

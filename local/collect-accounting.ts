@@ -4,7 +4,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { KEYS, RESULT_FILES } from "@pipeline/processor/contract";
+import { KEYS, resultKeysFor } from "@pipeline/processor/contract";
 import {
   checkAccounting,
   type Accounting,
@@ -15,25 +15,31 @@ import { listKeys, readText } from "./bucket-reads";
 import { queueDepth, type LocalResources } from "./emulator";
 import { tallyEvents } from "./event-tally";
 
-/** The quality metrics' `total_rows` of every complete output prefix. */
+/**
+ * The quality metrics' `total_rows` of each expected file whose metrics object exists, by results
+ * prefix; read at the contract's key (`resultKeysFor`), so every results root (`output/`,
+ * `output.gz/`, …) is covered.
+ */
 async function readTotalRows(
   s3: S3Client,
   bucket: string,
+  files: readonly ExpectedFile[],
   keys: readonly string[],
 ): Promise<Record<string, number>> {
+  const present = new Set(keys);
   const out: Record<string, number> = {};
-  for (const key of keys) {
-    const metricsFile = `/${RESULT_FILES.qualityMetrics}`;
-    if (!key.startsWith(KEYS.outputPrefix) || !key.endsWith(metricsFile)) continue;
+  for (const file of files) {
+    const { metricsKey, resultsPrefix } = resultKeysFor(file.key);
+    if (!present.has(metricsKey)) continue;
     try {
-      const metrics: unknown = JSON.parse(await readText(s3, bucket, key));
+      const metrics: unknown = JSON.parse(await readText(s3, bucket, metricsKey));
       const rows =
         metrics !== null && typeof metrics === "object"
           ? (metrics as Record<string, unknown>).total_rows
           : undefined;
-      if (typeof rows === "number") out[key.slice(0, 1 - metricsFile.length)] = rows;
+      if (typeof rows === "number") out[resultsPrefix] = rows;
     } catch {
-      // An unreadable metrics file leaves total_rows unknown; the file check still applies.
+      // An unreadable metrics file leaves total_rows unknown, which the accounting reports.
     }
   }
   return out;
@@ -52,7 +58,12 @@ export async function collectAccounting(
 ): Promise<Accounting> {
   const { s3, sqs } = clients;
   const processedKeys = await listKeys(s3, resources.processedBucket);
-  const totalRows = await readTotalRows(s3, resources.processedBucket, processedKeys);
+  const totalRows = await readTotalRows(
+    s3,
+    resources.processedBucket,
+    expected.files,
+    processedKeys,
+  );
   const eventKeys = [
     ...(await listKeys(s3, resources.eventsBucket, KEYS.eventsPrefix)),
     ...(await listKeys(s3, resources.eventsBucket, KEYS.quarantinePrefix)),

@@ -1,14 +1,14 @@
 /**
  * The local stand-in for the raw bucket's event notification. On AWS, S3 itself sends an
- * `ObjectCreated` event to the preprocess queue for every `input/*.csv` upload (infra/storage.ts
- * configures it); the emulator has no bucket notifications, so local mode uploads, reads back the
+ * `ObjectCreated` event to the preprocess queue for every `input/*.csv` and `input/*.csv.gz` upload
+ * (infra/queues.ts configures it); the emulator has no bucket notifications, so local mode uploads, reads back the
  * object's size and ETag, and sends the same message S3 would send. The event shape follows AWS's
  * documented "event message structure" (version 2.1).
  */
 import { randomBytes } from "node:crypto";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { KEYS } from "@pipeline/processor/contract";
+import { isUploadKey } from "@pipeline/processor/contract";
 
 /** What S3 knows about a created object when it notifies. */
 export interface CreatedObject {
@@ -41,9 +41,12 @@ export function encodeEventKey(key: string): string {
   return out;
 }
 
-/** Whether S3 would notify the preprocess queue for `key` (prefix `input/`, suffix `.csv`). */
+/**
+ * Whether S3 would notify the preprocess queue for `key` (prefix `input/`, suffix `.csv` or
+ * `.csv.gz`): the contract's rule, which the program's notification filters are built from.
+ */
 export function matchesInputFilter(key: string): boolean {
-  return key.startsWith(KEYS.inputPrefix) && key.endsWith(KEYS.inputSuffix);
+  return isUploadKey(key);
 }
 
 /** The `ObjectCreated:Put` event message S3 sends for `object` (one record). */
@@ -117,7 +120,12 @@ export async function uploadAndNotify(
   nextSequencer: () => string,
 ): Promise<Upload> {
   await target.s3.send(
-    new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body, ContentType: "text/csv" }),
+    new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: key,
+      Body: body,
+      ContentType: key.endsWith(".gz") ? "application/gzip" : "text/csv",
+    }),
   );
   const head = await target.s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }));
   const size = head.ContentLength ?? body.length;

@@ -1,12 +1,13 @@
 /**
  * `--results DIR`: after the run, every output and error report of the processed bucket and every
  * stored or quarantined event object of the events bucket, downloaded into DIR laid out by key
- * (`DIR/output/<name>/cleaned_data.csv`, `DIR/errors/input/<name>.csv.json`, `DIR/events/…`).
+ * (`DIR/output/<name>/cleaned_data.csv`, `DIR/output.gz/<name>/…` for `.csv.gz` uploads,
+ * `DIR/errors/input/<name>.csv.json`, `DIR/events/…`).
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KEYS } from "@pipeline/processor/contract";
+import { KEYS, RESULTS_ROOT_STEM } from "@pipeline/processor/contract";
 import { listKeys } from "./bucket-reads";
 import type { LocalResources } from "./emulator";
 
@@ -24,7 +25,8 @@ export function resultPrefixes(
   resources: Pick<LocalResources, "processedBucket" | "eventsBucket">,
 ): readonly { readonly bucket: string; readonly prefix: string }[] {
   return [
-    { bucket: resources.processedBucket, prefix: KEYS.outputPrefix },
+    // Every results root (`output/`, `output.gz/`, `output-<folder>/`) starts with the stem.
+    { bucket: resources.processedBucket, prefix: RESULTS_ROOT_STEM },
     { bucket: resources.processedBucket, prefix: KEYS.errorsPrefix },
     { bucket: resources.eventsBucket, prefix: KEYS.eventsPrefix },
     { bucket: resources.eventsBucket, prefix: KEYS.quarantinePrefix },

@@ -4,6 +4,7 @@
  * e-mail, some missing ages, salaries and departments, and a few duplicate rows. Deterministic for a
  * given seed, so a run can be repeated. Pure.
  */
+import { gzipSync } from "node:zlib";
 import { KEYS } from "@pipeline/processor/contract";
 import { REQUIRED_COLUMNS } from "../processor/src/preprocess/schema";
 
@@ -12,7 +13,7 @@ export const SEED_COLUMNS = REQUIRED_COLUMNS;
 
 /** A generated file. */
 export interface SeedFile {
-  /** Object key in the raw bucket (under `input/`, `.csv`). */
+  /** Object key in the raw bucket (under `input/`, `.csv` or `.csv.gz`). */
   readonly key: string;
   readonly body: Buffer;
   /** Data rows (without the header). */
@@ -121,9 +122,13 @@ export interface SeedOptions {
   readonly seed: number;
 }
 
+/** The suffix of the compressed uploads (contract: INPUT_FORMATS). */
+export const COMPRESSED_SUFFIX = ".csv.gz";
+
 /**
  * The files of a run: `files` good ones of varied sizes (one name has spaces, so the event key's
- * URL encoding is exercised) and, optionally, one that preprocessing must reject.
+ * URL encoding is exercised; the last of two or more is gzip-compressed as `.csv.gz`, as uploads
+ * often are) and, optionally, one that preprocessing must reject.
  */
 export function seedFiles(options: SeedOptions): SeedFile[] {
   const next = random(options.seed);
@@ -131,9 +136,11 @@ export function seedFiles(options: SeedOptions): SeedFile[] {
     (rows, i) => {
       const n = String(i + 1).padStart(2, "0");
       const name = i === 1 ? `new hires ${n}` : `employees-${n}`;
+      const text = Buffer.from(seedCsv(rows, next), "utf8");
+      const compressed = options.files >= 2 && i === options.files - 1;
       return {
-        key: `${KEYS.inputPrefix}${name}${KEYS.inputSuffix}`,
-        body: Buffer.from(seedCsv(rows, next), "utf8"),
+        key: `${KEYS.inputPrefix}${name}${compressed ? COMPRESSED_SUFFIX : KEYS.inputSuffix}`,
+        body: compressed ? gzipSync(text) : text,
         rows,
         expectError: false,
       };

@@ -98,6 +98,11 @@ describe("checkAccounting", () => {
     expect(a.problems).toEqual(["input/a.csv: quality_metrics total_rows 9, uploaded 10 rows"]);
   });
 
+  it("fails when a file's outputs exist but its quality metrics give no total_rows", () => {
+    const a = checkAccounting(input({ totalRows: { "output/new hires/": 5 } }));
+    expect(a.problems).toEqual(["input/a.csv: quality_metrics has no readable total_rows"]);
+  });
+
   it("fails when an event is neither stored nor quarantined", () => {
     const a = checkAccounting(input({ produced: 5 }));
     expect(a.problems).toEqual(["events: 3 stored + 1 quarantined = 4, but 5 produced"]);

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
 import { resultKeysFor } from "../processor/src/contract";
@@ -149,7 +150,8 @@ it("processes every file and event and exits 0 with the accounting holding", asy
   expect(a.problems).toEqual([]);
   expect(a.files.map((f) => [f.key, f.found])).toEqual([
     ["input/employees-01.csv", "outputs"],
-    ["input/new hires 02.csv", "outputs"],
+    // The last generated file is uploaded gzip-compressed: the .csv.gz path end to end.
+    ["input/new hires 02.csv.gz", "outputs"],
     ["input/wrong-header.csv", "error-report"],
   ]);
   expect(a.files.filter((f) => f.found === "outputs").map((f) => f.totalRows)).toEqual(
@@ -177,6 +179,7 @@ it("uploads the user's files with --input and downloads every result by key with
   const data = path.join(work, "data");
   mkdirSync(data);
   writeFileSync(path.join(data, "staff.csv"), seedCsv(150, random(7)));
+  writeFileSync(path.join(data, "archive.csv.gz"), gzipSync(seedCsv(40, random(8))));
   writeFileSync(path.join(data, "bad header.csv"), "employee,years\n1,36\n");
   writeFileSync(path.join(data, "readme.txt"), "not uploaded");
   const results = path.join(work, "results");
@@ -195,14 +198,16 @@ it("uploads the user's files with --input and downloads every result by key with
   expect(a.problems).toEqual([]);
   // The user's files, not generated ones, with what the processor makes of each.
   expect(a.files.map((f) => [f.key, f.rows, f.expected, f.found])).toEqual([
+    ["input/archive.csv.gz", 40, "outputs", "outputs"],
     ["input/bad header.csv", 1, "error-report", "error-report"],
     ["input/staff.csv", 150, "outputs", "outputs"],
   ]);
-  expect(a.files[1]?.totalRows).toBe(150);
+  expect(a.files.map((f) => f.totalRows)).toEqual([40, undefined, 150]);
   // Every result object is in the folder, under its key.
-  const outputs = readdirSync(
-    path.join(results, resultKeysFor("input/staff.csv").resultsPrefix),
-  ).sort();
+  const outputsOf = (key: string) =>
+    readdirSync(path.join(results, resultKeysFor(key).resultsPrefix)).sort();
+  expect(outputsOf("input/archive.csv.gz")).toEqual(outputsOf("input/staff.csv"));
+  const outputs = outputsOf("input/staff.csv");
   expect(outputs).toEqual([
     "cleaned_data.csv",
     "department_statistics.csv",
@@ -221,8 +226,10 @@ it("uploads the user's files with --input and downloads every result by key with
     }
   });
   expect(eventObjects.filter((e) => e.isFile())).toHaveLength(a.events.objects);
-  expect(summary.results).toEqual({ dir: results, objects: 4 + 1 + a.events.objects });
-  expect(run.output()).toContain(`Results  ${4 + 1 + a.events.objects} object(s) in ${results}`);
+  expect(summary.results).toEqual({ dir: results, objects: 2 * 4 + 1 + a.events.objects });
+  expect(run.output()).toContain(
+    `Results  ${2 * 4 + 1 + a.events.objects} object(s) in ${results}`,
+  );
 }, 90_000);
 
 it("stops every child on SIGTERM and exits 143", async () => {

@@ -17,6 +17,8 @@ import {
   sequencerSource,
   uploadAndNotify,
 } from "../local/notifier";
+import fc from "fast-check";
+import { rawNotificationArgs } from "../infra/queues";
 import { decodeS3Key, parseS3EventMessage } from "../processor/src/preprocess/s3-event";
 
 const endpoint = process.env.FAUXQS_ENDPOINT ?? "";
@@ -37,12 +39,38 @@ describe("S3 event key encoding", () => {
 });
 
 describe("notification filter", () => {
-  it("matches only input/ keys ending in .csv, as the bucket notification does", () => {
+  it("matches only input/ keys ending in .csv or .csv.gz, as the bucket notification does", () => {
     expect(matchesInputFilter("input/a.csv")).toBe(true);
+    expect(matchesInputFilter("input/a.csv.gz")).toBe(true);
     expect(matchesInputFilter("input/sub/a.csv")).toBe(true);
     expect(matchesInputFilter("input/a.CSV")).toBe(false);
+    expect(matchesInputFilter("input/a.gz")).toBe(false);
     expect(matchesInputFilter("batch/a.csv")).toBe(false);
     expect(matchesInputFilter("input/a.csv.tmp")).toBe(false);
+  });
+
+  // S3's filter semantics (a configuration fires when the key starts with its prefix and ends with
+  // its suffix) applied to the configurations the program deploys: local mode cannot drift.
+  const s3Notifies = (key: string): boolean =>
+    (
+      rawNotificationArgs("raw", "arn:q", false).queues as {
+        filterPrefix: string;
+        filterSuffix: string;
+      }[]
+    ).some((c) => key.startsWith(c.filterPrefix) && key.endsWith(c.filterSuffix));
+  it("notifies for exactly the keys the program's notification configurations match", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("input/", "batch/", "", "input", "Input/"),
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom(".csv", ".csv.gz", ".gz", ".CSV", ".csv.tmp", "", ".csv.gz.bak", "csv"),
+        (prefix, middle, suffix) => {
+          const key = `${prefix}${middle}${suffix}`;
+          expect(matchesInputFilter(key)).toBe(s3Notifies(key));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

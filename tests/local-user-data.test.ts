@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { emulatorClients } from "../local/emulator";
@@ -47,6 +48,21 @@ describe("--input", () => {
     expect(files[0]?.body.toString("utf8")).toBe(seedCsv(3, random(2)));
   });
 
+  it("uploads a .csv.gz file compressed, counting the rows of its decompressed text", async () => {
+    const file = path.join(work, "staff.csv.gz");
+    writeFileSync(file, gzipSync(seedCsv(9, random(11))));
+    const notGzip = write("plain.csv.gz", seedCsv(2, random(12)));
+    const files = await inputFiles([file, notGzip]);
+    expect(files.map((f) => [f.key, f.rows, f.expectError])).toEqual([
+      ["input/staff.csv.gz", 9, false],
+      // The job rejects a .csv.gz that is not gzip with an error report.
+      ["input/plain.csv.gz", 0, true],
+    ]);
+    expect(gunzipSync(files[0]?.body ?? Buffer.alloc(0)).toString("utf8")).toBe(
+      seedCsv(9, random(11)),
+    );
+  });
+
   it("expects an error report for a file the processor's first pass rejects", async () => {
     const header = write("wrong.csv", "employee,full_name\n1,Ada\n2,Alan\n");
     const empty = write("empty.csv", "");
@@ -64,11 +80,11 @@ describe("--input", () => {
 
   it("refuses what cannot start a preprocess job or would share a key, naming the path", async () => {
     const txt = write("notes.txt", "x");
-    await expect(inputFiles([txt])).rejects.toThrow(/notes\.txt: not a \.csv file/);
+    await expect(inputFiles([txt])).rejects.toThrow(/notes\.txt: not a \.csv or \.csv\.gz file/);
     await expect(inputFiles([path.join(work, "nope")])).rejects.toThrow(/no such file or folder/);
     mkdirSync(path.join(work, "empty-folder"));
     await expect(inputFiles([path.join(work, "empty-folder")])).rejects.toThrow(
-      /the folder holds no \.csv file/,
+      /the folder holds no \.csv or \.csv\.gz file/,
     );
     const one = write("x/a.csv", seedCsv(1, random(5)));
     const two = write("y/a.csv", seedCsv(1, random(6)));
