@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { physicalNames } from "../config";
 import { queueAttributes, type LocalResources } from "../local/emulator";
@@ -182,7 +183,8 @@ describe("generated input files", () => {
 
   it("have the seed's header, the announced number of rows and a parseable profile JSON", () => {
     for (const file of files.filter((f) => !f.expectError)) {
-      const records = parse(file.body, { columns: true }) as Record<string, string>[];
+      const text = file.key.endsWith(".gz") ? gunzipSync(file.body) : file.body;
+      const records = parse(text, { columns: true }) as Record<string, string>[];
       expect(Object.keys(records[0] ?? {})).toEqual([...SEED_COLUMNS]);
       expect(records).toHaveLength(file.rows);
       for (const r of records) {
@@ -195,12 +197,12 @@ describe("generated input files", () => {
     }
   });
 
-  it("vary in size, include a key with spaces, and end with one file that must fail", () => {
+  it("vary in size, include a key with spaces, compress the last good one, and end with one file that must fail", () => {
     expect(files.map((f) => f.rows)).toEqual([20, 100, 500, 2]);
     expect(files.map((f) => f.key)).toEqual([
       "input/employees-01.csv",
       "input/new hires 02.csv",
-      "input/employees-03.csv",
+      "input/employees-03.csv.gz",
       "input/wrong-header.csv",
     ]);
     expect(files.map((f) => f.expectError)).toEqual([false, false, false, true]);

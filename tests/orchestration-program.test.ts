@@ -54,8 +54,15 @@ describe("the orchestrated variant under mocks", () => {
   test("one bucket notification carries both the SQS and the EventBridge configuration", () => {
     const n = one(on, "aws:s3/bucketNotification:BucketNotification");
     expect(n.inputs.eventbridge).toBe(true);
-    expect(n.inputs.queues).toHaveLength(1);
-    expect(n.inputs.queues[0].filterPrefix).toBe("input/");
+    // One SQS configuration per upload suffix, all under the KEDA path's input/.
+    expect(n.inputs.queues.map((q: { filterSuffix: string }) => q.filterSuffix)).toEqual([
+      ".csv",
+      ".csv.gz",
+    ]);
+    expect(n.inputs.queues.map((q: { filterPrefix: string }) => q.filterPrefix)).toEqual([
+      "input/",
+      "input/",
+    ]);
   });
 
   test("the upload rule matches aws.s3 Object Created in the raw bucket under the prefix only", () => {

@@ -252,7 +252,7 @@ describe.each(["dev", "prod"])("queues (%s)", (stack) => {
     ]);
   });
 
-  test("the raw bucket notifies the preprocess queue of input/*.csv creations, after the queue policy exists", () => {
+  test("the raw bucket notifies the preprocess queue of input/*.csv and input/*.csv.gz creations, after the queue policy exists", () => {
     const notification = one(run, "aws:s3/bucketNotification:BucketNotification");
     const queue = one(run, "aws:sqs/queue:Queue", "queues-preprocess");
     expect(notification.inputs.bucket).toBe(
@@ -265,6 +265,13 @@ describe.each(["dev", "prod"])("queues (%s)", (stack) => {
         events: ["s3:ObjectCreated:*"],
         filterPrefix: "input/",
         filterSuffix: ".csv",
+      },
+      {
+        id: "preprocess-csv-gz-uploads",
+        queueArn: queue.state.arn,
+        events: ["s3:ObjectCreated:*"],
+        filterPrefix: "input/",
+        filterSuffix: ".csv.gz",
       },
     ]);
     const policy = byType(run, "aws:sqs/queuePolicy:QueuePolicy").find(
@@ -280,5 +287,5 @@ test("with orchestration on, the same notification resource also feeds EventBrid
   const notification = one(run, "aws:s3/bucketNotification:BucketNotification");
   expect(notification.name).toBe("queues-raw-notification");
   expect(notification.inputs.eventbridge).toBe(true);
-  expect(notification.inputs.queues).toHaveLength(1);
+  expect(notification.inputs.queues).toHaveLength(2);
 });
