@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KEYS } from "@pipeline/processor/contract";
+import { errorReportsPrefixOf, KEYS, resultsRootsOf } from "@pipeline/processor/contract";
 import { KEDA_OPERATOR_SERVICE_ACCOUNT, SERVICE_ACCOUNTS, type Workload } from "../config";
 import {
   arnWithSuffix,
@@ -138,8 +138,8 @@ export function listUnderPrefixes(
 }
 
 /**
- * Preprocess jobs: read uploads under `input/`, write results under `output/` and rejections under
- * `errors/`, consume their queue (visibility changes are the heartbeat of long files). Listing
+ * Preprocess jobs: read uploads under `input/`, write results under the path's results roots
+ * (`output/`, `output.gz/`) and rejections under `errors/input/`, consume their queue (visibility changes are the heartbeat of long files). Listing
  * under `input/` only makes a missing upload a 404, which the job reports as a rejected file.
  */
 export function preprocessPolicy(args: {
@@ -158,8 +158,10 @@ export function preprocessPolicy(args: {
     },
     listUnderPrefixes("ListUploads", args.rawBucketArn, [KEYS.inputPrefix]),
     writeObjects("WriteResults", [
-      arnWithSuffix(args.processedBucketArn, `/${KEYS.outputPrefix}*`),
-      arnWithSuffix(args.processedBucketArn, `/${KEYS.errorsPrefix}*`),
+      ...resultsRootsOf(KEYS.inputPrefix).map((root) =>
+        arnWithSuffix(args.processedBucketArn, `/${root}*`),
+      ),
+      arnWithSuffix(args.processedBucketArn, `/${errorReportsPrefixOf(KEYS.inputPrefix)}*`),
     ]),
     {
       Sid: "ConsumePreprocessQueue",

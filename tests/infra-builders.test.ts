@@ -56,7 +56,7 @@ function grants(doc: { Statement: { Effect: string; Action: unknown; Resource?: 
 }
 
 describe("workload policies grant exactly what the README's identity table lists", () => {
-  test("preprocess reads input/, writes output/ and errors/, consumes its queue, uses the key via S3", () => {
+  test("preprocess reads input/, writes its results roots (output/, output.gz/) and errors/input/, consumes its queue, uses the key via S3", () => {
     const doc = preprocessPolicy({
       rawBucketArn: RAW,
       processedBucketArn: PROCESSED,
@@ -68,8 +68,16 @@ describe("workload policies grant exactly what the README's identity table lists
       "s3:GetObject": [`${RAW}/input/*`],
       // Listing under input/ only (s3:prefix condition): a missing upload is then 404, not 403.
       "s3:ListBucket": [RAW],
-      "s3:PutObject": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
-      "s3:AbortMultipartUpload": [`${PROCESSED}/errors/*`, `${PROCESSED}/output/*`],
+      "s3:PutObject": [
+        `${PROCESSED}/errors/input/*`,
+        `${PROCESSED}/output.gz/*`,
+        `${PROCESSED}/output/*`,
+      ],
+      "s3:AbortMultipartUpload": [
+        `${PROCESSED}/errors/input/*`,
+        `${PROCESSED}/output.gz/*`,
+        `${PROCESSED}/output/*`,
+      ],
       "sqs:ReceiveMessage": [PREPROCESS_Q],
       "sqs:DeleteMessage": [PREPROCESS_Q],
       "sqs:ChangeMessageVisibility": [PREPROCESS_Q],

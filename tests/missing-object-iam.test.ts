@@ -60,7 +60,7 @@ describe("readers may list a bucket only under the prefix they read", () => {
     ]);
   });
 
-  test("the state machine lists the processed bucket under its results root (output-batch/) only, so its NoSuchKey retrier can match", () => {
+  test("the state machine lists the processed bucket under its results roots (output-batch/, output-batch.gz/) only, so its NoSuchKey retrier can match", () => {
     const doc = stateMachinePolicy({
       rawBucketArn: arn.raw,
       prefix: "batch/",
@@ -78,7 +78,7 @@ describe("readers may list a bucket only under the prefix they read", () => {
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: arn.processed,
-        Condition: { StringLike: { "s3:prefix": ["output-batch/*"] } },
+        Condition: { StringLike: { "s3:prefix": ["output-batch.gz/*", "output-batch/*"] } },
       },
     ]);
   });

@@ -95,13 +95,18 @@ describe("the orchestrated variant's identity policies", () => {
     });
   });
 
-  test("the workflow and its job use the path's own results root, never the KEDA path's output/", () => {
+  test("the workflow and its job use the path's own results roots and error reports, never the KEDA path's", () => {
     const metrics = allows(eksPolicy, "s3:GetObject").flatMap((st) => list(st.Resource));
     expect(metrics).toContain(`${arn.processed}/output-batch/*`);
+    expect(metrics).toContain(`${arn.processed}/output-batch.gz/*`);
     expect(metrics).not.toContain(`${arn.processed}/output/*`);
     const job = identityPolicies.find(([name]) => name === "processing job")![1];
     const writes = allows(job, "s3:PutObject").flatMap((st) => list(st.Resource));
-    expect(writes.sort()).toEqual([`${arn.processed}/errors/*`, `${arn.processed}/output-batch/*`]);
+    expect(writes.sort()).toEqual([
+      `${arn.processed}/errors/batch/*`,
+      `${arn.processed}/output-batch.gz/*`,
+      `${arn.processed}/output-batch/*`,
+    ]);
   });
 
   test("no statement grants dynamodb:* or another service-wide action", () => {

@@ -21,8 +21,16 @@ function designGrants(run: ProgramRun): Record<string, Record<string, string[]>>
       "s3:GetObject": [`${raw}/input/*`],
       // Under input/ only (an s3:prefix condition): a missing upload is then 404, not 403.
       "s3:ListBucket": [raw],
-      "s3:PutObject": [`${processed}/errors/*`, `${processed}/output/*`],
-      "s3:AbortMultipartUpload": [`${processed}/errors/*`, `${processed}/output/*`],
+      "s3:PutObject": [
+        `${processed}/errors/input/*`,
+        `${processed}/output.gz/*`,
+        `${processed}/output/*`,
+      ],
+      "s3:AbortMultipartUpload": [
+        `${processed}/errors/input/*`,
+        `${processed}/output.gz/*`,
+        `${processed}/output/*`,
+      ],
       "sqs:ReceiveMessage": [preprocessQ],
       "sqs:DeleteMessage": [preprocessQ],
       "sqs:ChangeMessageVisibility": [preprocessQ],

@@ -3,7 +3,7 @@
  * (strings in tests, Outputs in the program), exact actions on exact resources, and `iam:PassRole`
  * only on the one role the state machine passes, only to the service it passes it to.
  */
-import { KEYS, resultsRootFor } from "@pipeline/processor/contract";
+import { errorReportsPrefixOf, resultsRootsOf } from "@pipeline/processor/contract";
 import { kmsThroughS3, listUnderPrefixes, writeObjects, type KmsScope } from "../identity";
 import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/workflow-names";
 import {
@@ -117,13 +117,14 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
       Sid: "ReadQualityMetrics",
       Effect: "Allow",
       Action: "s3:GetObject",
-      // This path's own results root (contract: resultKeysFor), never the KEDA path's output/.
-      Resource: arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
+      // This path's own results roots, one per format (contract: resultKeysFor), never the KEDA
+      // path's output/.
+      Resource: resultsRootsOf(input.prefix).map((root) =>
+        arnWithSuffix(input.processedBucketArn, `/${root}*`),
+      ),
     },
     // Missing metrics must be S3.NoSuchKeyException (the definition's no-retry case), not 403.
-    listUnderPrefixes("ListQualityMetrics", input.processedBucketArn, [
-      resultsRootFor(input.prefix),
-    ]),
+    listUnderPrefixes("ListQualityMetrics", input.processedBucketArn, resultsRootsOf(input.prefix)),
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
     {
       Sid: "RecordResults",
@@ -175,8 +176,10 @@ export function jobRolePolicy(input: JobRolePolicyInput): PolicyDocument {
     // A missing input is then a 404 the processor reports, not a 403 it leaves for retries.
     listUnderPrefixes("ListInputsUnderThePrefix", input.rawBucketArn, [input.prefix]),
     writeObjects("WriteOutputsAndErrorReports", [
-      arnWithSuffix(input.processedBucketArn, `/${resultsRootFor(input.prefix)}*`),
-      arnWithSuffix(input.processedBucketArn, `/${KEYS.errorsPrefix}*`),
+      ...resultsRootsOf(input.prefix).map((root) =>
+        arnWithSuffix(input.processedBucketArn, `/${root}*`),
+      ),
+      arnWithSuffix(input.processedBucketArn, `/${errorReportsPrefixOf(input.prefix)}*`),
     ]),
     kmsThroughS3(input.dataKeyArn, input.kms, ["kms:Decrypt", "kms:GenerateDataKey"]),
   );

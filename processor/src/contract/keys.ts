@@ -96,6 +96,19 @@ export function resultsRootFor(pathPrefix: string, tag = ""): string {
 }
 
 /**
+ * Every results root of a path, one per upload format (`input/` → `output/`, `output.gz/`): what a
+ * role that writes or reads that path's results must be granted, so no format is left out.
+ */
+export function resultsRootsOf(pathPrefix: string): string[] {
+  return INPUT_FORMATS.map((f) => resultsRootFor(pathPrefix, f.tag));
+}
+
+/** Where a path's error reports go: `errors/<path prefix>` (every report of the path starts so). */
+export function errorReportsPrefixOf(pathPrefix: string): string {
+  return `${KEYS.errorsPrefix}${pathPrefix}`;
+}
+
+/**
  * THE mapping of an uploaded key on the path `pathPrefix` (default: the KEDA path `input/`):
  * results under `<resultsRootFor(path, format tag)><key without prefix and suffix>/`, error report
  * at `errors/<key>.json`. The rule that makes it injective over every path and format: the root
