@@ -56,8 +56,10 @@ describe("IAM decisions of the orchestrated stack", () => {
     const roles = new Map(world.roles);
     roles.set("identity-consumer", { ...role, policies: stripped });
     const mismatches = (await decideAll({ ...world, roles })).filter((d) => !d.ok);
-    expect(mismatches.map((d) => [d.role, d.kind, d.spec.action, d.result])).toEqual([
-      ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied"],
+    // Both the hand-written call and the one recorded on the wire (proof/calls/recorded.json).
+    expect(mismatches.map((d) => [d.role, d.kind, d.spec.action, d.result, d.spec.why])).toEqual([
+      ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied", "S3 encrypts the batch"],
+      ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied", "recorded from consumer"],
     ]);
   });
 

@@ -108,6 +108,16 @@ export const WORKLOADS: readonly Workload[] = [
         resource: "{processed}/events/a.json",
         why: "another output prefix",
       },
+      {
+        action: "s3:PutObject",
+        resource: "{processed}/errors/batch/a.csv.json",
+        why: "the orchestrated path's error reports",
+      },
+      {
+        action: "s3:PutObject",
+        resource: "{processed}/output-batch/a/cleaned_data.csv",
+        why: "the orchestrated path's results",
+      },
       { action: "s3:GetObject", resource: "{raw}/input/a.csv", context: insecure, why: "non-TLS" },
       { action: "sqs:ReceiveMessage", resource: "{eventsQueue}", why: "another role's queue" },
       {
@@ -144,6 +154,16 @@ export const WORKLOADS: readonly Workload[] = [
       },
       { action: "s3:DeleteObject", resource: "{raw}/batch/a.csv", why: "DeleteObject" },
       { action: "sqs:ReceiveMessage", resource: "{preprocessQueue}", why: "the KEDA path's queue" },
+      {
+        action: "s3:PutObject",
+        resource: "{processed}/errors/input/a.csv.json",
+        why: "the KEDA path's error reports",
+      },
+      {
+        action: "s3:PutObject",
+        resource: "{processed}/output.gz/a/cleaned_data.csv",
+        why: "the KEDA path's results",
+      },
     ],
   },
   {

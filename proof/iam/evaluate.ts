@@ -6,7 +6,8 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { byType, MOCK_ACCOUNT, MOCK_PARTITION, type ProgramRun } from "../../harness/program";
-import { WORKLOADS, type CallSpec, type Workload } from "./calls";
+import { readRecorded, withRecordedCalls } from "../calls/recorded";
+import type { CallSpec, Workload } from "./calls";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- policies are JSON */
 
@@ -148,10 +149,13 @@ export async function decide(
   return { resource, result: response.overallResult };
 }
 
-/** Decides every call and probe of every workload whose role the stack has. */
+/**
+ * Decides every call and probe of every workload whose role the stack has: the hand-written calls
+ * and probes of calls.ts and the calls recorded on the wire (proof/calls/recorded.json).
+ */
 export async function decideAll(
   w: PolicyWorld,
-  workloads: readonly Workload[] = WORKLOADS,
+  workloads: readonly Workload[] = withRecordedCalls(readRecorded()),
 ): Promise<Decision[]> {
   const out: Decision[] = [];
   for (const workload of workloads) {
