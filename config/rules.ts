@@ -5,6 +5,7 @@
 import {
   KEYS,
   minVisibilityTimeoutSeconds,
+  scratchMiBFor,
   visibilityCoversBatchAge,
 } from "@pipeline/processor/contract";
 import type { Settings } from "./schema";
@@ -67,6 +68,14 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
       `must be at least twice workloads.consumerBatchMaxAgeSeconds (${age}), i.e. >= ${minVisibilityTimeoutSeconds(age)}, so a batch is stored before its messages reappear`,
     );
   }
+  const volume = jobNodeVolume(s);
+  const scratchMiB = scratchMiBFor(s.workloads.preprocessMaxInputMiB);
+  if (scratchMiB > scratchBudgetMiB(volume.gib)) {
+    issue(
+      ["workloads", "preprocessMaxInputMiB"],
+      `needs ${scratchMiB} MiB of scratch disk per job, more than a node's ${volume.key} of ${volume.gib} GiB leaves (${scratchBudgetMiB(volume.gib)} MiB): lower it or raise ${volume.key}`,
+    );
+  }
   if (s.orchestration.prefix === KEYS.inputPrefix) {
     issue(
       ["orchestration", "prefix"],
@@ -97,6 +106,23 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
     }
   }
   return problems;
+}
+
+/** The volume of the nodes the preprocess jobs run on, and the key that sets it. */
+function jobNodeVolume(s: Settings): { key: string; gib: number } {
+  return s.nodeAutoscaling === "karpenter"
+    ? { key: "karpenter.nodeVolumeGiB", gib: s.karpenter.nodeVolumeGiB }
+    : { key: "cluster.nodeGroup.diskSizeGiB", gib: s.cluster.nodeGroup.diskSizeGiB };
+}
+
+/**
+ * Scratch disk one job may take on a node volume of `gib`: what the kubelet's default hard eviction
+ * thresholds leave (`imagefs.available<15%`, the stricter of `nodefs.available<10%` and it, since
+ * one volume holds images and pods; kubernetes.io/docs/concepts/scheduling-eviction/
+ * node-pressure-eviction, "Hard eviction thresholds"), less 10 GiB for the OS and the images.
+ */
+export function scratchBudgetMiB(gib: number): number {
+  return Math.floor(gib * 1024 * 0.85) - 10 * 1024;
 }
 
 /** Whether an EC2 instance type is ARM (Graviton: a `g` after the generation, as in m7g, c7gn, t4g; or a1). */

@@ -3,7 +3,7 @@
  * span several keys are in `rules.ts`, decoding Pulumi config in `decode.ts`, and `parse.ts` runs
  * both (docs/DESIGN.md "Settings"). Pure: no Pulumi engine, no I/O.
  */
-import { PATH_PREFIX_PATTERN } from "@pipeline/processor/contract";
+import { DEFAULT_MAX_INPUT_MIB, PATH_PREFIX_PATTERN } from "@pipeline/processor/contract";
 import { z } from "zod";
 import { BUCKET_PREFIX_MAX_LENGTH, S3_RESERVED_PREFIXES } from "./physical";
 import { parseCidr } from "./subnets";
@@ -217,6 +217,11 @@ export const workloadsSchema = z.strictObject({
   consumerBatchMaxEvents: positiveInt().max(100000).default(5000),
   /** Seconds a batch may wait before it is flushed. */
   consumerBatchMaxAgeSeconds: seconds(1, 900).default(30),
+  /**
+   * Largest upload a preprocess job accepts, MiB (a larger one gets an error report); the job
+   * pod's `/tmp` and `ephemeral-storage` are sized from it (about 2.7x: the input and its outputs).
+   */
+  preprocessMaxInputMiB: positiveInt().max(102_400).default(DEFAULT_MAX_INPUT_MIB),
 });
 
 export const imageSchema = z.strictObject({

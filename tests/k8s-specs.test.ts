@@ -362,6 +362,45 @@ describe("scaling parameters come only from the settings", () => {
   });
 });
 
+describe("the preprocess job's disk follows workloads.preprocessMaxInputMiB", () => {
+  /** Input + four outputs over the input, measured by `npm run bench:preprocess` at 1M rows. */
+  const MEASURED_DISK_RATIO = 2.57;
+  const mib = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1] ?? NaN);
+
+  it.each([1024, 4096])(
+    "with %i MiB the job refuses larger uploads and its /tmp and ephemeral-storage hold the largest one's work",
+    (maxInputMiB) => {
+      const m = workloadManifests(
+        settingsWith({ workloads: { preprocessMaxInputMiB: maxInputMiB } }),
+        inputsFor(),
+      );
+      const [job] = containersOf(m.preprocessScaledJob);
+      expect(env(job!.container).MAX_INPUT_BYTES).toBe(String(maxInputMiB * 1024 * 1024));
+      const pod = m.preprocessScaledJob.spec.jobTargetRef.template.spec;
+      const tmp = mib(String(pod?.volumes?.[0]?.emptyDir?.sizeLimit));
+      expect(tmp).toBeGreaterThanOrEqual(maxInputMiB * MEASURED_DISK_RATIO);
+      expect(tmp).toBeLessThanOrEqual(maxInputMiB * 3);
+      const resources = job!.container.resources;
+      const disk = mib(String(resources?.requests?.["ephemeral-storage"]));
+      // The pod's whole disk: /tmp plus the container's rotated logs; requested as it is limited.
+      expect(disk).toBeGreaterThan(tmp);
+      expect(resources?.limits?.["ephemeral-storage"]).toBe(
+        resources?.requests?.["ephemeral-storage"],
+      );
+    },
+  );
+
+  it("4 GiB gives an 11,136 MiB /tmp and an 11,200 MiB ephemeral-storage", () => {
+    const m = workloadManifests(
+      settingsWith({ workloads: { preprocessMaxInputMiB: 4096 } }),
+      inputsFor(),
+    );
+    const pod = m.preprocessScaledJob.spec.jobTargetRef.template.spec;
+    expect(pod?.volumes?.[0]?.emptyDir?.sizeLimit).toBe("11136Mi");
+    expect(pod?.containers[0]?.resources?.limits?.["ephemeral-storage"]).toBe("11200Mi");
+  });
+});
+
 describe("ScaledJob strategy with scaleOnInFlight false", () => {
   // The rules KEDA reads from the built ScaledJob, with the strategy under test swapped in.
   const built = scalingRules(

@@ -121,6 +121,11 @@ describe("parseSettings", () => {
       /^event-pipeline:queues\.eventsVisibilityTimeoutSeconds: must be at least twice workloads\.consumerBatchMaxAgeSeconds \(30\)/,
     ],
     [
+      "a largest upload whose scratch disk does not fit on the job nodes' volume",
+      { ...base, workloads: { preprocessMaxInputMiB: 10_240 } },
+      /^event-pipeline:workloads\.preprocessMaxInputMiB: needs 27712 MiB of scratch disk per job, more than a node's karpenter\.nodeVolumeGiB of 40 GiB leaves \(24576 MiB\): lower it or raise karpenter\.nodeVolumeGiB/,
+    ],
+    [
       "a fractional receive count",
       { ...base, queues: { maxReceiveCount: 2.5 } },
       /^event-pipeline:queues\.maxReceiveCount: .*int.*got 2\.5/,

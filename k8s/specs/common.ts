@@ -12,7 +12,12 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import { METRICS_PORT, type CommandEnvVars } from "@pipeline/processor/contract";
+import {
+  DEFAULT_MAX_INPUT_MIB,
+  METRICS_PORT,
+  scratchMiBFor,
+  type CommandEnvVars,
+} from "@pipeline/processor/contract";
 import type { Workload } from "../../config";
 import { PROJECT } from "../../config";
 import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
@@ -144,7 +149,8 @@ export const CONTAINER_SIZES: Readonly<Record<Workload, ContainerSize>> = {
     cpuLimit: "2",
     memoryRequest: "512Mi",
     memoryLimit: "1Gi",
-    tmpSize: "2Gi",
+    // With the default largest upload; preprocessScratch() sizes it from the setting.
+    tmpSize: `${scratchMiBFor(DEFAULT_MAX_INPUT_MIB)}Mi`,
   },
   consumer: {
     cpuRequest: "250m",
@@ -173,9 +179,49 @@ export function containerResources(workload: Workload): IResourceRequirements {
 
 const TMP_VOLUME = "tmp";
 
-/** The size-limited, node-disk-backed `/tmp` of a workload (the root filesystem is read-only). */
-export function tmpVolume(workload: Workload): IVolume {
-  return { name: TMP_VOLUME, emptyDir: { sizeLimit: CONTAINER_SIZES[workload].tmpSize } };
+/**
+ * Room on the node for a container's logs besides its `/tmp` (the kubelet rotates a container's
+ * log at 10 MiB and keeps 5 files: `containerLogMaxSize`, `containerLogMaxFiles`).
+ */
+export const CONTAINER_LOG_MIB = 64;
+
+/** The disk a preprocess pod takes, for uploads of at most `maxInputMiB` (contract/scratch.ts). */
+export interface PreprocessScratch {
+  /** The `/tmp` emptyDir's `sizeLimit`: the input and its four outputs. */
+  readonly tmpSize: string;
+  /** The container's `ephemeral-storage` request and limit: `/tmp` plus its logs. */
+  readonly ephemeralStorage: string;
+}
+
+/**
+ * The preprocess pod's disk from the largest upload it accepts. The request equals the limit, so
+ * the scheduler places a job only where its whole scratch fits; over the limit (or the emptyDir's
+ * `sizeLimit`) the kubelet evicts the pod at once, which the job's size check keeps from happening.
+ */
+export function preprocessScratch(maxInputMiB: number): PreprocessScratch {
+  const tmpMiB = scratchMiBFor(maxInputMiB);
+  return { tmpSize: `${tmpMiB}Mi`, ephemeralStorage: `${tmpMiB + CONTAINER_LOG_MIB}Mi` };
+}
+
+/** The preprocess container's resources: CPU and memory, and the disk for `maxInputMiB` uploads. */
+export function preprocessResources(maxInputMiB: number): IResourceRequirements {
+  const base = containerResources("preprocess");
+  const disk = { "ephemeral-storage": preprocessScratch(maxInputMiB).ephemeralStorage };
+  return {
+    requests: { ...base.requests, ...disk },
+    limits: { ...base.limits, ...disk },
+  };
+}
+
+/**
+ * The size-limited, node-disk-backed `/tmp` of a workload (the root filesystem is read-only);
+ * `sizeLimit` overrides the workload's fixed size (the preprocess pods': {@link preprocessScratch}).
+ */
+export function tmpVolume(workload: Workload, sizeLimit?: string): IVolume {
+  return {
+    name: TMP_VOLUME,
+    emptyDir: { sizeLimit: sizeLimit ?? CONTAINER_SIZES[workload].tmpSize },
+  };
 }
 
 /** Mounts {@link tmpVolume} at `/tmp`. */

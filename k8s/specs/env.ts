@@ -3,7 +3,7 @@
  * fill it in. One function per command, pure over settings and inputs; each object `satisfies` the
  * command's variables, so a misspelt or foreign name fails the typecheck.
  */
-import type { CommandEnvVars } from "@pipeline/processor/contract";
+import { MIB, type CommandEnvVars } from "@pipeline/processor/contract";
 import type { Settings } from "../../config";
 import type { WorkloadInputs } from "./common";
 
@@ -24,6 +24,8 @@ export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Recor
     MAX_MESSAGES: String(settings.keda.preprocess.targetQueueLength),
     // Received messages stay hidden as long as the queue's own timeout says (the job heartbeats).
     VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.preprocessVisibilityTimeoutSeconds),
+    // A larger upload gets an error report: the pod's disk is sized for this (common.ts).
+    MAX_INPUT_BYTES: String(settings.workloads.preprocessMaxInputMiB * MIB),
   } satisfies CommandEnvVars<"preprocess">;
 }
 

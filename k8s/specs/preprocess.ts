@@ -10,6 +10,8 @@ import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
   podSecurityContext,
+  preprocessResources,
+  preprocessScratch,
   processorContainer,
   podTemplateMetadata,
   schedulingFields,
@@ -37,6 +39,7 @@ export function preprocessJobTemplate(
   inputs: WorkloadInputs,
 ): IScaledJobSpec["jobTargetRef"] {
   const p = settings.keda.preprocess;
+  const maxInputMiB = settings.workloads.preprocessMaxInputMiB;
   return {
     parallelism: 1,
     completions: 1,
@@ -53,9 +56,11 @@ export function preprocessJobTemplate(
         terminationGracePeriodSeconds: PREPROCESS_RELEASE_SECONDS + GRACE_MARGIN_SECONDS,
         ...schedulingFields(inputs, "preprocess"),
         containers: [
-          processorContainer("preprocess", "preprocess", inputs, preprocessEnv(settings, inputs)),
+          processorContainer("preprocess", "preprocess", inputs, preprocessEnv(settings, inputs), {
+            resources: preprocessResources(maxInputMiB),
+          }),
         ],
-        volumes: [tmpVolume("preprocess")],
+        volumes: [tmpVolume("preprocess", preprocessScratch(maxInputMiB).tmpSize)],
       },
     },
   };

@@ -21,6 +21,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -99,6 +100,16 @@ async function generate(rows: number, path: string): Promise<void> {
 interface Run {
   seconds: number;
   maxRssMB: number;
+}
+
+/**
+ * What the job keeps on its scratch disk at the end of a file, as a multiple of the input: the
+ * downloaded input plus the four outputs (k8s/specs/common.ts sizes `/tmp` with this figure).
+ */
+function diskRatio(input: string, out: string): number {
+  const outputs = readdirSync(out).reduce((sum, f) => sum + statSync(join(out, f)).size, 0);
+  const size = statSync(input).size;
+  return (size + outputs) / size;
 }
 
 /** Runs a command to completion; wall time around the whole process. */
@@ -198,6 +209,7 @@ async function main() {
   if (!duckdb) console.log("DUCKDB_REFERENCE not set: no DuckDB reference.");
   const dir = mkdtempSync(join(tmpdir(), "bench-preprocess-"));
   const rows: string[][] = [];
+  const disk: string[] = [];
   try {
     for (const size of SIZES) {
       const input = join(dir, `mock-${size}.csv`);
@@ -228,6 +240,9 @@ async function main() {
           : "NO"
         : "";
       rows.push(tableRow("processor (danfojs)", size, megabytes, summarise(ours), refs, identical));
+      disk.push(
+        `${size} rows: input + outputs = ${diskRatio(input, join(dir, `ours-${size}`)).toFixed(2)}x the input (${megabytes.toFixed(1)} MB)`,
+      );
       if (refs.pandas) rows.push(tableRow("pandas reference", size, megabytes, refs.pandas, refs));
       if (refs.duckdb) rows.push(tableRow("DuckDB reference", size, megabytes, refs.duckdb, refs));
     }
@@ -256,6 +271,7 @@ async function main() {
   );
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+  for (const d of disk) console.log(`scratch disk, ${d}`);
   console.log(
     "goals (issue 19): at 1M rows time <= 1.00x DuckDB and RSS <= 0.33x DuckDB; at 50k rows time <= 0.35x pandas",
   );

@@ -4,44 +4,36 @@
  * is ever lost. fauxqs sends no bucket notifications, so the tests send the exact S3 event shape.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { getEventListeners } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { s3ClientConfig, sqsClientConfig } from "../src/aws";
-import { createLogger } from "../src/log";
-import { runPreprocessJob, type PreprocessJobOptions } from "../src/preprocess/job";
+import type { PreprocessJobOptions } from "../src/preprocess/job";
 import { gzipModeFor } from "../src/preprocess/object-processing";
 import { resultKeysFor } from "../src/contract";
+import {
+  credentials,
+  depth,
+  destroyClients,
+  endpoint,
+  FIXTURES,
+  freshPipeline,
+  keys,
+  s3Event,
+  settings,
+  sqs,
+  startJob,
+  text,
+  upload,
+  type Pipeline,
+} from "./support/preprocess-harness";
 
 const ROOT = resolve(__dirname, "../..");
-const FIXTURES = join(__dirname, "fixtures", "preprocess");
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-const endpoint = () => {
-  const url = process.env.FAUXQS_ENDPOINT;
-  if (!url) throw new Error("FAUXQS_ENDPOINT is not set (jest globalSetup starts fauxqs)");
-  return url;
-};
-const settings = () => ({ region: "us-east-1", endpoint: endpoint() });
-const s3 = new S3Client({ ...s3ClientConfig(settings()), credentials });
-const sqs = new SQSClient({ ...sqsClientConfig(settings()), credentials });
 
 let work: string;
 beforeAll(() => {
@@ -49,140 +41,14 @@ beforeAll(() => {
 });
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
-  s3.destroy();
-  sqs.destroy();
+  destroyClients();
 });
 
-const suffix = () => randomBytes(4).toString("hex");
-
-interface Pipeline {
-  raw: string;
-  processed: string;
-  queueUrl: string;
-  dlqUrl: string;
-}
-
-/** Fresh buckets and a queue with a DLQ (redrive after `maxReceiveCount` receives). */
-async function freshPipeline(visibilityTimeout = 30, maxReceiveCount = 3): Promise<Pipeline> {
-  const id = suffix();
-  const raw = `raw-${id}`;
-  const processed = `processed-${id}`;
-  await s3.send(new CreateBucketCommand({ Bucket: raw }));
-  await s3.send(new CreateBucketCommand({ Bucket: processed }));
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `preprocess-dlq-${id}` }));
-  const dlqUrl = dlq.QueueUrl as string;
-  const dlqArn = (
-    await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
-    )
-  ).Attributes?.QueueArn as string;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `preprocess-${id}`,
-      Attributes: {
-        VisibilityTimeout: String(visibilityTimeout),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
-      },
-    }),
-  );
-  return { raw, processed, queueUrl: queue.QueueUrl as string, dlqUrl };
-}
-
-/** The S3 event body for `key` as S3 writes it: key URL-encoded with + for spaces. */
-function s3Event(bucket: string, key: string, eTag = "") {
-  const encoded = encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: "2026-11-23T10:00:00.000Z",
-        eventName: "ObjectCreated:Put",
-        s3: {
-          s3SchemaVersion: "1.0",
-          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encoded, size: 1, eTag },
-        },
-      },
-    ],
-  });
-}
-
-async function upload(
-  p: Pipeline,
-  key: string,
-  body: string | Buffer,
-  contentEncoding?: string,
-): Promise<string> {
-  const put = await s3.send(
-    new PutObjectCommand({ Bucket: p.raw, Key: key, Body: body, ContentEncoding: contentEncoding }),
-  );
-  const eTag = (put.ETag ?? "").replace(/"/g, "");
-  await sqs.send(
-    new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: s3Event(p.raw, key, eTag) }),
-  );
-  return eTag;
-}
-
-async function text(bucket: string, key: string): Promise<string> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (await response.Body?.transformToString("utf8")) ?? "";
-}
-
-async function keys(bucket: string): Promise<string[]> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (listed.Contents ?? []).map((o) => o.Key as string).sort();
-}
-
-async function depth(queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
-
-/** A logger whose JSON lines the test can read. */
-function collectingLogger(onLine?: (line: Record<string, unknown>) => void) {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: {
-      write: (text: string) => {
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        onLine?.(line);
-      },
-    },
-  });
-  return { logger, lines, msgs: () => lines.map((l) => l.msg) };
-}
-
-function job(
+const job = (
   p: Pipeline,
   overrides: Partial<PreprocessJobOptions> = {},
   onLine?: (line: Record<string, unknown>) => void,
-) {
-  const { logger, lines, msgs } = collectingLogger(onLine);
-  const run = runPreprocessJob({
-    queueUrl: p.queueUrl,
-    outputBucket: p.processed,
-    s3,
-    sqs,
-    logger,
-    workDir: work,
-    waitTimeSeconds: 1,
-    retry: { baseDelayMs: 10, maxDelayMs: 50 },
-    ...overrides,
-  });
-  return { run, lines, msgs };
-}
+) => startJob(p, { workDir: work, ...overrides }, onLine);
 
 const golden = (name: string, file: string) =>
   readFileSync(join(FIXTURES, name, "expected", file), "utf8");

@@ -13,9 +13,25 @@ import {
   requiredString,
 } from "./env-parse";
 import { METRICS_PORT } from "./ports";
+import { DEFAULT_MAX_INPUT_MIB, MIB } from "./scratch";
 
 /** Variables of a command's schema, as strings (what a container or child process is given). */
 export type EnvVars<S extends z.ZodObject> = { readonly [K in keyof S["shape"]]?: string };
+
+/**
+ * Largest upload accepted, bytes (as stored; a gzip upload also decompressed): a larger one gets an
+ * error report instead of a download (./scratch.ts sizes the pod's disk from it).
+ */
+const maxInputBytes = positiveInt(DEFAULT_MAX_INPUT_MIB * MIB);
+
+/**
+ * Seconds a download or upload may move no bytes before its attempt fails (preprocess/transfer.ts):
+ * shorter than the S3 client's 60 s idle-socket timeout (../aws.ts), so the job's own log line names
+ * the stalled transfer first.
+ */
+export const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
+
+const stallTimeoutSeconds = positiveInt(DEFAULT_STALL_TIMEOUT_SECONDS);
 
 /** `processor preprocess`: drain the S3-event queue, write results to the processed bucket. */
 export const preprocessEnvSchema = commonEnvSchema.extend({
@@ -30,12 +46,16 @@ export const preprocessEnvSchema = commonEnvSchema.extend({
   VISIBILITY_TIMEOUT_SECONDS: positiveInt(300),
   HEARTBEAT_SECONDS: positiveInt(60),
   WORK_DIR: optionalString(),
+  MAX_INPUT_BYTES: maxInputBytes,
+  STALL_TIMEOUT_SECONDS: stallTimeoutSeconds,
 });
 
 /** `processor preprocess-object`: one named object, results to the processed bucket. */
 export const preprocessObjectEnvSchema = commonEnvSchema.extend({
   OUTPUT_BUCKET: requiredString("name of the processed-data bucket"),
   WORK_DIR: optionalString(),
+  MAX_INPUT_BYTES: maxInputBytes,
+  STALL_TIMEOUT_SECONDS: stallTimeoutSeconds,
 });
 
 /** METRICS_PORT: 0 picks a free port (several processes on one machine). */

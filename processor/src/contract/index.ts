@@ -18,4 +18,5 @@ export * from "./env-parse";
 export * from "./events";
 export * from "./keys";
 export * from "./ports";
+export * from "./scratch";
 export * from "./visibility";

@@ -46,6 +46,8 @@ export async function preprocessCommand(
       signal: shutdown.signal,
       maxMessages: config.MAX_MESSAGES,
       workDir: config.WORK_DIR ?? tmpdir(),
+      maxInputBytes: config.MAX_INPUT_BYTES,
+      stallTimeoutSeconds: config.STALL_TIMEOUT_SECONDS,
       ...timing,
     });
     return 0;

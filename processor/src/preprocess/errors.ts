@@ -11,6 +11,7 @@ export type PermanentErrorCode =
   | "unexpected_gzip"
   | "bad_gzip"
   | "missing_object"
+  | "too_large"
   | "not_csv_key"
   | "outside_path"
   | "wrong_header"
@@ -28,6 +29,18 @@ export class PermanentFileError extends Error {
     super(message);
     this.name = "PermanentFileError";
   }
+}
+
+/**
+ * The error for an upload larger than the job accepts (`MAX_INPUT_BYTES`): its scratch disk is
+ * sized for that maximum (contract/scratch.ts), so it is reported instead of downloaded.
+ */
+export function tooLargeError(description: string, maxBytes: number): PermanentFileError {
+  return new PermanentFileError(
+    "too_large",
+    `${description}; this job accepts at most ${maxBytes} bytes (MAX_INPUT_BYTES, from the stack ` +
+      "setting workloads.preprocessMaxInputMiB): split the file, or raise the setting",
+  );
 }
 
 /**

@@ -46,6 +46,10 @@ export interface PreprocessJobOptions {
   readonly retry?: Partial<Pick<WithRetriesOptions, "attempts" | "baseDelayMs" | "maxDelayMs">>;
   /** Rows per DataFrame chunk. */
   readonly chunkRows?: number;
+  /** Largest upload accepted, bytes (default: the contract's DEFAULT_MAX_INPUT_MIB). */
+  readonly maxInputBytes?: number;
+  /** A download or upload with no bytes moving for this long fails its attempt (default 30). */
+  readonly stallTimeoutSeconds?: number;
 }
 
 /** What a job run did. */

@@ -86,6 +86,8 @@ export async function preprocessObjectCommand(
         s3,
         outputBucket: config.OUTPUT_BUCKET,
         workDir: config.WORK_DIR ?? tmpdir(),
+        maxInputBytes: config.MAX_INPUT_BYTES,
+        stallTimeoutSeconds: config.STALL_TIMEOUT_SECONDS,
         signal: shutdown.signal,
         inputPrefix: args.prefix,
       },

@@ -4,26 +4,38 @@
  * file that can never be processed. Shared by the KEDA job (`job.ts`) and `preprocess-object`.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import type { Readable } from "node:stream";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
-import { errorReportKeyFor, INPUT_FORMATS, KEYS, resultKeysFor } from "../contract";
+import {
+  DEFAULT_MAX_INPUT_MIB,
+  DEFAULT_STALL_TIMEOUT_SECONDS,
+  errorReportKeyFor,
+  INPUT_FORMATS,
+  KEYS,
+  MIB,
+  resultKeysFor,
+} from "../contract";
 import { withRetries, type WithRetriesOptions } from "../retry";
-import { ConfigurationError, isAccessDenied, PermanentFileError } from "./errors";
+import { ConfigurationError, isAccessDenied, PermanentFileError, tooLargeError } from "./errors";
 import { pythonJsonDumps } from "./pandas-format";
 import { OUTPUT_FILES, preprocessFile, type GzipMode, type QualityMetrics } from "./pipeline";
 import { type S3ObjectEvent } from "./s3-event";
 import type { PreprocessJobOptions } from "./job";
+import { downloadObject, uploadFile } from "./transfer";
 
 /** What processing one object needs (the job's options, or `preprocess-object`'s). */
 export type ObjectOptions = Pick<
   PreprocessJobOptions,
-  "outputBucket" | "s3" | "signal" | "workDir" | "retry" | "chunkRows"
+  | "outputBucket"
+  | "s3"
+  | "signal"
+  | "workDir"
+  | "retry"
+  | "chunkRows"
+  | "maxInputBytes"
+  | "stallTimeoutSeconds"
 > & {
   /** Raw key prefix the output keys drop (default `input/`). */
   readonly inputPrefix?: string;
@@ -62,6 +74,11 @@ export async function processObject(
     if (!object.key.startsWith(pathPrefix)) {
       throw new PermanentFileError("outside_path", `the key is not under ${pathPrefix}`);
     }
+    // The event names the size: a file too large for the scratch disk is never downloaded.
+    const maxBytes = maxInputBytesOf(options);
+    if (object.size !== undefined && object.size > maxBytes) {
+      throw tooLargeError(`the object is ${object.size} bytes (as its event says)`, maxBytes);
+    }
     // Several requests and a download stream the SDK cannot resume: retried as a whole (../retry).
     await withRetries(() => preprocessObject(object, options, logger), retry);
     counts.objectsProcessed++;
@@ -96,42 +113,25 @@ async function preprocessObject(
   options: ObjectOptions,
   logger: Logger,
 ): Promise<QualityMetrics> {
-  const { s3, signal } = options;
+  const { signal } = options;
+  const transfers = {
+    s3: options.s3,
+    signal,
+    logger,
+    stallSeconds: options.stallTimeoutSeconds ?? DEFAULT_STALL_TIMEOUT_SECONDS,
+  };
+  const maxBytes = maxInputBytesOf(options);
   const dir = join(options.workDir, `preprocess-${randomUUID()}`);
   await mkdir(dir, { recursive: true });
   try {
     const inputPath = join(dir, "input.csv");
-    let eTag: string | undefined;
-    let contentEncoding: string | undefined;
-    try {
-      const response = await s3.send(
-        new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
-        { abortSignal: signal },
-      );
-      eTag = response.ETag?.replace(/"/g, "");
-      contentEncoding = response.ContentEncoding;
-      await pipeline(response.Body as Readable, createWriteStream(inputPath), { signal });
-    } catch (err) {
-      const name = (err as { name?: string }).name;
-      if (name === "NoSuchKey" || name === "NotFound") {
-        throw new PermanentFileError(
-          "missing_object",
-          "the object does not exist (deleted after the event?)",
-        );
-      }
-      if (name === "NoSuchBucket") {
-        throw new PermanentFileError(
-          "missing_object",
-          `the bucket ${object.bucket} does not exist`,
-        );
-      }
-      throw err;
-    }
+    const { eTag, contentEncoding } = await downloadObject(object, inputPath, maxBytes, transfers);
     logger.info({ eTag }, "downloaded");
 
     const outDir = join(dir, "out");
     const result = await preprocessFile(inputPath, outDir, {
       gzip: gzipModeFor(object.key, contentEncoding),
+      maxPlainBytes: maxBytes,
       signal,
       chunkRows: options.chunkRows,
       metricsExtra: { source: { bucket: object.bucket, key: object.key, etag: eTag ?? null } },
@@ -142,32 +142,24 @@ async function preprocessObject(
     // quality_metrics.json goes last: its presence means the other three are complete.
     const order = ["cleaned", "transformed", "departmentStatistics", "qualityMetrics"] as const;
     for (const name of order) {
-      const key = `${prefix}${OUTPUT_FILES[name]}`;
-      const abort = abortControllerFor(signal);
-      const upload = new Upload({
-        client: s3,
-        params: {
-          Bucket: options.outputBucket,
-          Key: key,
-          Body: createReadStream(result.files[name]),
-          ContentType: name === "qualityMetrics" ? "application/json" : "text/csv; charset=utf-8",
-        },
-        partSize: 8 * 1024 * 1024,
-        queueSize: 2,
-        leavePartsOnError: false,
-        abortController: abort.controller,
-      });
-      try {
-        await upload.done();
-      } finally {
-        abort.dispose();
-      }
+      const upload = {
+        bucket: options.outputBucket,
+        key: `${prefix}${OUTPUT_FILES[name]}`,
+        path: result.files[name],
+        contentType: name === "qualityMetrics" ? "application/json" : "text/csv; charset=utf-8",
+      };
+      await uploadFile(upload, transfers);
     }
     logger.info({ bucket: options.outputBucket, prefix, files: order.length }, "written");
     return result.metrics;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The largest upload `options` accept, bytes. */
+function maxInputBytesOf(options: ObjectOptions): number {
+  return options.maxInputBytes ?? DEFAULT_MAX_INPUT_MIB * MIB;
 }
 
 /** The compressed upload format of the contract (its results root carries the `.gz` tag). */
@@ -185,21 +177,6 @@ export function gzipModeFor(key: string, contentEncoding: string | undefined): G
     .split(",")
     .some((coding) => coding.trim().toLowerCase() === "gzip");
   return gzipKey || gzipEncoding ? "require" : "refuse";
-}
-
-/**
- * A controller that follows `signal` (Upload takes a controller, not a signal). `dispose()` removes
- * the listener: the job's signal lives for the whole run, and one listener per upload would pile up.
- */
-function abortControllerFor(signal: AbortSignal | undefined): {
-  controller: AbortController;
-  dispose(): void;
-} {
-  const controller = new AbortController();
-  const follow = () => controller.abort(signal?.reason);
-  if (signal?.aborted) follow();
-  else signal?.addEventListener("abort", follow, { once: true });
-  return { controller, dispose: () => signal?.removeEventListener("abort", follow) };
 }
 
 /** `errors/<input key>.json`: deterministic content, so a redelivery rewrites the same object. */

@@ -56,6 +56,8 @@ export type GzipMode = "detect" | "require" | "refuse";
 export interface PreprocessFileOptions extends PreprocessOptions {
   /** Default `detect`. */
   readonly gzip?: GzipMode;
+  /** Largest decompressed size of a gzip input (default: no limit). */
+  readonly maxPlainBytes?: number;
 }
 
 /** What {@link preprocess} did. */
@@ -105,7 +107,8 @@ export async function preprocessFile(
   // Seed-shaped CSV compresses about 5-8x with gzip: the estimate only decides inline or not.
   const size = (await stat(inputPath)).size * (gzip ? GZIP_RATIO_ESTIMATE : 1);
   const workers = options.workers ?? defaultWorkers(size, options.chunkBytes);
-  return preprocess(gzip ? gunzipped(plain) : plain, outDir, { ...options, workers });
+  const input = gzip ? gunzipped(plain, options.maxPlainBytes) : plain;
+  return preprocess(input, outDir, { ...options, workers });
 }
 
 /** Preprocesses the input that `open` streams (it is opened twice) into `outDir`. */

@@ -7,7 +7,7 @@ import { open as openFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { CsvTokenizer, type RecordHandler } from "./csv-reader";
-import { PermanentFileError } from "./errors";
+import { PermanentFileError, tooLargeError } from "./errors";
 
 /** Opens the input afresh (the preprocessing reads it twice). */
 export type OpenInput = () => AsyncIterable<Uint8Array>;
@@ -29,18 +29,28 @@ export async function isGzipFile(path: string): Promise<boolean> {
   }
 }
 
-/** The same input, decompressed as it streams; corrupt or truncated gzip is a permanent error. */
-export function gunzipped(open: OpenInput): OpenInput {
-  return () => gunzipStream(open);
+/**
+ * The same input, decompressed as it streams; corrupt or truncated gzip is a permanent error, and
+ * so is more than `maxBytes` decompressed (the outputs would outgrow the scratch disk).
+ */
+export function gunzipped(open: OpenInput, maxBytes = Infinity): OpenInput {
+  return () => gunzipStream(open, maxBytes);
 }
 
-async function* gunzipStream(open: OpenInput): AsyncGenerator<Uint8Array> {
+async function* gunzipStream(open: OpenInput, maxBytes: number): AsyncGenerator<Uint8Array> {
   const gunzip = createGunzip();
   const source = Readable.from(open());
   source.on("error", (err) => gunzip.destroy(err));
   source.pipe(gunzip);
+  let bytes = 0;
   try {
-    for await (const piece of gunzip) yield piece as Uint8Array;
+    for await (const piece of gunzip) {
+      bytes += (piece as Uint8Array).length;
+      if (bytes > maxBytes) {
+        throw tooLargeError(`decompressed, the object exceeds ${maxBytes} bytes`, maxBytes);
+      }
+      yield piece as Uint8Array;
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "";
     // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream) are about the bytes.
