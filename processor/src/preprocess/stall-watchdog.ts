@@ -68,14 +68,27 @@ export interface WatchedStreamOptions {
   /** Fails the stream with this error once more bytes than `maxBytes` passed (default: none). */
   readonly maxBytes?: number;
   readonly tooLarge?: () => Error;
+  /**
+   * Called on a stall instead of failing the stream, and the watch goes on past the stream's end
+   * until `stop()`: an upload's bytes are all read before its last request is answered.
+   */
+  readonly onStall?: (err: TransferStalledError) => void;
+}
+
+/** A watched pass-through stream. */
+export interface WatchedStream {
+  readonly stream: Transform;
+  /** Counts movement seen elsewhere (an upload's stored parts). */
+  touch(): void;
+  stop(): void;
 }
 
 /**
- * A pass-through stream that counts the bytes flowing through it and fails with a
- * {@link TransferStalledError} when none flow for `stallSeconds` (and, with `maxBytes`, with
- * `tooLarge()` past that many). `touch()` counts movement seen elsewhere (an upload's parts).
+ * A pass-through stream that counts the bytes flowing through it and, when none flow for
+ * `stallSeconds`, fails with a {@link TransferStalledError} (or calls `onStall`); with `maxBytes`,
+ * it fails with `tooLarge()` past that many.
  */
-export function watchedStream(options: WatchedStreamOptions): Transform & { touch(): void } {
+export function watchedStream(options: WatchedStreamOptions): WatchedStream {
   let bytes = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
@@ -88,15 +101,20 @@ export function watchedStream(options: WatchedStreamOptions): Transform & { touc
       done(null, chunk);
     },
     flush(done: TransformCallback) {
-      watchdog.stop();
+      if (!options.onStall) watchdog.stop();
       done();
     },
   });
-  const watchdog = startWatchdog(options.stallSeconds * 1000, () =>
-    stream.destroy(
-      new TransferStalledError(options.direction, options.target, options.stallSeconds, bytes),
-    ),
-  );
-  stream.once("close", () => watchdog.stop());
-  return Object.assign(stream, { touch: () => watchdog.touch() });
+  const watchdog = startWatchdog(options.stallSeconds * 1000, () => {
+    const err = new TransferStalledError(
+      options.direction,
+      options.target,
+      options.stallSeconds,
+      bytes,
+    );
+    if (options.onStall) options.onStall(err);
+    else stream.destroy(err);
+  });
+  if (!options.onStall) stream.once("close", () => watchdog.stop());
+  return { stream, touch: () => watchdog.touch(), stop: () => watchdog.stop() };
 }

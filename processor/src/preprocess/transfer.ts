@@ -58,7 +58,7 @@ export async function downloadObject(
       maxBytes,
       tooLarge: () => tooLargeError(`the object exceeds ${maxBytes} bytes`, maxBytes),
     });
-    await pipeline(body, watched, createWriteStream(path), { signal: options.signal });
+    await pipeline(body, watched.stream, createWriteStream(path), { signal: options.signal });
     return {
       ...(response.ETag ? { eTag: response.ETag.replace(/"/g, "") } : {}),
       ...(response.ContentEncoding ? { contentEncoding: response.ContentEncoding } : {}),
@@ -99,29 +99,28 @@ export interface FileUpload {
  * default 30 s).
  */
 export async function uploadFile(file: FileUpload, options: TransferOptions): Promise<void> {
-  const target = `s3://${file.bucket}/${file.key}`;
-  const watched = watchedStream({
-    direction: "upload",
-    target,
-    stallSeconds: options.stallSeconds,
-  });
   const controller = new AbortController();
   let stalled: TransferStalledError | undefined;
-  watched.once("error", (err) => {
-    if (err instanceof TransferStalledError) stalled = err;
-    controller.abort(err);
+  const watched = watchedStream({
+    direction: "upload",
+    target: `s3://${file.bucket}/${file.key}`,
+    stallSeconds: options.stallSeconds,
+    onStall: (err) => {
+      stalled = err;
+      controller.abort(err);
+    },
   });
   const follow = () => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) follow();
   else options.signal?.addEventListener("abort", follow, { once: true });
   const source = createReadStream(file.path);
-  source.once("error", (err) => watched.destroy(err));
+  source.once("error", (err) => watched.stream.destroy(err));
   const upload = new Upload({
     client: options.s3,
     params: {
       Bucket: file.bucket,
       Key: file.key,
-      Body: source.pipe(watched),
+      Body: source.pipe(watched.stream),
       ContentType: file.contentType,
     },
     partSize: 8 * 1024 * 1024,
@@ -137,9 +136,10 @@ export async function uploadFile(file: FileUpload, options: TransferOptions): Pr
     logIfStalled(failure, options.logger);
     throw failure;
   } finally {
+    watched.stop();
     options.signal?.removeEventListener("abort", follow);
     source.destroy();
-    watched.destroy();
+    watched.stream.destroy();
   }
 }
 
