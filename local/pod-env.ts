@@ -25,8 +25,8 @@ export function launcherEnv(endpoint: string, region: string): Record<string, st
  * The pods' environments: their containers' from the specs, with the intervals a pod applies
  * itself shortened by the time scale: the consumer's batch age, the visibility timeout each pod
  * asks for on every receive (so a message of a stopped pod reappears as soon as the shortened
- * queue's would), the preprocess heartbeat, and the long poll after which a preprocess job that
- * finds the queue empty exits.
+ * queue's would), the preprocess heartbeat and redelivery back-off, and the long poll after which
+ * a preprocess job that finds the queue empty exits.
  */
 export function podEnvironments(
   specs: LocalWorkloadSpecs,
@@ -66,6 +66,15 @@ export function podEnvironments(
         ),
         VISIBILITY_TIMEOUT_SECONDS: String(preprocessVisibility),
         HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(preprocessVisibility / 3))),
+        REDELIVERY_BACKOFF_SECONDS: String(
+          Math.max(
+            1,
+            scaled(
+              preprocess.REDELIVERY_BACKOFF_SECONDS,
+              preprocessDefaults.REDELIVERY_BACKOFF_SECONDS,
+            ),
+          ),
+        ),
       } satisfies CommandEnvVars<"preprocess">),
     },
   };

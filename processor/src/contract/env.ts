@@ -33,6 +33,12 @@ export const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 
 const stallTimeoutSeconds = positiveInt(DEFAULT_STALL_TIMEOUT_SECONDS);
 
+/**
+ * Seconds a preprocess message stays hidden after its first transient failure, doubled per
+ * receive up to the visibility timeout (preprocess/redelivery.ts).
+ */
+export const DEFAULT_REDELIVERY_BACKOFF_SECONDS = 30;
+
 /** `processor preprocess`: drain the S3-event queue, write results to the processed bucket. */
 export const preprocessEnvSchema = commonEnvSchema.extend({
   PREPROCESS_QUEUE_URL: requiredString("URL of the preprocess SQS queue"),
@@ -48,6 +54,7 @@ export const preprocessEnvSchema = commonEnvSchema.extend({
   WORK_DIR: optionalString(),
   MAX_INPUT_BYTES: maxInputBytes,
   STALL_TIMEOUT_SECONDS: stallTimeoutSeconds,
+  REDELIVERY_BACKOFF_SECONDS: positiveInt(DEFAULT_REDELIVERY_BACKOFF_SECONDS),
 });
 
 /** `processor preprocess-object`: one named object, results to the processed bucket. */

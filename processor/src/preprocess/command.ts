@@ -48,6 +48,7 @@ export async function preprocessCommand(
       workDir: config.WORK_DIR ?? tmpdir(),
       maxInputBytes: config.MAX_INPUT_BYTES,
       stallTimeoutSeconds: config.STALL_TIMEOUT_SECONDS,
+      redeliveryBackoffSeconds: config.REDELIVERY_BACKOFF_SECONDS,
       ...timing,
     });
     return 0;

@@ -7,7 +7,8 @@
  * Failure policy, nothing lost:
  * - a file that can never be processed → `errors/<key>.json` with the reason; message deleted;
  * - a body that is not an S3 event → not deleted: the redrive policy moves it to the DLQ;
- * - transient errors → retried with backoff, then the message is left for redelivery.
+ * - transient errors → retried with backoff, then the message is released for another try after
+ *   a back-off that grows with its receive count (./redelivery.ts), until the DLQ takes it.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
@@ -18,9 +19,11 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Logger } from "pino";
+import { DEFAULT_REDELIVERY_BACKOFF_SECONDS } from "../contract";
 import { isTransientError, type WithRetriesOptions } from "../retry";
 import { ConfigurationError } from "./errors";
 import { processObject } from "./object-processing";
+import { changeVisibility, redeliveryDelaySeconds, type HeldMessage } from "./redelivery";
 import { parseS3EventMessage } from "./s3-event";
 
 /** Settings of one job run. */
@@ -50,6 +53,8 @@ export interface PreprocessJobOptions {
   readonly maxInputBytes?: number;
   /** A download or upload with no bytes moving for this long fails its attempt (default 30). */
   readonly stallTimeoutSeconds?: number;
+  /** Hidden time after a first transient failure, doubled per receive (default 30). */
+  readonly redeliveryBackoffSeconds?: number;
 }
 
 /** What a job run did. */
@@ -147,10 +152,9 @@ async function handleMessage(
   const messageId = message.MessageId;
   const receiptHandle = message.ReceiptHandle as string;
   const logger = options.logger.child({ messageId });
-  logger.info(
-    { receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1) },
-    "received",
-  );
+  const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+  const held: HeldMessage = { sqs, queueUrl, receiptHandle, logger };
+  logger.info({ receiveCount }, "received");
 
   const parsed = parseS3EventMessage(message.Body ?? "");
   if (parsed.kind === "invalid") {
@@ -177,7 +181,8 @@ async function handleMessage(
   } catch (err) {
     await heartbeat.stop();
     if (signal?.aborted) {
-      await releaseMessage(sqs, queueUrl, receiptHandle, logger);
+      // Visible again at once, so another job can take it.
+      if (await changeVisibility(held, 0)) logger.info("released");
       return "released";
     }
     if (err instanceof ConfigurationError) {
@@ -187,9 +192,19 @@ async function handleMessage(
       );
       return "left";
     }
+    if (!isTransientError(err)) {
+      logger.error({ err, transient: false }, "processing failed; message left for redelivery");
+      return "left";
+    }
+    const delaySeconds = redeliveryDelaySeconds(
+      receiveCount,
+      options.redeliveryBackoffSeconds ?? DEFAULT_REDELIVERY_BACKOFF_SECONDS,
+      timing.visibilityTimeoutSeconds,
+    );
+    await changeVisibility(held, delaySeconds);
     logger.error(
-      { err, transient: isTransientError(err) },
-      "processing failed; message left for redelivery",
+      { err, transient: true, receiveCount, delaySeconds },
+      "processing failed; message visible again after a back-off",
     );
     return "left";
   }
@@ -208,28 +223,6 @@ async function deleteMessage(
 ): Promise<void> {
   await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
   logger.info("deleted");
-}
-
-/** Makes the message visible again at once, so another job can take it (SIGTERM). */
-async function releaseMessage(
-  sqs: SQSClient,
-  queueUrl: string,
-  receiptHandle: string,
-  logger: Logger,
-): Promise<void> {
-  try {
-    await sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: 0,
-      }),
-    );
-    logger.info("released");
-  } catch (err) {
-    // It becomes visible anyway when its visibility timeout ends.
-    logger.warn({ err }, "release failed");
-  }
 }
 
 /**
