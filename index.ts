@@ -127,6 +127,7 @@ const orchestration = settings.orchestration.enabled
   ? new infra.Orchestration("orchestration", {
       settings: settings.orchestration,
       nodeAutoscaling: settings.nodeAutoscaling,
+      maxInputMiB: settings.workloads.preprocessMaxInputMiB,
       storage: settings.storage,
       project,
       stack,

@@ -387,8 +387,26 @@ describe("the preprocess job's disk follows workloads.preprocessMaxInputMiB", ()
       expect(resources?.limits?.["ephemeral-storage"]).toBe(
         resources?.requests?.["ephemeral-storage"],
       );
+      // Memory grows with the input only through the duplicate-row table: at worst 48 bytes per
+      // distinct row of ~156 bytes, on top of the ~290 MiB the job peaks at without it.
+      const rows = (maxInputMiB * 1024 * 1024) / 156;
+      expect(mib(String(resources?.requests?.memory))).toBeGreaterThanOrEqual(
+        290 + (48 * rows) / (1024 * 1024),
+      );
     },
   );
+
+  it("the job's memory request covers the peak RSS measured at 4M rows (383 MB for 629 MB), its limit half as much again", () => {
+    const [job] = containersOf(
+      workloadManifests(stackSettings("dev"), inputsFor()).preprocessScaledJob,
+    );
+    const resources = job!.container.resources;
+    const request = mib(String(resources?.requests?.memory));
+    expect(request * 1024 * 1024).toBeGreaterThan(383e6);
+    expect(mib(String(resources?.limits?.memory))).toBeGreaterThanOrEqual(request * 1.4);
+    // Well under the 1 GiB it once asked for: Karpenter buys nodes for requests.
+    expect(request).toBeLessThan(1024);
+  });
 
   it("4 GiB gives an 11,136 MiB /tmp and an 11,200 MiB ephemeral-storage", () => {
     const m = workloadManifests(

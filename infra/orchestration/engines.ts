@@ -52,6 +52,7 @@ export function engineInput(
   o: Settings["orchestration"],
   region: string,
   nodeAutoscaling: Settings["nodeAutoscaling"] = "none",
+  maxInputMiB?: number,
 ): DefinitionInput["engine"] {
   if (e.kind === "emr") return e;
   return {
@@ -69,6 +70,7 @@ export function engineInput(
       activeDeadlineSeconds: o.jobTimeoutSeconds,
       // Where the KEDA preprocess jobs run: Karpenter's job pool, or anywhere without Karpenter.
       scheduling: workloadScheduling(nodeAutoscaling, "preprocess"),
+      ...(maxInputMiB !== undefined ? { maxInputMiB } : {}),
     }),
   };
 }

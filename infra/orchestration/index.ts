@@ -41,6 +41,8 @@ export interface OrchestrationArgs {
   readonly settings: Settings["orchestration"];
   /** Node autoscaling mode: with Karpenter the Jobs run in its job pool, like the KEDA jobs. */
   readonly nodeAutoscaling?: Settings["nodeAutoscaling"];
+  /** Largest upload the processing Job accepts, MiB (`workloads.preprocessMaxInputMiB`). */
+  readonly maxInputMiB?: number;
   /** Storage settings (forceDestroy, retention of the lake's old versions). */
   readonly storage: Settings["storage"];
   readonly project: string;
@@ -237,7 +239,7 @@ export class Orchestration extends pulumi.ComponentResource {
             tableName,
             eventBusName,
             jobTimeoutSeconds: o.jobTimeoutSeconds,
-            engine: engineInput(e, o, args.region, args.nodeAutoscaling),
+            engine: engineInput(e, o, args.region, args.nodeAutoscaling, args.maxInputMiB),
           }),
         ),
       );

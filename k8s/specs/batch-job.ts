@@ -5,15 +5,16 @@
  * hardened exactly like the KEDA preprocess jobs (the helpers of ./common), so the Job is admitted
  * by the namespace's Pod Security "restricted" level. Pure: no Pulumi.
  */
+import { DEFAULT_MAX_INPUT_MIB, MIB } from "@pipeline/processor/contract";
 import { PROJECT } from "../../config";
 import {
   assertDigestPinned,
-  containerResources,
   containerSecurityContext,
   podSecurityContext,
   tmpMount,
   tmpVolume,
 } from "./common";
+import { preprocessResources, preprocessSize } from "./preprocess-size";
 import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
 
 /**
@@ -61,6 +62,8 @@ export interface JobManifestInput {
   readonly ttlSecondsAfterFinished?: number;
   /** Node placement: the same as the KEDA preprocess jobs (Karpenter's job pool), or none. */
   readonly scheduling?: Scheduling;
+  /** Largest upload accepted, MiB; sizes the pod's memory and disk (default: the processor's). */
+  readonly maxInputMiB?: number;
 }
 
 /** A JSON copy of a typed Kubernetes object, as payload template data. */
@@ -71,6 +74,7 @@ function payload(value: object): PayloadTemplate {
 /** The batch/v1 Job manifest (with `.$` keys that Step Functions evaluates per execution). */
 export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
   const placement = placementFields(input.scheduling);
+  const maxInputMiB = input.maxInputMiB ?? DEFAULT_MAX_INPUT_MIB;
   const annotations = placementAnnotations(input.scheduling);
   const labels = {
     "app.kubernetes.io/name": "processor",
@@ -115,13 +119,14 @@ export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
                 { name: "AWS_REGION", value: input.region },
                 { name: "LOG_LEVEL", value: "info" },
                 { name: "OUTPUT_BUCKET", value: input.outputBucket },
+                { name: "MAX_INPUT_BYTES", value: String(maxInputMiB * MIB) },
               ],
-              resources: payload(containerResources("preprocess")),
+              resources: payload(preprocessResources(maxInputMiB)),
               securityContext: payload(containerSecurityContext()),
               volumeMounts: [payload(tmpMount())],
             },
           ],
-          volumes: [payload(tmpVolume("preprocess"))],
+          volumes: [payload(tmpVolume("preprocess", preprocessSize(maxInputMiB).tmpSize))],
         },
       },
     },

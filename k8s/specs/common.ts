@@ -15,11 +15,11 @@ import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import {
   DEFAULT_MAX_INPUT_MIB,
   METRICS_PORT,
-  scratchMiBFor,
   type CommandEnvVars,
 } from "@pipeline/processor/contract";
 import type { Workload } from "../../config";
 import { PROJECT } from "../../config";
+import { preprocessSize } from "./preprocess-size";
 import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
 
 /**
@@ -129,29 +129,12 @@ export interface ContainerSize {
 
 /**
  * Sizes per workload. The consumer buffers at most one NDJSON batch in memory; the producer only
- * generates and sends small messages.
- *
- * Preprocess streams the CSV in chunks of whole records on one worker thread per core of its CPU
- * limit (the pool reads the cgroup quota), so CPU is what makes it fast and memory does not grow
- * with the file. Measured with `npm run bench:preprocess` (2-core machine, 1M seed-shaped rows,
- * 156 MB; issue 19): 2 workers peak at about 350 MB RSS (3 isolates: main + 2 workers, each with
- * danfojs loaded), inline (1 core) at about 140 MB; the only state that grows with the input is
- * the duplicate-row fingerprint table, 16 bytes per distinct row (160 MB at 10M rows). Hence:
- * CPU limit 2 (the pool starts one worker per core of the limit; more cores would need more
- * memory per job for little gain on small files) with a request of 1 (one job per 2-vCPU node
- * still fits, and the jobs pool's vCPU limit holds KEDA's maxReplicaCount jobs); memory request
- * 512Mi (the measured peak plus headroom), limit 1Gi (room for the fingerprints of a file of tens
- * of millions of rows).
+ * generates and sends small messages. Preprocess: the sizes for the default largest upload
+ * (./preprocess-size.ts derives them from `workloads.preprocessMaxInputMiB`, with the measured
+ * figures they rest on).
  */
 export const CONTAINER_SIZES: Readonly<Record<Workload, ContainerSize>> = {
-  preprocess: {
-    cpuRequest: "1",
-    cpuLimit: "2",
-    memoryRequest: "512Mi",
-    memoryLimit: "1Gi",
-    // With the default largest upload; preprocessScratch() sizes it from the setting.
-    tmpSize: `${scratchMiBFor(DEFAULT_MAX_INPUT_MIB)}Mi`,
-  },
+  preprocess: preprocessSize(DEFAULT_MAX_INPUT_MIB),
   consumer: {
     cpuRequest: "250m",
     cpuLimit: "1",
@@ -180,42 +163,8 @@ export function containerResources(workload: Workload): IResourceRequirements {
 const TMP_VOLUME = "tmp";
 
 /**
- * Room on the node for a container's logs besides its `/tmp` (the kubelet rotates a container's
- * log at 10 MiB and keeps 5 files: `containerLogMaxSize`, `containerLogMaxFiles`).
- */
-export const CONTAINER_LOG_MIB = 64;
-
-/** The disk a preprocess pod takes, for uploads of at most `maxInputMiB` (contract/scratch.ts). */
-export interface PreprocessScratch {
-  /** The `/tmp` emptyDir's `sizeLimit`: the input and its four outputs. */
-  readonly tmpSize: string;
-  /** The container's `ephemeral-storage` request and limit: `/tmp` plus its logs. */
-  readonly ephemeralStorage: string;
-}
-
-/**
- * The preprocess pod's disk from the largest upload it accepts. The request equals the limit, so
- * the scheduler places a job only where its whole scratch fits; over the limit (or the emptyDir's
- * `sizeLimit`) the kubelet evicts the pod at once, which the job's size check keeps from happening.
- */
-export function preprocessScratch(maxInputMiB: number): PreprocessScratch {
-  const tmpMiB = scratchMiBFor(maxInputMiB);
-  return { tmpSize: `${tmpMiB}Mi`, ephemeralStorage: `${tmpMiB + CONTAINER_LOG_MIB}Mi` };
-}
-
-/** The preprocess container's resources: CPU and memory, and the disk for `maxInputMiB` uploads. */
-export function preprocessResources(maxInputMiB: number): IResourceRequirements {
-  const base = containerResources("preprocess");
-  const disk = { "ephemeral-storage": preprocessScratch(maxInputMiB).ephemeralStorage };
-  return {
-    requests: { ...base.requests, ...disk },
-    limits: { ...base.limits, ...disk },
-  };
-}
-
-/**
  * The size-limited, node-disk-backed `/tmp` of a workload (the root filesystem is read-only);
- * `sizeLimit` overrides the workload's fixed size (the preprocess pods': {@link preprocessScratch}).
+ * `sizeLimit` overrides the workload's fixed size (the preprocess pods': ./preprocess-size.ts).
  */
 export function tmpVolume(workload: Workload, sizeLimit?: string): IVolume {
   return {

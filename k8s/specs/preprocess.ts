@@ -10,8 +10,6 @@ import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
   podSecurityContext,
-  preprocessResources,
-  preprocessScratch,
   processorContainer,
   podTemplateMetadata,
   schedulingFields,
@@ -23,6 +21,7 @@ import {
 import { GRACE_MARGIN_SECONDS } from "./consumer";
 import { preprocessEnv } from "./env";
 import { preprocessJobScaling } from "./keda";
+import { preprocessResources, preprocessSize } from "./preprocess-size";
 
 /** Name of the ScaledJob (KEDA names its Jobs `<name>-<suffix>`). */
 export const PREPROCESS_NAME = "preprocess";
@@ -60,7 +59,7 @@ export function preprocessJobTemplate(
             resources: preprocessResources(maxInputMiB),
           }),
         ],
-        volumes: [tmpVolume("preprocess", preprocessScratch(maxInputMiB).tmpSize)],
+        volumes: [tmpVolume("preprocess", preprocessSize(maxInputMiB).tmpSize)],
       },
     },
   };

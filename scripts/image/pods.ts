@@ -37,6 +37,7 @@ export function processorPods(settings: Settings, inputs: WorkloadInputs): Proce
     outputBucket: inputs.processedBucketName,
     region: inputs.region,
     activeDeadlineSeconds: settings.orchestration.jobTimeoutSeconds,
+    maxInputMiB: settings.workloads.preprocessMaxInputMiB,
   }) as unknown as { spec: { template: { spec: IPodSpec } } };
   return {
     preprocess: podParts(
