@@ -74,7 +74,13 @@ const ROLES: [string, PolicyDocument, string[], Record<string, string>][] = [
       dataKeyArn: A.key,
       kms,
     }),
-    ["preprocess/command.ts", "preprocess/job.ts", "preprocess/object-processing.ts"],
+    [
+      "preprocess/command.ts",
+      "preprocess/job.ts",
+      "preprocess/redelivery.ts",
+      "preprocess/object-processing.ts",
+      "preprocess/transfer.ts",
+    ],
     {},
   ],
   [
@@ -87,7 +93,7 @@ const ROLES: [string, PolicyDocument, string[], Record<string, string>][] = [
       kms,
     }),
     // It runs object-processing.ts's processObject (checked below), never the queue job.
-    ["preprocess/object-command.ts", "preprocess/object-processing.ts"],
+    ["preprocess/object-command.ts", "preprocess/object-processing.ts", "preprocess/transfer.ts"],
     {},
   ],
   ["producer", producerPolicy({ eventsQueueArn: A.eventsQ }), ["events/producer.ts"], {}],
@@ -118,7 +124,13 @@ describe("every AWS call a workload's code makes is allowed by its role", () => 
       "Upload",
       "GetObjectCommand",
     ]);
-    expect(actionsOf(["preprocess/job.ts", "preprocess/object-processing.ts"])).toEqual(
+    const preprocess = [
+      "preprocess/job.ts",
+      "preprocess/redelivery.ts",
+      "preprocess/object-processing.ts",
+      "preprocess/transfer.ts",
+    ];
+    expect(actionsOf(preprocess)).toEqual(
       new Set([
         "s3:GetObject",
         "s3:PutObject",
