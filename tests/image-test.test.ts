@@ -26,7 +26,9 @@ import {
   quantityBytes,
   runArgs,
   type PodSpecParts,
+  type Store,
 } from "../scripts/image/containers";
+import { stampLines } from "../scripts/image/exec";
 import { processorPods, withEnv } from "../scripts/image/pods";
 import {
   bundledNpmVersion,
@@ -62,9 +64,10 @@ const image = imageConfig(
     },
   ]),
 );
+const store: Store = { root: "/store", driver: "overlay", persistent: true };
 const run = (pod: PodSpecParts, args?: string[]) =>
-  runArgs("/store", pod, {
-    rootfs: "/store/rootfs",
+  runArgs(store, pod, {
+    target: { rootfs: "/store/rootfs" },
     image,
     env: { AWS_ENDPOINT_URL: "http://127.0.0.1:4566", AWS_REGION: "eu-west-1" },
     args,
@@ -116,13 +119,14 @@ describe("the stand-in base", () => {
 });
 
 describe("the build", () => {
-  const argv = buildArgs("/store", {
+  const input = {
     context: root,
     dockerfile: join(root, ...DOCKERFILE),
     platform: stack.settings.image.platform,
     baseImage: "localhost/pipeline-node-standin:x",
     tag: "localhost/t:x",
-  });
+  };
+  const argv = buildArgs(store, input);
 
   test("builds infra/image.ts's Dockerfile, context and platform, the base only via NODE_IMAGE", () => {
     expect(flag(argv, "--file")).toEqual([join(root, "processor", "Dockerfile")]);
@@ -131,10 +135,19 @@ describe("the build", () => {
     expect(flag(argv, "--build-arg")).toEqual(["NODE_IMAGE=localhost/pipeline-node-standin:x"]);
   });
 
-  test("never pulls, isolates with chroot and stores with vfs", () => {
+  test("never pulls and isolates with chroot", () => {
     expect(argv).toContain("--pull=never");
     expect(flag(argv, "--isolation")).toEqual(["chroot"]);
-    expect(flag(argv, "--storage-driver")).toEqual(["vfs"]);
+  });
+
+  test("caches layers only in a persistent overlay store; --no-cache rebuilds every step", () => {
+    expect(flag(argv, "--storage-driver")).toEqual(["overlay"]);
+    expect(argv).toContain("--layers=true");
+    expect(argv).not.toContain("--no-cache");
+    const once = buildArgs({ root: "/tmp/s", driver: "vfs", persistent: false }, input);
+    expect(flag(once, "--storage-driver")).toEqual(["vfs"]);
+    expect(once).toContain("--layers=false");
+    expect(buildArgs(store, { ...input, noCache: true })).toContain("--no-cache");
   });
 });
 
@@ -180,6 +193,15 @@ describe("the runs", () => {
       "-x",
     ]);
     expect(run(pods.preprocess).at(-1)).toBe("preprocess");
+    const byName = runArgs(store, pods.preprocess, {
+      target: { image: "localhost/p:t" },
+      image,
+      env: {},
+      args: ["--help"],
+      ulimits: [],
+    });
+    expect(byName.slice(-2)).toEqual(["localhost/p:t", "--help"]);
+    expect(byName).not.toContain("--rootfs");
   });
 
   test("a pod that would run as root or mount a host path is refused", () => {
@@ -252,5 +274,43 @@ describe("the verdicts", () => {
       true,
     );
     expect(helpVerdict(0, "usage: processor\n", ["consume"]).ok).toBe(false);
+  });
+});
+
+describe("the Dockerfile's runtime stage against the lockfile", () => {
+  // Found by the real build: npm nests a workspace's dependency under processor/node_modules when
+  // the root tree holds another version of it, and the runtime stage had copied only the root
+  // node_modules (produce and consume: "Cannot find module 'p-limit'").
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const nestedProduction = Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith("processor/node_modules/") && entry.dev !== true)
+    .map(([path]) => path);
+  const runtime = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+
+  test("copies the processor's own node_modules when the lockfile nests production packages there", () => {
+    expect(runtime).toMatch(/^FROM /);
+    if (nestedProduction.length > 0) {
+      expect(runtime).toMatch(
+        /^COPY --from=deps \/app\/processor\/node_modules processor\/node_modules$/m,
+      );
+    }
+  });
+
+  test("the deps stage always makes that folder, so the COPY holds when nothing is nested", () => {
+    const deps = dockerfile.slice(
+      dockerfile.search(/^FROM .* AS deps$/m),
+      dockerfile.search(/^FROM .* AS runtime$/m),
+    );
+    expect(deps).toMatch(/&& mkdir -p processor\/node_modules/);
+  });
+});
+
+describe("the build log", () => {
+  test("stamps each line once with the seconds since the build started, across chunks", () => {
+    expect(stampLines("STEP 1\nSTEP 2\n", true, 3.2)).toBe("[   3 s] STEP 1\n[   3 s] STEP 2\n");
+    expect(stampLines("rest of a line\nnext", false, 12)).toBe("rest of a line\n[  12 s] next");
+    expect(stampLines("\n\nx", false, 1)).toBe("\n\n[   1 s] x");
   });
 });

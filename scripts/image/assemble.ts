@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { storageOptions } from "./containers";
+import { storageOptions, type Store } from "./containers";
 import { exec, say } from "./exec";
 import {
   bundledNpmVersion,
@@ -164,13 +164,15 @@ export async function standIn(base: PinnedBase): Promise<StandIn> {
 }
 
 /**
- * Imports the stand-in into the store at `root` as a one-layer local image: `buildah from scratch`,
- * the tarball unpacked into its mount (owners, modes and links kept), the official image's config
- * (PATH, NODE_VERSION, CMD node), then `buildah commit`.
+ * Imports the stand-in into `store` as a one-layer local image: `buildah from scratch`, the
+ * tarball unpacked into its mount (owners, modes and links kept), the official image's config
+ * (PATH, NODE_VERSION, CMD node), then `buildah commit`. Its name carries the stand-in's key, so
+ * an image of that name already in a persistent store is it and is kept (the build's cached
+ * layers are children of its ID).
  */
-export async function importStandIn(root: string, s: StandIn, platform: string): Promise<void> {
+export async function importStandIn(store: Store, s: StandIn, platform: string): Promise<void> {
   const [os = "linux", arch = "amd64"] = platform.split("/");
-  const b = (args: string[]) => exec("buildah", [...storageOptions(root), ...args]);
+  const b = (args: string[]) => exec("buildah", [...storageOptions(store), ...args]);
   const container = (await b(["from", "--pull=never", "scratch"])).stdout.trim();
   const mount = (await b(["mount", container])).stdout.trim();
   await exec("tar", ["--numeric-owner", "-xpf", s.tarball, "-C", mount]);

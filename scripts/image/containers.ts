@@ -7,9 +7,23 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 
-/** Global options of buildah and podman: a private vfs store (no kernel overlay needed, root). */
-export function storageOptions(root: string): string[] {
-  return ["--root", `${root}/storage`, "--runroot", `${root}/run`, "--storage-driver", "vfs"];
+/**
+ * The test's private image store. `overlay` (the kernel's overlayfs, when it mounts here) keeps
+ * layers as differences, so the store can persist in the cache and the build can reuse its layers;
+ * `vfs` (no kernel support needed) copies the whole tree for every layer and container, so it is
+ * used once and deleted.
+ */
+export interface Store {
+  readonly root: string;
+  readonly driver: "overlay" | "vfs";
+  /** Kept between runs (overlay): the build caches its layers (`--layers`). */
+  readonly persistent: boolean;
+}
+
+/** Global options of buildah and podman: the store's folders and driver. */
+export function storageOptions(store: Store): string[] {
+  const { root, driver } = store;
+  return ["--root", `${root}/storage`, "--runroot", `${root}/run`, "--storage-driver", driver];
 }
 
 /** What one build needs. */
@@ -20,17 +34,24 @@ export interface BuildInput {
   /** The base for the Dockerfile's `NODE_IMAGE` build argument (a local image name). */
   readonly baseImage: string;
   readonly tag: string;
+  /** Ignore the store's cached layers (rebuild every step). */
+  readonly noCache?: boolean;
 }
 
 /**
  * `buildah bud` as the deploy builds (same context, Dockerfile and platform), with the base passed
  * only through `NODE_IMAGE`. chroot isolation (no OCI runtime for RUN steps; the host network, which
- * reaches the npm registry); `--pull=never`: every image must already be local.
+ * reaches the npm registry); `--pull=never`: every image must already be local. In a persistent
+ * store, one layer per instruction, cached (`--layers`) as BuildKit builds and caches them: an
+ * unchanged step (same instruction, same parent, same copied bytes) is reused, a changed one and
+ * every step after it are rebuilt.
  */
-export function buildArgs(root: string, b: BuildInput): string[] {
+export function buildArgs(store: Store, b: BuildInput): string[] {
   return [
-    ...storageOptions(root),
+    ...storageOptions(store),
     "bud",
+    `--layers=${store.persistent}`,
+    ...(b.noCache ? ["--no-cache"] : []),
     "--isolation",
     "chroot",
     "--pull=never",
@@ -50,9 +71,9 @@ export function buildArgs(root: string, b: BuildInput): string[] {
  * Global podman options: the same store as the build, cgroupfs (no systemd here), and runc: crun
  * 1.8 refuses this machine's hybrid cgroup v1/v2 layout.
  */
-export function podmanOptions(root: string): string[] {
+export function podmanOptions(store: Store): string[] {
   return [
-    ...storageOptions(root),
+    ...storageOptions(store),
     "--cgroup-manager",
     "cgroupfs",
     "--events-backend",
@@ -150,8 +171,12 @@ export interface PodSpecParts {
 
 /** What a run adds to the pod: the emulator's variables and the test's shorter waits. */
 export interface RunInput {
-  /** The image's root filesystem (a `podman image mount` path), run in place and read-only. */
-  readonly rootfs: string;
+  /**
+   * What runs: the image by name (overlay: podman gives each container a cheap overlay layer on
+   * it), or its root filesystem (a vfs `podman image mount` path) run in place, so vfs does not
+   * copy the whole tree per container.
+   */
+  readonly target: { readonly image: string } | { readonly rootfs: string };
   readonly image: ImageConfig;
   /** Variables set on top of the container's (they win), e.g. AWS_ENDPOINT_URL. */
   readonly env: Readonly<Record<string, string>>;
@@ -220,11 +245,11 @@ export function runEnvironment(spec: PodSpecParts, extra: Readonly<Record<string
  * capabilities, no privilege escalation, size-limited `/tmp`, limits, and the spec's `args`. Host
  * networking: the emulator listens on the host's loopback.
  */
-export function runArgs(root: string, spec: PodSpecParts, run: RunInput): string[] {
+export function runArgs(store: Store, spec: PodSpecParts, run: RunInput): string[] {
   const env = runEnvironment(spec, run.env);
   if (run.image.entrypoint.length === 0) throw new Error("the image has no ENTRYPOINT");
   return [
-    ...podmanOptions(root),
+    ...podmanOptions(store),
     "run",
     "--rm",
     "--network",
@@ -238,10 +263,11 @@ export function runArgs(root: string, spec: PodSpecParts, run: RunInput): string
     ...run.image.env.flatMap((e) => ["--env", e]),
     ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
     ...(run.binds ?? []).flatMap((b) => ["--volume", `${b}:ro`]),
-    // With --rootfs the command follows the path: the image's ENTRYPOINT, then the pod's args.
-    "--rootfs",
-    run.rootfs,
-    ...run.image.entrypoint,
+    // An image runs its own ENTRYPOINT; with --rootfs the command follows the path, so it is
+    // the image's ENTRYPOINT; then the pod's args.
+    ...("rootfs" in run.target
+      ? ["--rootfs", run.target.rootfs, ...run.image.entrypoint]
+      : [run.target.image]),
     ...(run.args ?? spec.container.args ?? []),
   ];
 }

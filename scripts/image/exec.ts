@@ -21,15 +21,31 @@ export interface ExecOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Bytes written to the child's stdin. */
   readonly input?: Buffer | string;
-  /** Echo the child's stdout as it comes (long steps such as the build). */
-  readonly echo?: boolean;
+  /**
+   * Echo the child's stdout as it comes (long steps such as the build); `"stamped"`: each line
+   * prefixed with the seconds since the spawn, so the log shows where the time goes.
+   */
+  readonly echo?: boolean | "stamped";
   /** Return a non-zero exit instead of throwing. */
   readonly allowFailure?: boolean;
+  /** Capture stderr without passing it through (an expected "no such image"). */
+  readonly quietStderr?: boolean;
 }
 
 /** Quotes `args` for a log line (not for a shell: nothing here runs through one). */
 export function commandLine(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].map((a) => (/^[\w./:=@,+-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}
+
+/**
+ * `text` (a chunk of output) with `[   n s] ` before each line that begins in it; `atLineStart`:
+ * whether the previous chunk ended a line.
+ */
+export function stampLines(text: string, atLineStart: boolean, seconds: number): string {
+  const stamp = `[${seconds.toFixed(0).padStart(4)} s] `;
+  return text.replace(/(^|\n)(?=[^\n])/g, (_m, nl: string) =>
+    nl === "" && !atLineStart ? "" : nl + stamp,
+  );
 }
 
 /** Runs `cmd args`; throws with the command line and its stderr tail on a non-zero exit. */
@@ -46,15 +62,20 @@ export function exec(cmd: string, args: readonly string[], options: ExecOptions 
     const err: Buffer[] = [];
     let firstOutputMs: number | undefined;
     const first = () => (firstOutputMs ??= performance.now() - started);
+    let atLineStart = true;
     child.stdout?.on("data", (chunk: Buffer) => {
       first();
       out.push(chunk);
-      if (options.echo) process.stdout.write(chunk);
+      if (options.echo === "stamped") {
+        const text = chunk.toString("utf8");
+        process.stdout.write(stampLines(text, atLineStart, (performance.now() - started) / 1000));
+        atLineStart = text.endsWith("\n");
+      } else if (options.echo) process.stdout.write(chunk);
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       first();
       err.push(chunk);
-      process.stderr.write(chunk);
+      if (!options.quietStderr) process.stderr.write(chunk);
     });
     child.on("error", reject);
     child.on("close", (code) => {

@@ -1,34 +1,48 @@
 /**
- * `npm run image:test [-- --dockerfile PATH] [--stack NAME] [--keep]`: builds processor/Dockerfile
- * for real (buildah, chroot isolation, vfs store, on a locally assembled stand-in for the pinned
- * base), runs the image's commands as the cluster runs them against the fauxqs emulator, prints the
- * figures, and exits non-zero when the build or any command fails. Needs root, buildah, podman,
- * runc and debootstrap (scripts/image/install.sh); see README "The image test".
+ * `npm run image:test [-- --dockerfile PATH] [--stack NAME] [--storage overlay|vfs] [--no-cache]`:
+ * builds processor/Dockerfile for real (buildah, chroot isolation, on a locally assembled stand-in
+ * for the pinned base), runs the image's commands as the cluster runs them against the fauxqs
+ * emulator, prints the figures, and exits non-zero when the build or any command fails. Needs root,
+ * buildah, podman, runc and debootstrap (scripts/image/install.sh); see README "The image test".
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DOCKERFILE } from "../../infra/image";
 import { loadStack } from "../../local/stack";
 import { importStandIn, standIn } from "./assemble";
-import { buildArgs, imageFigures, podmanOptions, storageOptions } from "./containers";
+import { buildArgs, imageFigures, podmanOptions, type Store } from "./containers";
 import { exec, say } from "./exec";
 import { runScenario } from "./scenario";
 import { pinnedBase } from "./standin";
+import { closeStore, dropReplaced, imageId, openStore } from "./store";
 
 /** The local name of the image under test. */
 export const TEST_IMAGE = "localhost/pipeline-processor:image-test";
 
 const ROOT = resolve(__dirname, "..", "..");
 
-async function main(): Promise<number> {
+/** Seconds since `started` (a `performance.now()`), for the figures line. */
+const since = (started: number) => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+
+function options() {
   const { values } = parseArgs({
     options: {
       dockerfile: { type: "string" },
       stack: { type: "string", default: "dev" },
-      keep: { type: "boolean", default: false },
+      storage: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
     },
   });
+  const storage = values.storage;
+  if (storage !== undefined && storage !== "overlay" && storage !== "vfs") {
+    throw new Error(`--storage must be overlay or vfs, not ${storage}`);
+  }
+  return { ...values, storage: storage as Store["driver"] | undefined };
+}
+
+async function main(): Promise<number> {
+  const values = options();
   const stack = loadStack(values.stack, ROOT);
   const platform = stack.settings.image.platform;
   if (platform !== "linux/amd64" || process.arch !== "x64") {
@@ -36,7 +50,8 @@ async function main(): Promise<number> {
   }
   const dockerfile = resolve(values.dockerfile ?? join(ROOT, ...DOCKERFILE));
   const base = pinnedBase(readFileSync(dockerfile, "utf8"));
-  const store = mkdtempSync("/var/tmp/pipeline-image-test-");
+  const store = await openStore(values.storage);
+  say(`store: ${store.driver} in ${store.root}${store.persistent ? " (kept, layers cached)" : ""}`);
   try {
     const started = performance.now();
     const s = await standIn(base);
@@ -44,10 +59,11 @@ async function main(): Promise<number> {
       `stand-in for ${base.ref}: Debian ${base.suite} minbase, node ${s.nodeVersion}, ` +
         `npm ${s.npmVersion} (${s.cached ? "cached" : "assembled"} in ${s.tarball})`,
     );
-    await importStandIn(store, s, platform);
-    const baseSeconds = (performance.now() - started) / 1000;
+    if ((await imageId(store, s.image)) === undefined) await importStandIn(store, s, platform);
+    const baseTime = since(started);
 
     const buildStarted = performance.now();
+    const previous = await imageId(store, TEST_IMAGE);
     const build = await exec(
       "buildah",
       buildArgs(store, {
@@ -57,41 +73,36 @@ async function main(): Promise<number> {
         platform,
         baseImage: s.image,
         tag: TEST_IMAGE,
+        noCache: values["no-cache"],
       }),
-      { echo: true, allowFailure: true },
+      { echo: "stamped", allowFailure: true },
     );
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    const buildTime = since(buildStarted);
     if (build.code !== 0) {
       say(`FAILED: the build of ${dockerfile} exited with ${build.code}`, process.stderr);
       return 1;
     }
+    await dropReplaced(store, previous, await imageId(store, TEST_IMAGE));
     const inspect = await exec("podman", [...podmanOptions(store), "image", "inspect", TEST_IMAGE]);
     const figures = imageFigures(inspect.stdout);
 
+    const runsStarted = performance.now();
     const result = await runScenario({ store, image: TEST_IMAGE, stack });
+    const runsTime = since(runsStarted);
     say("results");
     for (const v of result.verdicts) say(`  ${v.ok ? "ok  " : "FAIL"} ${v.command}: ${v.detail}`);
     say(
       `image ${(figures.sizeBytes / 1e6).toFixed(1)} MB, ${figures.layers} layers; ` +
-        `base ${baseSeconds.toFixed(0)} s, build ${buildSeconds.toFixed(0)} s; preprocess: ` +
-        `podman run → first log line ${((result.preprocessFirstLogMs ?? NaN) / 1000).toFixed(2)} s`,
+        `base ${baseTime}, build ${buildTime}, runs ${runsTime}, total ${since(started)}; ` +
+        `preprocess: podman run → first log line ` +
+        `${((result.preprocessFirstLogMs ?? NaN) / 1000).toFixed(2)} s`,
     );
     const failed = result.verdicts.filter((v) => !v.ok).length;
     say(`${result.verdicts.length - failed} passed, ${failed} failed`);
     return failed === 0 ? 0 : 1;
   } finally {
-    if (values.keep) say(`store kept in ${store}`);
-    else await removeStore(store);
+    await closeStore(store);
   }
-}
-
-/** Unmounts and deletes the test's private image store. */
-async function removeStore(store: string): Promise<void> {
-  await exec("podman", [...podmanOptions(store), "image", "unmount", "--all"], {
-    allowFailure: true,
-  });
-  await exec("buildah", [...storageOptions(store), "rm", "--all"], { allowFailure: true });
-  rmSync(store, { recursive: true, force: true });
 }
 
 main().then(

@@ -2,7 +2,7 @@
  * Runs the built image's commands against the fauxqs emulator on the host's loopback, each in the
  * pod its spec builder describes (see pods.ts, containers.ts), and judges them (checks.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -34,6 +34,7 @@ import {
   podmanOptions,
   runArgs,
   type PodSpecParts,
+  type Store,
 } from "./containers";
 import { exec, say, type ExecResult } from "./exec";
 import { processorPods, withEnv } from "./pods";
@@ -64,7 +65,7 @@ export interface ScenarioResult {
 
 /** Where the runs happen. */
 export interface ScenarioInput {
-  readonly store: string;
+  readonly store: Store;
   readonly image: string;
   readonly stack: LocalStack;
 }
@@ -77,9 +78,11 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const config = imageConfig(
     (await podman([...podmanStore, "image", "inspect", input.image])).stdout,
   );
-  // The image's own root filesystem, run in place: no per-run copy into a container layer (vfs
-  // copies the whole tree for each container).
-  const rootfs = (await podman([...podmanStore, "image", "mount", input.image])).stdout.trim();
+  // On vfs, the image's own root filesystem, run in place: no per-run copy into a container
+  // layer (vfs copies the whole tree for each container). On overlay, the image itself.
+  const target = input.store.persistent
+    ? { image: input.image }
+    : { rootfs: (await podman([...podmanStore, "image", "mount", input.image])).stdout.trim() };
   const emulator = await startEmulator(stack.settings.region);
   const files = mkdtempSync(join(tmpdir(), "pipeline-image-input-"));
   try {
@@ -90,7 +93,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     const aws = emulatorEnvironment(emulator.endpoint, stack.settings.region);
     const run = (pod: PodSpecParts, args?: string[], binds?: string[]): Promise<ExecResult> => {
       const argv = runArgs(input.store, pod, {
-        rootfs,
+        target,
         image: config,
         env: aws,
         args,
@@ -170,7 +173,9 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     );
 
     // preprocess-file: the CSV bound read-only at /input, the outputs into the pod's /tmp.
-    writeFileSync(join(files, "local.csv"), csv);
+    // Readable by the container's user (10001), as a mounted ConfigMap or volume would be.
+    chmodSync(files, 0o755);
+    writeFileSync(join(files, "local.csv"), csv, { mode: 0o644 });
     const file = await run(
       pods.preprocess,
       ["preprocess-file", "/input/local.csv", "/tmp/out"],
