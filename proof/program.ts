@@ -3,7 +3,7 @@
  * its integrations use, and every EventBridge rule's pattern.
  */
 import { byType, one, type ProgramRun } from "../harness/program";
-import type { Definition } from "./stepfunctions/execute";
+import type { Definition } from "../harness/stepfunctions";
 
 /** The deployed state machine and the resources its definition names. */
 export interface Orchestration {

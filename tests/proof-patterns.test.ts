@@ -5,7 +5,7 @@
  */
 import { runProgram } from "../harness/program";
 import { matchRules } from "../proof/patterns/cases";
-import { matches } from "../proof/patterns/match";
+import { matches } from "../harness/event-patterns";
 import { orchestrationOf, rulesOf } from "../proof/program";
 import type { ProgramRun } from "../harness/program";
 

@@ -8,7 +8,8 @@ import { STATE_NAMES as N } from "../infra/orchestration/workflow-names";
 import fc from "fast-check";
 import { resultKeysFor } from "../processor/src/contract";
 import { orchestrationOf, type Orchestration } from "../proof/program";
-import { execute, jsonataStates, type Definition } from "../proof/stepfunctions/execute";
+import { execute } from "../proof/stepfunctions/execute";
+import { jsonataStates, type Definition } from "../harness/stepfunctions";
 import { CONTEXT, METRICS, runScenario, SCENARIOS } from "../proof/stepfunctions/scenarios";
 import { objectCreated } from "../proof/samples";
 

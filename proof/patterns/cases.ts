@@ -5,7 +5,7 @@
  */
 import type { Orchestration, Rule } from "../program";
 import * as sample from "../samples";
-import { matches } from "./match";
+import { matches } from "../../harness/event-patterns";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- events are JSON */
 

@@ -1,4 +1,7 @@
 /**
+ * EventBridge event pattern matching, shared by the proof (proof/patterns) and local mode (which
+ * routes its emulated events by the program's own rules).
+ *
  * Hand-written: no maintained EventBridge pattern matcher for JavaScript is on the npm registry
  * (AWS's event-ruler is Java). Implements EventBridge's documented matching
  * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html and
