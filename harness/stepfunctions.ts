@@ -84,6 +84,17 @@ export async function evaluateJsonataOutput(template: unknown, states: object): 
   return template;
 }
 
+/**
+ * An error as a Step Functions task reports it: `name` is the `Error` Retry and Catch match on,
+ * the message its `Cause` (the interpreter reads both from the thrown error).
+ */
+export class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
 /** A prepared machine and the executable definition it runs. */
 export interface PreparedMachine {
   readonly machine: StateMachine;

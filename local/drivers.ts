@@ -4,7 +4,7 @@
  * background; the run polls their {@link Tracker}s.
  */
 import type { CommandEnvVars } from "@pipeline/processor/contract";
-import { sequencerSource, uploadAndNotify, type NotifierTarget } from "./notifier";
+import { sequencerSource, uploadAndNotify, type NotifierTarget, type Upload } from "./notifier";
 import type { LocalOptions } from "./options";
 import type { SeedFile } from "./seed";
 import type { LocalWorkloadSpecs } from "./specs";
@@ -109,19 +109,24 @@ export function startProducers(
   };
 }
 
-/** Uploads `files` one after the other, each followed by the S3 event its notification sends. */
+/**
+ * Uploads `files` one after the other, each followed by the S3 event its notification sends;
+ * `onUploaded` sees each upload (the orchestrated variant's bucket also notifies EventBridge).
+ */
 export function startUploads(
   files: readonly SeedFile[],
   target: NotifierTarget,
   note: (text: string) => void,
+  onUploaded?: (upload: Upload) => void,
 ): Uploads {
   const uploaded: string[] = [];
   const state = { finished: false, failure: undefined as string | undefined };
   const nextSequencer = sequencerSource();
   (async () => {
     for (const file of files) {
-      await uploadAndNotify(target, file.key, file.body, nextSequencer);
+      const upload = await uploadAndNotify(target, file.key, file.body, nextSequencer);
       uploaded.push(file.key);
+      onUploaded?.(upload);
     }
   })().then(
     () => {

@@ -15,7 +15,7 @@ import type { PhysicalNames } from "../config";
 import type { Settings } from "../config";
 
 /** Fixed credentials for the emulator (it accepts any; the SDK insists on some). */
-const EMULATOR_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export const EMULATOR_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /** A running emulator. */
 export interface Emulator {

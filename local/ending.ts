@@ -34,6 +34,8 @@ export interface Work {
   readonly pods: PodSupervisor;
   readonly uploads: Uploads;
   readonly producers: Producers;
+  /** The orchestrated variant's executions, when the stack has them: drained once idle. */
+  readonly workflow?: { readonly idle: boolean };
 }
 
 /**
@@ -43,6 +45,7 @@ export interface Work {
 export async function drained(work: Work): Promise<boolean> {
   const { uploads, producers, pods, sqs, resources } = work;
   if (!(uploads.finished && producers.finished && pods.jobCounts().running === 0)) return false;
+  if (work.workflow && !work.workflow.idle) return false;
   try {
     const [p, e] = await Promise.all([
       queueDepth(sqs, resources.preprocessQueueUrl),

@@ -11,13 +11,21 @@ import { accountRun, summarize, waitForEnd } from "./ending";
 import { defaultTimeoutSeconds, type LocalOptions } from "./options";
 import { emptyDepths, startScalers } from "./scaling-loops";
 import { checkResultsDir, downloadResults } from "./results";
-import { createPods, logDirFor, openRunEnvironment, prepareStack } from "./setup";
+import {
+  createPods,
+  logDirFor,
+  openRunEnvironment,
+  prepareStack,
+  processorLauncher,
+} from "./setup";
 import { loadStack } from "./stack";
 import type { RunSummary } from "./summary";
 import { LiveView } from "./view";
 import { runFiles } from "./user-input";
 import { startWatch } from "./watch";
 import type { PodSupervisor } from "./pod-supervisor";
+import { workflowLiveLine } from "./workflow/report";
+import { startWorkflow, type WorkflowRun } from "./workflow/workflow";
 
 /** Where a run writes and what may stop it. */
 export interface RunIo {
@@ -41,9 +49,16 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
   const note = (text: string) => view.note(elapsed(), text);
   const env = await openRunEnvironment(region, logDirFor(options.logDir, io.root, t0));
   let pods: PodSupervisor | undefined;
+  let workflow: WorkflowRun | undefined;
   try {
     const run = await prepareStack(env, stack, options.timeScale, note);
     const { resources, rules } = run;
+    // The orchestrated variant (when the stack has it): its services, uploads and executions.
+    workflow = await startWorkflow({
+      ...{ stack, env, resources, files, note, timeScale: options.timeScale },
+      launcher: processorLauncher(env, io.root, region),
+      graceMs: run.specs.graceMs.preprocess,
+    });
     const setupSeconds = elapsed() / 1000;
 
     const reports: ProducerReport[] = [];
@@ -59,6 +74,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
         queueUrl: resources.preprocessQueueUrl,
       },
       note,
+      workflow?.onUpload,
     );
 
     const depth = emptyDepths();
@@ -74,27 +90,31 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       producers,
       filesTotal: files.length,
       eventsTarget: options.events,
+      workflowLine: workflow && (() => workflowLiveLine((workflow as WorkflowRun).status())),
     };
     const watch = startWatch(view, io.tty, env.clients, resources, watched, note);
 
     const limit = options.timeoutSeconds ?? defaultTimeoutSeconds(options.timeScale);
-    const work = { sqs: env.clients.sqs, resources, rules, pods, uploads, producers };
+    const work = { sqs: env.clients.sqs, resources, rules, pods, uploads, producers, workflow };
     const ending = await waitForEnd(work, limit, io.signal, (workSeconds) => {
       phase = "drained; waiting for the scaler to take the consumers back to zero";
       note(`all queues drained after ${workSeconds.toFixed(1)} s of work`);
     });
     phase = "stopping";
+    // Stopped early (Ctrl-C, time limit): abort the executions and stop their jobs.
+    if (ending.aborted !== undefined) await workflow?.stop();
     await scalers.stop();
     await watch.stop();
     view.clear();
     await pods.stopAll();
 
     const accounting = await accountRun(env.clients, resources, files, producers);
+    const workflowSummary = await workflow?.finish(uploads.uploaded);
     const results =
       options.results === undefined
         ? undefined
         : await downloadResults(env.clients.s3, resources, options.results);
-    return summarize({
+    const summary = summarize({
       stack: stack.name,
       timeScale: options.timeScale,
       totalSeconds: elapsed() / 1000,
@@ -107,7 +127,10 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       results,
       logFile: path.relative(io.root, env.logFile),
     });
+    if (!workflowSummary) return summary;
+    return { ...summary, ok: summary.ok && workflowSummary.ok, workflow: workflowSummary };
   } finally {
+    await workflow?.close();
     await pods?.stopAll();
     await env.close();
   }

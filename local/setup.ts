@@ -101,6 +101,22 @@ export async function prepareStack(
   return { resources, specs, rules };
 }
 
+/** How a run starts processor commands: this Node, the built CLI, the emulator, the log. */
+export function processorLauncher(
+  env: RunEnvironment,
+  root: string,
+  region: string,
+  onLog?: Launcher["onLog"],
+): Launcher {
+  return {
+    node: process.execPath,
+    processorBin: path.join(root, "processor", "bin", "processor.js"),
+    env: launcherEnv(env.emulator.endpoint, region),
+    log: env.log,
+    onLog,
+  };
+}
+
 /**
  * The pod supervisor of a run: real `processor` commands reaching the emulator, logging to the
  * processes log; each producer's "producer stopped" report is appended to `producerReports`.
@@ -116,16 +132,10 @@ export function createPods(
     readonly note: (text: string) => void;
   },
 ): PodSupervisor {
-  const launcher: Launcher = {
-    node: process.execPath,
-    processorBin: path.join(context.root, "processor", "bin", "processor.js"),
-    env: launcherEnv(env.emulator.endpoint, context.region),
-    log: env.log,
-    onLog: (_child, record) => {
-      const report = producerReportOf(record);
-      if (report) context.producerReports.push(report);
-    },
-  };
+  const launcher = processorLauncher(env, context.root, context.region, (_child, record) => {
+    const report = producerReportOf(record);
+    if (report) context.producerReports.push(report);
+  });
   const { specs, rules } = run;
   return new PodSupervisor(
     (name, command, podEnv) => spawnProcessor(launcher, name, command, podEnv),

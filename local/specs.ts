@@ -14,7 +14,7 @@ import { scalingRules, type ScalingRules } from "../k8s/scaling";
 import type { LocalResources } from "./emulator";
 
 /** A digest-pinned placeholder: local mode runs the processor from the repository, not an image. */
-const LOCAL_IMAGE = `local/processor@sha256:${"0".repeat(64)}`;
+export const LOCAL_IMAGE = `local/processor@sha256:${"0".repeat(64)}`;
 
 /** The rules of the two scaled workloads (the one rules type of `k8s/scaling`). */
 export type { ScalingRules };

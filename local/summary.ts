@@ -4,6 +4,8 @@
  */
 import type { Accounting } from "./accounting";
 import type { DownloadedResults } from "./results";
+import { renderWorkflowSummary } from "./workflow/report";
+import type { WorkflowSummary } from "./workflow/workflow";
 
 /** Everything a run reports. */
 export interface RunSummary {
@@ -37,6 +39,8 @@ export interface RunSummary {
     /** The consumer's minReplicaCount (above 0, it never scales to zero). */
     readonly consumerMinReplicas: number;
   };
+  /** The orchestrated variant's executions and accounting, when the stack has it. */
+  readonly workflow?: WorkflowSummary;
   /** What `--results` downloaded, when asked. */
   readonly results?: DownloadedResults;
   readonly logFile: string;
@@ -110,6 +114,7 @@ export function renderSummary(summary: RunSummary): string {
       `${sc.jobsFailed} failed, ${sc.jobRetries} retries); consumers peak ${sc.peakConsumers}, ` +
       `${sc.consumerRestarts} restarts; ${zeroText(sc)}`,
   );
+  if (summary.workflow) lines.push("", ...renderWorkflowSummary(summary.workflow), "");
   if (summary.results) {
     const r = summary.results;
     const failed = r.failure === undefined ? "" : `; download FAILED: ${r.failure}`;
@@ -121,9 +126,15 @@ export function renderSummary(summary: RunSummary): string {
     lines.push(
       "Accounting OK: every file has its results and every event is stored or quarantined.",
     );
+    if (summary.workflow) {
+      lines.push(
+        "Workflow OK: every upload under the prefix has its item, lake copy, event and notification.",
+      );
+    }
   } else {
     lines.push("Accounting FAILED:");
     for (const p of a.problems) lines.push(`  - ${p}`);
+    for (const p of summary.workflow?.accounting.problems ?? []) lines.push(`  - workflow: ${p}`);
     if (summary.aborted) lines.push(`  - ${summary.aborted}`);
     if (summary.results?.failure) lines.push(`  - results: ${summary.results.failure}`);
   }

@@ -38,6 +38,8 @@ export interface Snapshot {
     readonly stored: number;
     readonly quarantined: number;
   };
+  /** The orchestrated variant's line (executions in flight and their states), when it runs. */
+  readonly workflow?: string;
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
@@ -62,6 +64,7 @@ export function renderLive(s: Snapshot): string[] {
     `  events queue      ${q(s.eventsQueue)}, DLQ ${s.eventsDlq}  | consumers ${s.consumers.replicas}/${s.consumers.max}${s.consumers.terminating ? ` (+${s.consumers.terminating} stopping)` : ""}`,
     `  files   ${bar(doneFiles, s.files.total)} ${doneFiles}/${s.files.total} (${s.files.uploaded} uploaded, ${s.files.outputs} with outputs, ${s.files.errors} error report(s))`,
     `  events  ${bar(accounted, s.events.target)} ${n(accounted)}/${n(s.events.target)} (${produced}${n(s.events.stored)} stored, ${n(s.events.quarantined)} quarantined)`,
+    ...(s.workflow === undefined ? [] : [s.workflow]),
   ];
 }
 
@@ -75,6 +78,7 @@ export function renderPlain(s: Snapshot): string {
     `preprocess q ${q(s.preprocessQueue)} jobs ${s.jobs.running}`,
     `events q ${q(s.eventsQueue)} consumers ${s.consumers.replicas}`,
     `DLQs ${s.preprocessDlq}/${s.eventsDlq}`,
+    ...(s.workflow === undefined ? [] : [s.workflow.trim()]),
   ].join(" | ");
 }
 
@@ -88,6 +92,7 @@ function signature(s: Snapshot): string {
     s.consumers,
     s.preprocessDlq,
     s.eventsDlq,
+    s.workflow,
   ]);
 }
 

@@ -26,6 +26,8 @@ export interface Watched {
   readonly filesTotal: number;
   readonly producers: Producers;
   readonly eventsTarget: number;
+  /** The orchestrated variant's live line, when the stack has it. */
+  readonly workflowLine?: () => string;
 }
 
 /** One picture of the run from what is being watched. */
@@ -64,6 +66,7 @@ export function snapshotOf(w: Watched, progress: ProgressReader): Snapshot {
       stored: p.stored,
       quarantined: p.quarantined,
     },
+    workflow: w.workflowLine?.(),
   };
 }
 

@@ -7,6 +7,9 @@ import type { Settings } from "../../config";
 import { buildJobManifest, workloadScheduling } from "../../k8s/specs";
 import type { DefinitionInput, EmrEngineInput } from "./definition";
 
+/** File name of the EMR engine's Spark entry point (in `spark/`, uploaded to the lake). */
+export const SPARK_ENTRY_POINT = "preprocess_object.py";
+
 /** The engine's resolved names (plain strings, so Outputs of it stay shallow). */
 export type EngineValues =
   | {
@@ -48,4 +51,3 @@ export function engineInput(
     }),
   };
 }
-

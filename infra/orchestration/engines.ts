@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import type { PolicyDocument } from "../iam/documents";
 import type { Settings, StackPhysicalNames } from "../../config";
-import type { EngineValues } from "./engine-input";
+import { SPARK_ENTRY_POINT, type EngineValues } from "./engine-input";
 import { LAKE_ARTIFACTS_PREFIX } from "./workflow-names";
 import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
@@ -28,10 +28,7 @@ import {
 } from "../../k8s/specs";
 import { EMR_SPARK_COMPONENTS, emrJobServiceAccounts } from "./emr-identity";
 
-/** File name of the EMR engine's Spark entry point (in `spark/`, uploaded to the lake). */
-export const SPARK_ENTRY_POINT = "preprocess_object.py";
-
-export { engineInput, type EngineValues } from "./engine-input";
+export { engineInput, SPARK_ENTRY_POINT, type EngineValues } from "./engine-input";
 
 /** What the component hands to an engine. */
 export interface EngineContext {

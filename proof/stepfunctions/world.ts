@@ -6,17 +6,10 @@
  * Functions integration reports the service's answer (`<Service>.<Exception>` error names).
  */
 import { resultKeysFor } from "../../processor/src/contract";
+import { TaskError } from "../../harness/stepfunctions";
 import { applyUpdate, type Item } from "./dynamodb";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- integration requests are untyped JSON */
-
-/** An error as a Step Functions task reports it: `Error` is the name Retry/Catch match on. */
-export class TaskError extends Error {
-  constructor(name: string, cause: string) {
-    super(cause);
-    this.name = name;
-  }
-}
 
 /** What one scenario breaks. */
 export interface Faults {
