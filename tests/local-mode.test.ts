@@ -3,120 +3,25 @@
  * small numbers and a short time scale. Each run is its own process group, killed as a whole if a
  * test fails, so no child outlives the suite.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
 import { resultKeysFor } from "../processor/src/contract";
+import { alive, childPids, ensureProcessorBuilt, exitOf, LocalRuns } from "./support/local-run";
 
-const root = path.resolve(__dirname, "..");
 const work = mkdtempSync(path.join(tmpdir(), "local-mode-"));
-const groups = new Set<number>();
-
-/** Newest modification time under `dir` of files ending in `suffix`. */
-function newest(dir: string, suffix: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) latest = Math.max(latest, newest(full, suffix));
-    else if (entry.name.endsWith(suffix)) latest = Math.max(latest, statSync(full).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds the processor when its compiled CLI is missing or older than its sources. */
-function ensureProcessorBuilt(): void {
-  const cli = path.join(root, "processor", "dist", "cli.js");
-  let built: number;
-  try {
-    built = statSync(cli).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built >= newest(path.join(root, "processor", "src"), ".ts")) return;
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, "node_modules", "typescript", "bin", "tsc"),
-      "-p",
-      "processor/tsconfig.build.json",
-    ],
-    { cwd: root, stdio: "pipe" },
-  );
-}
-
-/** Starts local mode in its own process group. */
-function start(args: readonly string[]): { proc: ChildProcess; output: () => string } {
-  const proc = spawn(process.execPath, ["--import", "tsx", "local/main.ts", ...args], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FORCE_COLOR: "0" },
-  });
-  if (proc.pid) groups.add(proc.pid);
-  let output = "";
-  proc.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return { proc, output: () => output };
-}
-
-function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      resolve({ code: proc.exitCode, signal: proc.signalCode });
-    } else proc.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** The pids of `pid`'s direct children (Linux /proc). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Field 4 (after the parenthesised command name) is the parent pid.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const runs = new LocalRuns();
+const start = (args: readonly string[]) => runs.start(args);
 
 beforeAll(() => {
   ensureProcessorBuilt();
 }, 120_000);
 
 afterAll(() => {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  runs.killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
