@@ -4,10 +4,11 @@
  * aws-local-stepfunctions with real `preprocess-object` jobs, the emulator's S3 and SNS, and
  * dynalite — and every accounting line of the workflow; then Ctrl-C (SIGTERM) mid-workflow.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunSummary } from "../local/summary";
+import { resultKeysFor } from "../processor/src/contract";
 import {
   alive,
   childPids,
@@ -35,6 +36,7 @@ it("runs both paths of the orchestrated stack and exits 0 with every workflow ac
     ...["--stack", "orchestrated", "--files", "2", "--max-rows", "300"],
     ...["--events", "100", "--rate", "400", "--time-scale", "0.05", "--plain"],
     ...["--summary-json", summaryFile, "--log-dir", path.join(work, "logs")],
+    ...["--results", path.join(work, "results")],
   ]);
   const exit = await exitOf(run.proc);
   if (exit.code !== 0) {
@@ -101,6 +103,14 @@ it("runs both paths of the orchestrated stack and exits 0 with every workflow ac
   expect(w.jobs).toEqual({ started: 3, succeeded: 3, failed: 0 });
   expect(w.busEvents).toBe(3);
   expect(w.notifications).toBe(3);
+  // --results holds the workflow's results too, by key.
+  const batchOutputs = resultKeysFor("batch/employees-01.csv", "batch/").resultsPrefix;
+  expect(readdirSync(path.join(work, "results", batchOutputs)).sort()).toEqual([
+    "cleaned_data.csv",
+    "department_statistics.csv",
+    "quality_metrics.json",
+    "transformed_data.csv",
+  ]);
   expect(run.output()).toContain("Workflow OK");
   expect(run.output()).toMatch(/workflow {2}executions \d+ running \(.*RunProcessingJob/);
 }, 120_000);
