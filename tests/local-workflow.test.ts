@@ -11,6 +11,7 @@ import { checkWorkflow, type WorkflowReadings } from "../local/workflow/accounti
 import { objectCreatedEvent } from "../local/workflow/s3-events";
 import { workflowStack, type WorkflowStack } from "../local/workflow/stack";
 import { timeScaledDefinition } from "../local/workflow/timing";
+import { serviceError } from "../local/workflow/integrations";
 import { loadStack } from "../local/stack";
 import { matches } from "../harness/event-patterns";
 import type { Definition } from "../harness/stepfunctions";
@@ -108,6 +109,15 @@ test("the bus publishes the announcements its rule matches and nothing else", as
   await expect(bus.put([{ ...entry("x", "y"), EventBusName: "default" }])).rejects.toThrow(
     /unknown bus/,
   );
+});
+
+test("a service error becomes the task error Step Functions reports: <Service>.<Name>Exception", () => {
+  const named = (name: string) => Object.assign(new Error("m"), { name });
+  expect(serviceError("S3", named("NoSuchKey")).name).toBe("S3.NoSuchKeyException");
+  expect(serviceError("DynamoDB", named("ResourceNotFoundException")).name).toBe(
+    "DynamoDB.ResourceNotFoundException",
+  );
+  expect(serviceError("S3", named("NoSuchKey")).message).toBe("m");
 });
 
 /** A consistent reading for one good and one rejected upload under batch/. */
@@ -222,6 +232,17 @@ test.each<[string, (r: WorkflowReadings) => WorkflowReadings, RegExp]>([
     "the bad file without its error report",
     (r) => ({ ...r, processedKeys: r.processedKeys.filter((k) => !k.startsWith("errors/")) }),
     /batch\/bad.csv: results missing, expected error report/,
+  ],
+  [
+    "a bad file failed for another reason",
+    (r) => ({
+      ...r,
+      items: {
+        ...r.items,
+        "batch/bad.csv": { status: { S: "FAILED" }, errorName: { S: "States.TaskFailed" } },
+      },
+    }),
+    /batch\/bad.csv: failed with States.TaskFailed/,
   ],
   [
     "an object of neither path",

@@ -65,6 +65,8 @@ export interface WorkflowAccounting {
 }
 
 const OUTPUT_FILES = Object.values(RESULT_FILES);
+/** The error of a file the processor rejected: no metrics to read (the definition's ReadQualityMetrics). */
+export const REJECTED_ERROR = "S3.NoSuchKeyException";
 const s = (item: Item | undefined, attr: string) => item?.[attr]?.S as string | undefined;
 const num = (item: Item | undefined, attr: string) => {
   const v = item?.[attr]?.N;
@@ -114,6 +116,11 @@ function checkFile(r: WorkflowReadings, f: WorkflowFile, problems: string[]): Wo
   }
   if (f.expectError) {
     if (outcome.item !== "FAILED") problem(`results item ${outcome.item}, expected FAILED`);
+    // A rejected file has no metrics: ReadQualityMetrics fails with NoSuchKey, never retried.
+    const errorName = s(item, "errorName");
+    if (outcome.item === "FAILED" && errorName !== REJECTED_ERROR) {
+      problem(`failed with ${errorName}, expected ${REJECTED_ERROR} (no metrics: file rejected)`);
+    }
     if (outcome.results !== "error-report")
       problem(`results ${outcome.results}, expected error report`);
     if (announced[0]?.detail.errorReportKey !== k.errorReportKey) {

@@ -44,8 +44,10 @@ export interface ExecutionRecord {
 /** Runs executions of one definition against local services. */
 export class Executions {
   readonly records: ExecutionRecord[] = [];
-  /** Object Created events seen, and how many the upload rule matched. */
+  /** Object Created events seen (the upload rule matched those with a record). */
   eventsSeen = 0;
+  /** Most executions running at once. */
+  peakRunning = 0;
   private readonly running = new Map<ExecutionRecord, { abort(): void; done: Promise<void> }>();
   private readonly machine: PreparedMachine;
   private stopped = false;
@@ -146,6 +148,7 @@ export class Executions {
       );
     })();
     this.running.set(record, { abort: run.abort, done });
+    this.peakRunning = Math.max(this.peakRunning, this.running.size);
     this.note(
       `execution ${name.slice(0, 8)} started for ${record.key} (rule ${w.uploadRule.name})`,
     );

@@ -120,10 +120,8 @@ export async function startWorkflow(ctx: {
       state.failure = `workflow upload failed: ${err instanceof Error ? err.message : String(err)}`;
     },
   );
-  let peak = 0;
   const status = () => {
     const running = executions.records.filter((r) => r.status === "RUNNING");
-    peak = Math.max(peak, running.length);
     const states: Record<string, number> = {};
     for (const r of running) for (const s of r.inFlight) states[s] = (states[s] ?? 0) + 1;
     const done = (s: string) => executions.records.filter((r) => r.status === s).length;
@@ -189,7 +187,7 @@ export async function startWorkflow(ctx: {
             (n, r) => n + Object.values(r.retries).reduce((a, b) => a + b, 0),
             0,
           ),
-          peakRunning: Math.max(peak, status().running),
+          peakRunning: executions.peakRunning,
         },
         jobs: {
           started: jobs.records.length,
