@@ -48,7 +48,8 @@ it("runs both paths of the orchestrated stack and exits 0 with every workflow ac
   expect(summary.accounting.problems).toEqual([]);
   expect(summary.accounting.files.map((f) => [f.key, f.found])).toEqual([
     ["input/employees-01.csv", "outputs"],
-    ["input/new hires 02.csv", "outputs"],
+    // The last generated file is gzip-compressed: both paths take .csv.gz.
+    ["input/new hires 02.csv.gz", "outputs"],
     ["input/wrong-header.csv", "error-report"],
   ]);
   const w = summary.workflow;
@@ -76,7 +77,7 @@ it("runs both paths of the orchestrated stack and exits 0 with every workflow ac
       1,
     ],
     [
-      "batch/new hires 02.csv",
+      "batch/new hires 02.csv.gz",
       "SUCCEEDED",
       "SUCCEEDED",
       true,
