@@ -67,11 +67,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       root,
       signal: stop.signal,
     });
-    process.stdout.write(`\n${renderSummary(summary)}`);
+    // --serve printed the summary before serving; stopping it by a signal is its normal end.
+    const served = options.serve && summary.aborted === undefined;
+    if (!served) process.stdout.write(`\n${renderSummary(summary)}`);
     if (options.summaryJson) {
       writeFileSync(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
     }
-    if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
+    if (signalled && !served) return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
     return summary.ok ? 0 : 1;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -34,6 +34,10 @@ export interface LocalOptions {
   readonly logDir: string | undefined;
   /** Force plain log lines even on a TTY. */
   readonly plain: boolean;
+  /** After the run, keep the emulator stack working until Ctrl-C or SIGTERM (local/serve.ts). */
+  readonly serve: boolean;
+  /** With `serve`: write the stack's outputs here, as `pulumi stack output --json` prints them. */
+  readonly outputsJson: string | undefined;
   readonly help: boolean;
 }
 
@@ -60,6 +64,8 @@ export const DEFAULT_OPTIONS: LocalOptions = {
   summaryJson: undefined,
   logDir: undefined,
   plain: false,
+  serve: false,
+  outputsJson: undefined,
   help: false,
 };
 
@@ -88,6 +94,9 @@ options:
   --summary-json FILE   also write the summary as JSON
   --log-dir DIR         where the processes' logs go (.local-run/<time>)
   --plain               plain log lines even on a terminal
+  --serve               after the run, keep the emulator, the scalers and the bucket notification
+                        working until Ctrl-C or SIGTERM (SIGUSR2 pauses/resumes the consumer)
+  --outputs-json FILE   with --serve: write the stack's outputs there, as \`pulumi stack output --json\`
   -h, --help            this text
 `;
 
@@ -141,6 +150,8 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
         "summary-json": { type: "string" },
         "log-dir": { type: "string" },
         plain: { type: "boolean" },
+        serve: { type: "boolean" },
+        "outputs-json": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -175,6 +186,10 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
   if (input.some((p) => p.trim() === "")) throw new OptionsError("--input must name a path");
   const results = str("results");
   if (results?.trim() === "") throw new OptionsError("--results must name a folder");
+  const outputsJson = str("outputs-json");
+  if (outputsJson !== undefined && (values.serve !== true || outputsJson.trim() === "")) {
+    throw new OptionsError("--outputs-json FILE goes with --serve and must name a file");
+  }
   return {
     stack,
     input,
@@ -216,6 +231,8 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
     summaryJson: str("summary-json"),
     logDir: str("log-dir"),
     plain: values.plain === true,
+    serve: values.serve === true,
+    outputsJson,
     help: values.help === true,
   };
 }

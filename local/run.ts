@@ -22,6 +22,8 @@ import { loadStack } from "./stack";
 import type { RunSummary } from "./summary";
 import { LiveView } from "./view";
 import { runFiles } from "./user-input";
+import { serveAfterRun } from "./serve";
+import { renderSummary } from "./summary";
 import { startWatch } from "./watch";
 import type { PodSupervisor } from "./pod-supervisor";
 import { workflowLiveLine } from "./workflow/report";
@@ -127,8 +129,14 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       results,
       logFile: path.relative(io.root, env.logFile),
     });
-    if (!workflowSummary) return summary;
-    return { ...summary, ok: summary.ok && workflowSummary.ok, workflow: workflowSummary };
+    const combined: RunSummary = workflowSummary
+      ? { ...summary, ok: summary.ok && workflowSummary.ok, workflow: workflowSummary }
+      : summary;
+    if (options.serve && combined.aborted === undefined) {
+      io.out.write(`\n${renderSummary(combined)}`);
+      await serveAfterRun(env, run, stack, options, io);
+    }
+    return combined;
   } finally {
     await workflow?.close();
     await pods?.stopAll();

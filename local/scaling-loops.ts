@@ -31,12 +31,18 @@ export function emptyDepths(): QueueDepths {
   return { preprocess: EMPTY, events: EMPTY, preprocessDlq: 0, eventsDlq: 0 };
 }
 
+/** What the loops drive: the consumer Deployment's replicas and the ScaledJob's Jobs. */
+export type ScaledWorkloads = Pick<
+  PodSupervisor,
+  "setConsumerReplicas" | "createJobs" | "jobCounts"
+>;
+
 /** Starts the two KEDA loops; `depth` receives every reading of the main queues. */
 export function startScalers(
   rules: ScalingRules,
   resources: LocalResources,
   sqs: SQSClient,
-  pods: PodSupervisor,
+  pods: ScaledWorkloads,
   note: (text: string) => void,
   depth: QueueDepths,
 ): { stop(): Promise<void> } {
