@@ -25,6 +25,7 @@ import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
 import { exists, listUnder, queueCounts, readNewObjects, readUploadResults } from "./probe";
 import {
+  dlqNote,
   finalReport,
   progressLine,
   type QueueDepths,
