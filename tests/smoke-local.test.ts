@@ -33,7 +33,7 @@ function newest(dir: string): number {
 
 /** Builds the processor when its compiled CLI is missing or older than its sources. */
 function ensureProcessorBuilt(): void {
-  let built = 0;
+  let built: number;
   try {
     built = statSync(path.join(root, "processor", "dist", "cli.js")).mtimeMs;
   } catch {

@@ -1,15 +1,19 @@
 /**
- * The GitHub workflows: previews on pull requests and `up` per stack on main, with pinned actions,
+ * The GitHub workflows: previews on pull requests, `up` per stack on main and the weekly e2e run
+ * (up, smoke, destroy of an ephemeral stack), with pinned actions,
  * OIDC credentials and least permissions. Parsed with `yaml`; version comments read from the text.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { PROJECT, stackNameProblems } from "../config";
+import { settingsFromStackYaml } from "../local/stack";
 
 const ROOT = join(__dirname, "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 
 interface Step {
+  if?: string;
   uses?: string;
   run?: string;
   name?: string;
@@ -24,10 +28,12 @@ interface Job {
   concurrency?: { group: string; "cancel-in-progress": boolean };
   permissions?: Record<string, string>;
   strategy?: { matrix: { stack: string[] } };
+  env?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
-  on: Record<string, { branches?: string[] }>;
+  on: Record<string, { branches?: string[] } | { cron: string }[] | null>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
   permissions: Record<string, string>;
   jobs: Record<string, Job>;
 }
@@ -36,6 +42,7 @@ const text = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 const load = (file: string) => parse(text(file)) as Workflow;
 const preview = load("preview.yml");
 const deploy = load("deploy.yml");
+const e2e = load("e2e.yml");
 
 /** The steps of a job that use an action (by `owner/name`). */
 const uses = (job: Job, action: string) =>
@@ -51,7 +58,7 @@ const indexOfRun = (job: Job, command: string) =>
 const indexOfUses = (job: Job, action: string) =>
   job.steps.findIndex((s) => s.uses?.split("@")[0] === action);
 
-describe.each(["preview.yml", "deploy.yml"])("%s", (file) => {
+describe.each(["preview.yml", "deploy.yml", "e2e.yml"])("%s", (file) => {
   test("every action is pinned to a full commit SHA with its exact version in a comment", () => {
     const lines = text(file)
       .split("\n")
@@ -108,7 +115,9 @@ describe.each(["preview.yml", "deploy.yml"])("%s", (file) => {
     );
     for (const job of Object.values(workflow.jobs)) {
       for (const step of uses(job, "aws-actions/configure-aws-credentials")) {
-        expect(step.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.AWS_[A-Z_]+_ROLE_ARN \}\}$/);
+        expect(step.with?.["role-to-assume"]).toMatch(
+          /^\$\{\{ vars\.AWS_[A-Z0-9_]+_ROLE_ARN \}\}$/,
+        );
         expect(step.with?.["aws-region"]).toBe("${{ vars.AWS_REGION }}");
       }
     }
@@ -157,7 +166,7 @@ describe.each(["preview.yml", "deploy.yml"])("%s", (file) => {
 describe("preview.yml", () => {
   test("runs on pull requests (never pull_request_target) to main", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
-    expect(preview.on.pull_request?.branches).toEqual(["main"]);
+    expect((preview.on.pull_request as { branches?: string[] }).branches).toEqual(["main"]);
   });
 
   test("previews every stack in a matrix, after the tests, commenting on the pull request", () => {
@@ -187,7 +196,7 @@ describe("preview.yml", () => {
 describe("deploy.yml", () => {
   test("runs on pushes to main only", () => {
     expect(Object.keys(deploy.on)).toEqual(["push"]);
-    expect(deploy.on.push?.branches).toEqual(["main"]);
+    expect((deploy.on.push as { branches?: string[] }).branches).toEqual(["main"]);
   });
 
   test("runs up for dev, then staging, then prod behind the prod environment", () => {
@@ -225,5 +234,71 @@ describe("deploy.yml", () => {
       { group: "pulumi-event-pipeline-dev", "cancel-in-progress": false },
       { group: "pulumi-event-pipeline-prod", "cancel-in-progress": false },
     ]);
+  });
+});
+
+describe("e2e.yml", () => {
+  const job = e2e.jobs.e2e as Job;
+  const pulumi = uses(job, "pulumi/actions");
+  const [up, destroy] = pulumi;
+  const at = (step: Step | undefined) => job.steps.indexOf(step as Step);
+  const smokeAt = job.steps.findIndex((s) => s.run?.startsWith("npm run smoke -- --stack"));
+
+  test("runs on demand and weekly, nothing else", () => {
+    expect(Object.keys(e2e.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    const schedule = e2e.on.schedule as { cron: string }[];
+    expect(schedule).toHaveLength(1);
+    // minute hour day-of-month month day-of-week: one fixed day a week.
+    expect(schedule[0]?.cron).toMatch(/^\d+ \d+ \* \* [0-6]$/);
+  });
+
+  test("one concurrency group for the workflow that never cancels a running run", () => {
+    expect(e2e.concurrency).toEqual({ group: "e2e-event-pipeline", "cancel-in-progress": false });
+  });
+
+  test("ups an ephemeral stack with the dev settings, smoke-tests it, then destroys and removes it always", () => {
+    expect(job.needs).toBe("test");
+    expect(pulumi).toHaveLength(2);
+    const stackName = "${{ vars.PULUMI_ORG }}/event-pipeline/${{ env.STACK }}";
+    expect(up?.with).toMatchObject({ command: "up", "stack-name": stackName, upsert: true });
+    expect(destroy?.with).toMatchObject({ command: "destroy", "stack-name": stackName });
+    // `remove` is `pulumi destroy --remove`: the stack is removed once its resources are gone.
+    expect(destroy?.with?.remove).toBe(true);
+    expect(destroy?.if).toBe("always()");
+    expect(destroy?.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    const settings = job.steps.findIndex(
+      (s) => s.run === 'cp Pulumi.dev.yaml "Pulumi.${STACK}.yaml"',
+    );
+    expect(settings).toBeGreaterThanOrEqual(0);
+    expect(settings).toBeLessThan(at(up));
+    expect(smokeAt).toBeGreaterThan(at(up));
+    expect(at(destroy)).toBeGreaterThan(smokeAt);
+    const smoke = job.steps[smokeAt] as Step;
+    expect(smoke.run).toBe(
+      'npm run smoke -- --stack "${PULUMI_ORG}/event-pipeline/${STACK}" --plain',
+    );
+    expect(smoke.env).toEqual({
+      PULUMI_ORG: "${{ vars.PULUMI_ORG }}",
+      PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+    });
+    // Fresh OIDC credentials right before the destroy, also when an earlier step failed.
+    const credentials = uses(job, "aws-actions/configure-aws-credentials");
+    const last = credentials[credentials.length - 1];
+    expect(last?.if).toBe("always()");
+    expect(at(last)).toBe(at(destroy) - 1);
+    expect(last?.with?.["role-to-assume"]).toBe("${{ vars.AWS_E2E_ROLE_ARN }}");
+  });
+
+  test("the stack name is unique per run and attempt and fits AWS's name limits at its longest", () => {
+    expect(job.env?.STACK).toBe("e2e-${{ github.run_number }}-${{ github.run_attempt }}");
+    const settings = settingsFromStackYaml(readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const longest = (job.env?.STACK ?? "")
+      .replace("${{ github.run_number }}", "99999")
+      .replace("${{ github.run_attempt }}", "9");
+    expect(stackNameProblems({ project: PROJECT, stack: longest }, settings)).toEqual([]);
+    // One digit more and a bucket prefix no longer fits: the check above is the real limit.
+    expect(
+      stackNameProblems({ project: PROJECT, stack: longest.replace("99999", "999999") }, settings),
+    ).not.toEqual([]);
   });
 });
