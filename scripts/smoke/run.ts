@@ -284,6 +284,14 @@ async function cleanUp(
   const events = ownObjects(new Map([...eventObjects.stored, ...eventObjects.quarantined]), ids);
   for (const key of events.own) targets.push({ bucket: outputs.eventsBucketName, key });
   const failures = await remove(s3, targets);
+  const workflow = plan.uploads.filter((u) => u.pathPrefix !== plan.uploads[0]?.pathPrefix);
+  if (workflow.length > 0) {
+    // The outputs name neither the lake bucket nor a way to delete the results item safely.
+    say(
+      `smoke: left the workflow's own records of ${workflow.map((u) => u.key).join(", ")}: ` +
+        `its copy in the lake bucket and its item in ${outputs.resultsTableName ?? "the results table"}`,
+    );
+  }
   say(
     `smoke: removed ${targets.length - failures.length} object(s) it created` +
       (events.shared.length > 0
