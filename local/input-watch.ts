@@ -2,8 +2,8 @@
  * The raw bucket's event notification while local mode serves (`--serve`): someone else (the smoke
  * test, a user with the AWS CLI) uploads, so there is no upload call to follow with the event. The
  * emulator has no bucket notifications, so this watch lists `input/` every interval and sends the
- * `ObjectCreated:Put` event S3 would send for every new or overwritten `.csv` object — later than S3
- * by at most one interval.
+ * `ObjectCreated:Put` event S3 would send for every new or overwritten upload its filters match —
+ * later than S3 by at most one interval.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
