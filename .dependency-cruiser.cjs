@@ -3,7 +3,8 @@
  * `npm run lint`) fails on any import that crosses a layer the wrong way. Bottom up:
  *   processor/src/contract → processor/src → config → k8s builders → infra, k8s/workloads.ts
  *   → index.ts, local/ — with harness/, policy/, proof/, scripts/ and tests/ as tooling over the
- *   program (scripts/image runs the built image against local mode's emulator).
+ *   program (scripts/image runs the built image against local mode's emulator; scripts/smoke checks
+ *   a deployed stack from its outputs and never imports the program).
  */
 const TOOLING = "^(harness|policy|proof|scripts|tests|processor/tests|processor/bench)/";
 const TOP = "^(index\\.ts|local/|examples/)";
@@ -61,6 +62,14 @@ module.exports = {
       severity: "error",
       from: { pathNot: "^(tests|processor/tests)/" },
       to: { path: "^(tests|processor/tests)/" },
+    },
+    {
+      name: "smoke-reads-a-stack-only-through-its-outputs",
+      comment:
+        "scripts/smoke checks a deployed stack from its outputs and settings: it never imports the program, its components or the tooling that runs them.",
+      severity: "error",
+      from: { path: "^scripts/smoke/" },
+      to: { path: "^(index\\.ts|infra/|k8s/workloads|k8s/index|harness/|policy/|proof/)" },
     },
     {
       name: "nothing-imports-the-top",

@@ -17,6 +17,7 @@ const SOURCES = [
   "local",
   "harness",
   "policy",
+  "scripts",
   "tests",
   "examples",
   "processor/src",
