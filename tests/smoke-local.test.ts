@@ -187,6 +187,20 @@ it("fails with exit 1, naming what did not appear, where, and where to look, whe
   expect(out).toContain("smoke test failed: events stored, invalid event quarantined");
 }, 90_000);
 
+it("an interrupted smoke test exits 130 and removes its upload", async () => {
+  const run = start(
+    "scripts/smoke/main.ts",
+    ["--outputs", outputsFile, "--stack", "dev", "--time-scale", TIME_SCALE, "--plain"],
+    clientEnv,
+  );
+  const m = await waitFor(run.output, /uploading (input\/smoke-\S+\.csv)/, 20_000);
+  await waitFor(run.output, /^\[\d+\.\d s\] /m, 20_000);
+  process.kill(run.proc.pid as number, "SIGTERM");
+  expect(await exitOf(run.proc)).toEqual({ code: 130, signal: null });
+  expect(run.output()).toContain("smoke: interrupted (SIGTERM); removing what it created so far");
+  expect((await allKeys()).filter((k) => k.endsWith(m[1] ?? "?"))).toEqual([]);
+}, 60_000);
+
 it("stops serving on SIGTERM with exit 0", async () => {
   process.kill(local.proc.pid as number, "SIGTERM");
   const exit = await exitOf(local.proc);

@@ -33,7 +33,8 @@ Checks a deployed stack end to end: uploads one small CSV file under input/ (and
 orchestrated prefix when that variant is on), sends store events (one of them invalid), waits until
 the four outputs, the stored events and the quarantined one appear, checks their contents, prints
 each step's latency and removes what it uploaded. Exit code 0 when everything appeared, 1 when
-something did not (with where it should be and where to look next), 2 for bad options or outputs.
+something did not (with where it should be and where to look next), 2 for bad options or outputs,
+130 when interrupted (Ctrl-C or SIGTERM: it still removes what it created so far).
 
 options:
   --stack NAME        the stack: outputs from \`pulumi stack output --json --show-secrets --stack NAME\`,

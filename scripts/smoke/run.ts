@@ -20,7 +20,7 @@ import {
   storedStatus,
   type StepStatus,
 } from "./checks";
-import { OutputsError, checkOutputs, readOutputs, type RunCommand } from "./outputs";
+import { checkOutputs, readOutputs, type RunCommand } from "./outputs";
 import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
 import { exists, listUnder, queueCounts, readNewObjects, readUploadResults } from "./probe";
@@ -44,6 +44,8 @@ export interface SmokeIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Runs the Pulumi CLI (injected in tests). */
   readonly run?: RunCommand;
+  /** Aborted on Ctrl-C / SIGTERM: the run stops waiting, reports and still cleans up. */
+  readonly signal?: AbortSignal;
 }
 
 /** A step being watched. */
@@ -60,7 +62,18 @@ interface Step {
 }
 
 const pending = (s: Step) => s.latencySeconds === undefined && !s.status.failure && !s.timedOut;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Runs the smoke test; resolves to the exit code (0 passed, 1 failed, 2 could not start). */
 export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<number> {
@@ -77,7 +90,8 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
         `region ${settings.region}${io.env.AWS_ENDPOINT_URL ? `, endpoint ${io.env.AWS_ENDPOINT_URL}` : ""}`,
     );
   } catch (err) {
-    if (!(err instanceof OutputsError) && !(err instanceof Error)) throw err;
+    // Unreadable or broken outputs (OutputsError), an unknown stack file, invalid settings.
+    if (!(err instanceof Error)) throw err;
     say(`smoke: ${err.message}`);
     return 2;
   }
@@ -109,11 +123,18 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
       return 1;
     }
     await watch(steps, io, pollIntervalMs(options.timeScale), say);
+    if (io.signal?.aborted) {
+      say(
+        `smoke: interrupted (${String(io.signal.reason)}); removing what it created so far ` +
+          "(results a job writes after this stay)",
+      );
+    }
     const after = await readDepths(sqs, outputs);
     io.out.write(finalReport(steps.map(resultOf), outputs, settings.region, after));
     const dlqGrowth = dlqNote(before, after);
     if (dlqGrowth) say(dlqGrowth);
     await cleanUp(s3, plan, outputs, { created, eventObjects }, options.keep, say);
+    if (io.signal?.aborted) return 130;
     return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
   } finally {
     s3.destroy();
@@ -215,7 +236,7 @@ function buildSteps(
 async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string) => void) {
   const start = Date.now();
   let last = "";
-  while (steps.some(pending)) {
+  while (steps.some(pending) && !io.signal?.aborted) {
     await Promise.all(
       steps.filter(pending).map(async (s) => {
         try {
@@ -232,7 +253,7 @@ async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string
     if (io.tty) io.out.write(`\r\x1b[2K${line}`);
     else if (line.replace(/^\[[^\]]*\] /, "") !== last.replace(/^\[[^\]]*\] /, "")) say(line);
     last = line;
-    if (steps.some(pending)) await sleep(pollMs);
+    if (steps.some(pending)) await sleep(pollMs, io.signal);
   }
   if (io.tty) io.out.write("\n");
 }
