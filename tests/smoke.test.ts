@@ -218,9 +218,9 @@ describe("checks", () => {
   const day = new Date().toISOString().slice(0, 10);
   const good = plan.events.filter((e) => !e.bad);
   const bad = plan.events.find((e) => e.bad)!;
-  const storedObjects = () => {
+  const storedObjects = (events = good) => {
     const byFolder = new Map<string, string[]>();
-    for (const e of good) {
+    for (const e of events) {
       const { ts } = JSON.parse(e.body) as { ts: string };
       const folder = eventsFolder(e.eventType, ts.slice(0, 10));
       byFolder.set(folder, [...(byFolder.get(folder) ?? []), line(e)]);
@@ -261,8 +261,8 @@ describe("checks", () => {
       done: true,
       detail: "5/5 stored",
     });
-    const partial = new Map([...storedObjects()].slice(0, 1));
-    expect(storedStatus(plan.events, partial).done).toBe(false);
+    // One sent event missing (whatever folders the generated types fall into).
+    expect(storedStatus(plan.events, storedObjects(good.slice(1))).done).toBe(false);
   });
 
   test("the invalid event stored as valid, or an event under another type, fails the step", () => {
