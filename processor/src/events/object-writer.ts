@@ -1,13 +1,17 @@
 /**
  * The consumer's object writer: one closed batch becomes one NDJSON object in the events bucket
  * (PutObject with its CRC32, never replacing an object), counted, measured and logged. A failed
- * write is reported, not retried here: the batch's messages are not deleted, so SQS delivers them
- * again after their visibility timeout (and the SDK has already retried the request itself).
+ * write is reported, not retried here (the SDK has already retried the request itself), except a
+ * 409 conflict, which S3 says to retry: the batch's messages are not deleted, so SQS delivers them
+ * again after their visibility timeout. A 412 that the SDK's retry meets after its first attempt
+ * committed is a stored object (conditional-put.ts says why).
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { crc32 } from "node:zlib";
 import type { Logger } from "pino";
+import { withRetries } from "../retry";
 import type { Batch, Partition } from "./batcher";
+import { CONFLICT_ATTEMPTS, CONFLICT_RETRY, meaningOfPutError } from "./conditional-put";
 import type { ConsumerCounts } from "./consumer-options";
 import { eventsKey, newBatchId, quarantineKey } from "./keys";
 import type { ConsumerMetrics } from "./metrics";
@@ -40,25 +44,46 @@ export interface ObjectWriterOptions {
 export class ObjectWriter {
   constructor(private readonly o: ObjectWriterOptions) {}
 
-  /** PutObject of the batch; false (and its messages counted as released) when the write failed. */
+  /**
+   * PutObject of the batch; false (and its messages counted as released) when it is not stored. A
+   * 409 is sent again; a 412 after an earlier attempt means stored (conditional-put.ts).
+   */
   async write(batch: Batch): Promise<boolean> {
     const p = batch.partition;
     const key = objectKeyFor(p, newBatchId(new Date(this.o.now())));
     const records = batch.lines.length;
     const body = Buffer.from(batch.body());
+    const command = new PutObjectCommand({
+      Bucket: this.o.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "application/x-ndjson",
+      // S3 verifies the object against this; computed natively (the SDK's own CRC is JavaScript).
+      ChecksumCRC32: crc32Base64(body),
+      // Batch ids are unique; refuse to replace an object should one ever collide.
+      IfNoneMatch: "*",
+    });
+    let committedEarlier = false;
     try {
-      await this.o.s3.send(
-        new PutObjectCommand({
-          Bucket: this.o.bucket,
-          Key: key,
-          Body: body,
-          ContentType: "application/x-ndjson",
-          // S3 verifies the object against this; computed natively (the SDK's own CRC is JavaScript).
-          ChecksumCRC32: crc32Base64(body),
-          // Batch ids are unique; refuse to replace an object should one ever collide.
-          IfNoneMatch: "*",
-        }),
-        { abortSignal: this.o.signal },
+      await withRetries(
+        async (attempt) => {
+          try {
+            await this.o.s3.send(command, { abortSignal: this.o.signal });
+          } catch (err) {
+            if (meaningOfPutError(err, attempt) !== "stored") throw err;
+            committedEarlier = true;
+          }
+        },
+        {
+          attempts: CONFLICT_ATTEMPTS,
+          ...CONFLICT_RETRY,
+          signal: this.o.signal,
+          retryIf: (err) => meaningOfPutError(err, 1) === "conflict",
+          onRetry: (err, attempt) => {
+            this.o.metrics.errors.inc({ operation: "put" });
+            this.o.log.warn({ err, key, attempt }, "object write conflicted; sending it again");
+          },
+        },
       );
     } catch (err) {
       this.o.counts.putFailures++;
@@ -78,8 +103,11 @@ export class ObjectWriter {
         bytes: batch.bytes,
         messages: batch.messages.length,
         duplicates: batch.duplicates,
+        ...(committedEarlier ? { committedEarlier } : {}),
       },
-      "object stored",
+      committedEarlier
+        ? "object stored (an earlier attempt committed it: 412 on the retry)"
+        : "object stored",
     );
     return true;
   }
