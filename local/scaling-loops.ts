@@ -9,6 +9,7 @@ import { every, loopError } from "./loop";
 import {
   decideScaledJob,
   initialScaledObjectState,
+  scaledObjectMetrics,
   sqsMetric,
   stepScaledObject,
   type QueueDepth,
@@ -56,15 +57,16 @@ export function startScalers(
       } catch {
         return;
       }
-      const metric = sqsMetric(depth.events, rules.consumer.scaleOnInFlight);
+      const metrics = scaledObjectMetrics(rules.consumer, depth.events);
       const before = consumerState.replicas;
-      const decision = stepScaledObject(rules.consumer, consumerState, metric, Date.now());
+      const decision = stepScaledObject(rules.consumer, consumerState, metrics, Date.now());
       consumerState = decision.state;
       if (consumerState.replicas !== before) {
         note(
           `consumer ScaledObject: ${before} -> ${consumerState.replicas} replicas ` +
-            `(${decision.reason}; metric ${metric} = visible ${depth.events.visible} + in flight ` +
-            `${depth.events.inFlight}, target ${rules.consumer.queueLength}/replica)`,
+            `(${decision.reason}; metrics ${metrics.join(", ")} of visible ${depth.events.visible}, ` +
+            `in flight ${depth.events.inFlight}; targets ` +
+            `${[rules.consumer, ...rules.consumer.moreTriggers].map((t) => t.queueLength).join(", ")}/replica)`,
         );
       }
       pods.setConsumerReplicas(consumerState.replicas);

@@ -92,6 +92,7 @@ describe.each(STACKS)("the %s stack's Kubernetes objects", (stack) => {
     const dlqs = [run.outputs.preprocessDlqUrl, run.outputs.eventsDlqUrl];
     expect(so.spec.triggers.map((t: any) => t.metadata.queueURL)).toEqual([
       run.outputs.eventsQueueUrl,
+      run.outputs.eventsQueueUrl,
     ]);
     expect(sj.spec.triggers.map((t: any) => t.metadata.queueURL)).toEqual([
       run.outputs.preprocessQueueUrl,

@@ -4,7 +4,7 @@
  */
 import type { IScaledObjectSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObjectSpec";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
-import { METRICS_PORT } from "@pipeline/processor/contract";
+import { CONSUMER_DEFAULTS, METRICS_PORT } from "@pipeline/processor/contract";
 import { SERVICE_ACCOUNTS, WORKLOADS } from "../config";
 import { parseSettings, settingsInputFromConfig, type Settings } from "../config";
 import {
@@ -187,13 +187,30 @@ describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
       kind: "Deployment",
       name: m.consumer.metadata.name,
     });
-    expect(so.triggers).toHaveLength(1);
-    expect(so.triggers[0]?.type).toBe("aws-sqs-queue");
-    expect(so.triggers[0]?.metadata).toMatchObject({
-      queueURL: inputs.eventsQueueUrl,
-      awsRegion: inputs.region,
+    expect(so.triggers).toHaveLength(2);
+    for (const trigger of so.triggers) {
+      expect(trigger.type).toBe("aws-sqs-queue");
+      expect(trigger.metadata).toMatchObject({
+        queueURL: inputs.eventsQueueUrl,
+        awsRegion: inputs.region,
+      });
+      expect(trigger.authenticationRef?.name).toBe(m.triggerAuthentication.metadata.name);
+    }
+  });
+
+  it("the consumer's replica count follows the backlog (visible messages), not the messages it holds for batching", () => {
+    const [backlog, held, ...more] = m.consumerScaledObject.spec.triggers;
+    expect(more).toEqual([]);
+    expect(backlog?.metadata).toMatchObject({
+      scaleOnInFlight: "false",
+      queueLength: String(settings.keda.consumer.queueLength),
     });
-    expect(so.triggers[0]?.authenticationRef?.name).toBe(m.triggerAuthentication.metadata.name);
+    // Held messages keep the deployment active, and count only against one replica's hold bound.
+    expect(held?.metadata).toMatchObject({
+      queueURL: backlog?.metadata.queueURL,
+      scaleOnInFlight: "true",
+      queueLength: String(CONSUMER_DEFAULTS.maxHeldMessages),
+    });
   });
 
   it("the ScaledJob starts jobs from the preprocess queue, visible messages only, with accurate counting", () => {
@@ -335,12 +352,19 @@ describe("scaling parameters come only from the settings", () => {
         awsRegion: "eu-west-1",
         queueLength: 123,
         activationQueueLength: 3,
-        scaleOnInFlight: true,
+        scaleOnInFlight: false,
         pollingInterval: 7,
         minReplicas: 1,
         maxReplicas: 17,
         cooldownPeriod: 77,
         scaleDownStabilizationSeconds: 45,
+        moreTriggers: [
+          {
+            queueLength: CONSUMER_DEFAULTS.maxHeldMessages,
+            activationQueueLength: 3,
+            scaleOnInFlight: true,
+          },
+        ],
       },
       preprocess: {
         queueUrl: queues.preprocessQueueUrl,

@@ -4,8 +4,14 @@
  * specification" / "Scaling Deployments" — activation, cooldownPeriod, HPA proportional scaling;
  * aws-sqs-queue scaler — scaleOnInFlight).
  */
+import path from "node:path";
+import { consumerScaledObjectSpec } from "../k8s/specs/keda";
+import { loadStack } from "../local/stack";
 import {
   cooldownElapsed,
+  hpaDesiredReplicasOfAll,
+  scaledObjectMetrics,
+  scaledObjectRules,
   decideScaledJob,
   hpaDesiredReplicas,
   initialScaledObjectState,
@@ -28,6 +34,7 @@ const consumer: ScaledObjectRules = {
   activationQueueLength: 0,
   scaleOnInFlight: true,
   scaleDownStabilizationSeconds: 60,
+  moreTriggers: [],
 };
 
 /** Replays `metrics` (one per poll, `every` seconds apart) and returns the replicas after each. */
@@ -224,5 +231,38 @@ describe("ScaledJob (KEDA's job-count formulas)", () => {
   it("keeps minReplicaCount jobs running before applying the strategy", () => {
     const rules = { ...job, minReplicaCount: 2 };
     expect(decideScaledJob(rules, 1, { running: 0, pending: 0 }).create).toBe(2);
+  });
+});
+
+describe("the consumer's ScaledObject as the program deploys it", () => {
+  const { settings } = loadStack("prod", path.resolve(__dirname, ".."));
+  const rules = scaledObjectRules(
+    consumerScaledObjectSpec(settings, {
+      eventsQueueUrl: consumer.queueUrl,
+      region: consumer.awsRegion,
+    }),
+  );
+  const at = (depth: { visible: number; inFlight: number }, current: number) =>
+    hpaDesiredReplicasOfAll(rules, scaledObjectMetrics(rules, depth), current);
+
+  it("does not add replicas for messages held for batching when nothing is waiting", () => {
+    // 1,000 events/s held ~15 s on average by consumers that keep up: 15,000 in flight, 0 visible.
+    expect(at({ visible: 0, inFlight: 15_000 }, 1)).toBe(
+      Math.max(1, settings.keda.consumer.minReplicas),
+    );
+  });
+
+  it("stays active while replicas hold messages the backlog trigger no longer sees", () => {
+    const zeroMin = { ...rules, minReplicas: 0 };
+    let state = stepScaledObject(zeroMin, initialScaledObjectState(zeroMin), [10, 10], 0).state;
+    for (let t = 1; t < 40; t++) {
+      state = stepScaledObject(zeroMin, state, [0, 800], t * 15_000).state;
+    }
+    expect(state.replicas).toBe(1);
+  });
+
+  it("scales out on a backlog, one replica per queueLength visible messages", () => {
+    const per = rules.queueLength;
+    expect(at({ visible: 6 * per, inFlight: 15_000 }, 1)).toBe(6);
   });
 });

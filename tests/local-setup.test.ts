@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
+import { CONSUMER_DEFAULTS } from "@pipeline/processor/contract";
 import { physicalNames } from "../config";
 import { queueAttributes, type LocalResources } from "../local/emulator";
 import {
@@ -73,8 +74,15 @@ describe("workload specs", () => {
       maxReplicas: settings.keda.consumer.maxReplicas,
       queueLength: settings.keda.consumer.queueLength,
       activationQueueLength: settings.keda.consumer.activationQueueLength,
-      scaleOnInFlight: true,
+      scaleOnInFlight: false,
       scaleDownStabilizationSeconds: settings.keda.consumer.scaleDownStabilizationSeconds,
+      moreTriggers: [
+        {
+          queueLength: CONSUMER_DEFAULTS.maxHeldMessages,
+          activationQueueLength: settings.keda.consumer.activationQueueLength,
+          scaleOnInFlight: true,
+        },
+      ],
     });
     expect(specs.rules.preprocess).toMatchObject({
       maxReplicaCount: settings.keda.preprocess.maxReplicaCount,

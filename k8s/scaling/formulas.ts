@@ -183,6 +183,8 @@ export function validateScaledObjectRules(rules: ScaledObjectRules): void {
     );
   }
   if (rules.pollingInterval <= 0) throw new RangeError("pollingInterval must be > 0");
+  if (rules.moreTriggers.some((t) => t.queueLength <= 0))
+    throw new RangeError("every trigger's queueLength must be > 0");
 }
 
 /** The HPA's desired replicas for an AverageValue external metric, before stabilization. */
@@ -213,17 +215,47 @@ export function cooldownElapsed(
   return lastActiveAt === undefined || lastActiveAt + cooldownPeriodSeconds * 1000 < now;
 }
 
+/** The rules of each trigger of a ScaledObject, first one first. */
+function triggersOf(rules: ScaledObjectRules): ScaledObjectRules[] {
+  return [rules, ...rules.moreTriggers.map((t) => ({ ...rules, ...t }))];
+}
+
+/** Each trigger's metric for `depth`, in the order of the ScaledObject's triggers. */
+export function scaledObjectMetrics(rules: ScaledObjectRules, depth: QueueDepth): number[] {
+  return triggersOf(rules).map((t) => sqsMetric(depth, t.scaleOnInFlight));
+}
+
 /**
- * One poll of a ScaledObject at time `now` (ms) with the trigger's `metric`: KEDA's activation and
- * cooldown around the HPA's proportional scaling.
+ * The HPA's desired replicas over every trigger: each metric's own proposal (with its tolerance),
+ * the largest wins ("the HPA calculates proposed replica counts for each metric, and then chooses
+ * the one with the highest", Kubernetes' horizontal-pod-autoscale documentation, multiple metrics).
+ */
+export function hpaDesiredReplicasOfAll(
+  rules: ScaledObjectRules,
+  metrics: readonly number[],
+  current: number,
+): number {
+  return Math.max(
+    ...triggersOf(rules).map((t, i) => hpaDesiredReplicas(t, metrics[i] ?? 0, current)),
+  );
+}
+
+/**
+ * One poll of a ScaledObject at time `now` (ms) with each trigger's metric (one number: the only
+ * trigger's): KEDA's activation (active when any trigger is) and cooldown around the HPA.
  */
 export function stepScaledObject(
   rules: ScaledObjectRules,
   state: ScaledObjectState,
-  metric: number,
+  metric: number | readonly number[],
   now: number,
 ): ScaledObjectDecision {
-  const active = metric > rules.activationQueueLength;
+  const triggers = triggersOf(rules);
+  const metrics = typeof metric === "number" ? [metric] : metric;
+  if (metrics.length !== triggers.length) {
+    throw new RangeError(`${triggers.length} trigger metrics expected, got ${metrics.length}`);
+  }
+  const active = triggers.some((t, i) => (metrics[i] ?? 0) > t.activationQueueLength);
   const lastActiveAt = active ? now : state.lastActiveAt;
   const windowMs = rules.scaleDownStabilizationSeconds * 1000;
   const recent = state.recommendations.filter((r) => now - r.at < windowMs);
@@ -253,7 +285,7 @@ export function stepScaledObject(
     };
   }
 
-  const desired = hpaDesiredReplicas(rules, metric, state.replicas);
+  const desired = hpaDesiredReplicasOfAll(rules, metrics, state.replicas);
   const recommendations = [...recent, { at: now, replicas: desired }];
   let replicas: number;
   let reason: ScaledObjectReason;

@@ -27,8 +27,20 @@ export interface QueueTriggerRules {
   readonly pollingInterval: number;
 }
 
-/** How the consumer Deployment scales (its ScaledObject; times in seconds, as in the spec). */
+/** What one more trigger of a ScaledObject on the same queue adds (its own target and counting). */
+export interface ExtraTriggerRules {
+  readonly queueLength: number;
+  readonly activationQueueLength: number;
+  readonly scaleOnInFlight: boolean;
+}
+
+/**
+ * How the consumer Deployment scales (its ScaledObject; times in seconds, as in the spec): its
+ * first trigger's rules, and those of the further triggers on the same queue.
+ */
 export interface ScaledObjectRules extends QueueTriggerRules {
+  /** The triggers after the first, in order (KEDA: active if any is; the HPA takes the max). */
+  readonly moreTriggers: readonly ExtraTriggerRules[];
   readonly cooldownPeriod: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -100,13 +112,37 @@ function percentage(raw: string | undefined): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** The triggers of a ScaledObject: aws-sqs-queue ones on one queue, at least one. */
+function sameQueueTriggers(
+  triggers: readonly IScaleTriggers[] | undefined,
+  pollingInterval: number,
+): [QueueTriggerRules, ...QueueTriggerRules[]] {
+  const all = (triggers ?? []).map((t) => {
+    if (t.type !== SQS_TRIGGER_TYPE)
+      throw new Error(`ScaledObject trigger ${t.type} is not ${SQS_TRIGGER_TYPE}`);
+    return triggerRules(t, pollingInterval);
+  });
+  const [first, ...rest] = all;
+  if (!first) throw new Error(`ScaledObject must have a ${SQS_TRIGGER_TYPE} trigger`);
+  if (rest.some((t) => t.queueUrl !== first.queueUrl || t.awsRegion !== first.awsRegion)) {
+    throw new Error("the ScaledObject's triggers must all read the same queue");
+  }
+  return [first, ...rest];
+}
+
 /** Reads the consumer's rules back from its ScaledObject (KEDA's defaults for absent fields). */
 export function scaledObjectRules(scaledObject: IScaledObject): ScaledObjectRules {
   const so = scaledObject.spec;
   if (!so) throw new Error("ScaledObject has no spec");
   const behavior = so.advanced?.horizontalPodAutoscalerConfig?.behavior;
+  const [first, ...rest] = sameQueueTriggers(so.triggers, so.pollingInterval ?? 30);
   return {
-    ...triggerRules(onlySqsTrigger(so.triggers, "ScaledObject"), so.pollingInterval ?? 30),
+    ...first,
+    moreTriggers: rest.map(({ queueLength, activationQueueLength, scaleOnInFlight }) => ({
+      queueLength,
+      activationQueueLength,
+      scaleOnInFlight,
+    })),
     minReplicas: so.minReplicaCount ?? 0,
     maxReplicas: so.maxReplicaCount ?? 100,
     cooldownPeriod: so.cooldownPeriod ?? 300,

@@ -14,6 +14,7 @@ import type { IScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/Sca
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
 import type { IScaleTriggers } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaleTriggers";
 import type { ITriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
+import { CONSUMER_DEFAULTS } from "@pipeline/processor/contract";
 import { PROJECT, type Settings } from "../../config";
 import { workloadMeta, type Manifest } from "./common";
 import { CONSUMER_NAME } from "./consumer";
@@ -102,9 +103,19 @@ export interface ConsumerScalingInputs {
 }
 
 /**
- * The consumer's ScaledObject: 0..max replicas on the events queue. In-flight messages count
- * (`scaleOnInFlight: "true"`): a consumer holds received messages until its batch is stored, and
- * that work must keep its replica alive. Scale-down is damped by the HPA behaviour below.
+ * The consumer's ScaledObject: 0..max replicas on the events queue, with two triggers on it.
+ *
+ * - `events-backlog` sets the replica count from *visible* messages only (`scaleOnInFlight:
+ *   "false"`): the backlog no replica has taken yet. In-flight messages are mostly ones the
+ *   consumers hold for batching (up to `consumerBatchMaxAgeSeconds`), about rate × half the batch
+ *   age whatever the backlog; counting them kept a keeping-up deployment at its maximum, and more
+ *   replicas only made smaller objects without lowering the count (README "Consumer scaling").
+ * - `events-held` counts visible + in-flight against one replica's hold bound (the consumer's
+ *   MAX_HELD_MESSAGES): it keeps the deployment active while replicas hold messages that the
+ *   backlog trigger no longer sees (else a keeping-up deployment went to zero after its cooldown),
+ *   and adds replicas only when the held messages exceed what the replicas may hold.
+ * KEDA activates the object when either trigger is active; the HPA takes the larger replica count
+ * of the two metrics. Scale-down is damped by the HPA behaviour below.
  */
 export function consumerScaledObjectSpec(
   settings: Settings,
@@ -142,10 +153,18 @@ export function consumerScaledObjectSpec(
       },
       triggers: [
         sqsTrigger({
-          name: "events-queue",
+          name: "events-backlog",
           queueUrl: inputs.eventsQueueUrl,
           region: inputs.region,
           queueLength: c.queueLength,
+          activationQueueLength: c.activationQueueLength,
+          scaleOnInFlight: false,
+        }),
+        sqsTrigger({
+          name: "events-held",
+          queueUrl: inputs.eventsQueueUrl,
+          region: inputs.region,
+          queueLength: CONSUMER_DEFAULTS.maxHeldMessages,
           activationQueueLength: c.activationQueueLength,
           scaleOnInFlight: true,
         }),
