@@ -2,7 +2,7 @@
 // SQS do that the emulator on loopback never shows (a committed write whose response is lost, a 409
 // answer, a long-poll response still on its way at SIGTERM, a slow S3).
 import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startFaultProxy, type FaultProxy } from "../local/fault-proxy";
 import { EventConsumer } from "../processor/src/events/consumer";
 import {
@@ -94,5 +94,51 @@ describe("events consumer under S3 faults", () => {
     // The refused batch's messages came back and were received a second time.
     expect(summary.released).toBeGreaterThan(0);
     expect(summary.received).toBe(20 + summary.released);
+  });
+});
+
+/** Messages of a queue that are hidden (received, not deleted). */
+async function hiddenMessages(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+describe("events consumer stopping under SQS faults", () => {
+  it("on SIGTERM keeps the answer of a long poll SQS already committed and stores its messages, leaving none hidden", async () => {
+    const target = await freshTarget(direct, "fault-sigterm");
+    const sent = await fill(direct.sqs, target.queueUrl, 10, 0);
+    // The first receive that got messages: SQS has made them in flight; the answer is on its way.
+    const held = proxy.inject({
+      operation: "sqs:ReceiveMessage",
+      action: { kind: "hold-response", ms: 1_000 },
+      whenAnswer: (body) => body.includes('"Messages"'),
+    });
+    const controller = new AbortController();
+    const consumer = new EventConsumer({
+      ...viaProxy,
+      ...target,
+      ...quick,
+      untilEmpty: false,
+      receiveConcurrency: 1,
+      // Long enough that a hidden message would still be hidden when the run ends.
+      visibilityTimeoutSeconds: 60,
+      signal: controller.signal,
+    });
+    const running = consumer.run();
+    await held.applied();
+    controller.abort("SIGTERM");
+    const summary = await running;
+
+    expect(summary.reason).toBe("SIGTERM");
+    expect(summary.received).toBeGreaterThan(0);
+    expect(summary.deleted).toBe(summary.received);
+    expect(await hiddenMessages(direct.sqs, target.queueUrl)).toBe(0);
+    const { events } = countIds(await readBucket(direct.s3, target.bucket));
+    expect(events.size + (await queueDepth(direct.sqs, target.queueUrl))).toBe(sent.length);
   });
 });

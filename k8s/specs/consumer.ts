@@ -7,7 +7,13 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
-import { HEALTH_PATHS, METRICS_PORT, type ProbePath } from "@pipeline/processor/contract";
+import {
+  CONSUMER_DEFAULTS,
+  consumerStopSeconds,
+  HEALTH_PATHS,
+  METRICS_PORT,
+  type ProbePath,
+} from "@pipeline/processor/contract";
 import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
@@ -80,7 +86,10 @@ export function consumerDeploymentSpec(
           serviceAccountName: SERVICE_ACCOUNTS.consumer,
           automountServiceAccountToken: false,
           securityContext: podSecurityContext(),
-          terminationGracePeriodSeconds: consumerDrainSeconds() + GRACE_MARGIN_SECONDS,
+          // Its last long poll may run its whole wait before the drain starts (contract/visibility).
+          terminationGracePeriodSeconds:
+            consumerStopSeconds(CONSUMER_DEFAULTS.waitTimeSeconds, consumerDrainSeconds()) +
+            GRACE_MARGIN_SECONDS,
           topologySpreadConstraints: spreadConstraints(selector),
           ...schedulingFields(inputs, "consumer"),
           containers: [

@@ -10,6 +10,10 @@
  * the failed entries retried). A failed PutObject deletes nothing: the messages become visible again
  * when their visibility timeout ends and are retried (then the queue's redrive policy applies).
  *
+ * On its stop signal it starts no new receive, but lets the long polls in flight return and stores
+ * what they got: cancelling one could discard a response SQS had already committed, hiding its
+ * messages for their whole visibility timeout (such a poll is cancelled only a margin past its wait).
+ *
  * Messages are received with an explicit visibility timeout at least twice the longest a batch may
  * stay open, so an object is stored and its messages deleted before they can reappear: no heartbeat
  * (and no sqs:ChangeMessageVisibility permission) is needed.
@@ -22,6 +26,7 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "pino";
+import { RECEIVE_STOP_MARGIN_SECONDS } from "../contract";
 import { silentLogger } from "../log";
 import { backoffDelayMs } from "../retry";
 import { sleep } from "../shutdown";
@@ -72,6 +77,13 @@ export class EventConsumer {
   private readonly recent: RecentIds;
   /** Aborted to stop receiving (signal, drained queue, fatal error). */
   private readonly stopping = new AbortController();
+  /**
+   * Aborted a long-poll wait (and a margin) after the stop: cancels a receive still open. Not at
+   * the stop itself: a response SQS has committed would be discarded with it, and its messages
+   * would stay hidden for their whole visibility timeout; the poll's messages are stored instead.
+   */
+  private readonly receiveCancel = new AbortController();
+  private receiveCancelTimer: NodeJS.Timeout | undefined;
   /** Aborted when the shutdown timeout passes: cancels the writes and deletes still running. */
   private readonly hardStop = new AbortController();
   private readonly flushes = new Set<Promise<void>>();
@@ -157,6 +169,7 @@ export class EventConsumer {
       await Promise.all(Array.from({ length: this.t.receiveConcurrency }, () => this.poll()));
     } finally {
       clearInterval(ticker);
+      clearTimeout(this.receiveCancelTimer);
       outer?.removeEventListener("abort", onAbort);
     }
     this.ready = false;
@@ -190,6 +203,8 @@ export class EventConsumer {
     this.ready = false;
     this.log.info({ reason, held: this.heldMessages }, "consumer stopping");
     this.stopping.abort(reason);
+    const cancelMs = (this.t.waitTimeSeconds + RECEIVE_STOP_MARGIN_SECONDS) * 1000;
+    this.receiveCancelTimer = setTimeout(() => this.receiveCancel.abort(reason), cancelMs);
     this.wakeCapacityWaiters();
   }
 
@@ -255,6 +270,7 @@ export class EventConsumer {
         waitTimeSeconds,
         visibilityTimeoutSeconds: this.t.visibilityTimeoutSeconds,
         signal: stop,
+        cancel: this.receiveCancel.signal,
         onRetry: (err, errorStreak) => {
           this.metrics.errors.inc({ operation: "receive" });
           this.lastProgressAt = this.now();
@@ -262,7 +278,8 @@ export class EventConsumer {
         },
       });
     } catch (err) {
-      // Messages of a receive cancelled by the stop signal reappear after their visibility timeout.
+      // A receive that failed once stopping (or was cancelled after the long-poll wait): its
+      // messages, if any, reappear after their visibility timeout.
       if (stop.aborted) return undefined;
       this.metrics.errors.inc({ operation: "receive" });
       this.lastProgressAt = this.now();

@@ -29,8 +29,13 @@ export interface ReceiveOptions {
   readonly queueUrl: string;
   readonly waitTimeSeconds: number;
   readonly visibilityTimeoutSeconds: number;
-  /** Aborting it cancels the receive (its messages reappear after their visibility timeout). */
+  /** Aborting it ends the retries: no new attempt starts, a back-off ends (the attempt in flight runs on). */
   readonly signal: AbortSignal;
+  /**
+   * Aborting it cancels the attempt in flight (its messages, if SQS had already sent them, stay
+   * hidden until their visibility timeout); without it, `signal` does.
+   */
+  readonly cancel?: AbortSignal;
   /** Called for each failed receive that is retried. */
   readonly onRetry: (err: unknown, failures: number) => void;
 }
@@ -51,7 +56,7 @@ export function receiveMessages(o: ReceiveOptions): Promise<Message[]> {
           MessageAttributeNames: [EVENT_TYPE_ATTRIBUTE],
           MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
         }),
-        { abortSignal: o.signal },
+        { abortSignal: o.cancel ?? o.signal },
       );
       return response.Messages ?? [];
     },
