@@ -3,7 +3,11 @@
  * span several keys are in `rules.ts`, decoding Pulumi config in `decode.ts`, and `parse.ts` runs
  * both (docs/DESIGN.md "Settings"). Pure: no Pulumi engine, no I/O.
  */
-import { DEFAULT_MAX_INPUT_MIB, PATH_PREFIX_PATTERN } from "@pipeline/processor/contract";
+import {
+  DEFAULT_MAX_INPUT_MIB,
+  PATH_PREFIX_PATTERN,
+  PRODUCER_LIVENESS_TIMEOUT_SECONDS,
+} from "@pipeline/processor/contract";
 import { z } from "zod";
 import { BUCKET_PREFIX_MAX_LENGTH, S3_RESERVED_PREFIXES } from "./physical";
 import { parseCidr } from "./subnets";
@@ -222,6 +226,11 @@ export const workloadsSchema = z.strictObject({
    * pod's `/tmp` and `ephemeral-storage` are sized from it (about 2.7x: the input and its outputs).
    */
   preprocessMaxInputMiB: positiveInt().max(102_400).default(DEFAULT_MAX_INPUT_MIB),
+  /** The producer's liveness probe fails when no send succeeded for this long while one was due. */
+  producerLivenessTimeoutSeconds: int()
+    .min(30, "must be at least 30 (s): one send may take that long under the SDK's own retries")
+    .max(3600, "must be at most 3600 (s): a stuck producer should be restarted within the hour")
+    .default(PRODUCER_LIVENESS_TIMEOUT_SECONDS),
 });
 
 export const imageSchema = z.strictObject({

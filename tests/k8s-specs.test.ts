@@ -4,7 +4,7 @@
  */
 import type { IScaledObjectSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObjectSpec";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
-import { CONSUMER_DEFAULTS, METRICS_PORT } from "@pipeline/processor/contract";
+import { CONSUMER_DEFAULTS, consumerStopSeconds, METRICS_PORT } from "@pipeline/processor/contract";
 import { SERVICE_ACCOUNTS, WORKLOADS } from "../config";
 import { parseSettings, settingsInputFromConfig, type Settings } from "../config";
 import {
@@ -127,6 +127,7 @@ describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
       EVENTS_QUEUE_URL: inputs.eventsQueueUrl,
       EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
       BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
+      LIVENESS_TIMEOUT_SECONDS: String(settings.workloads.producerLivenessTimeoutSeconds),
       AWS_REGION: inputs.region,
     });
     expect(env(producer!.container)).toHaveProperty("EVENTS_TOTAL");
@@ -160,7 +161,9 @@ describe.each(STACKS)("Kubernetes specs for the %s stack", (stack) => {
     expect(container.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "metrics" });
     const drain = Number(env(container).SHUTDOWN_TIMEOUT_SECONDS);
     expect(drain).toBe(consumerDrainSeconds());
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+    // SIGTERM lets the last long poll return before the drain: the grace period covers both.
+    const wait = Number(env(container).RECEIVE_WAIT_SECONDS ?? CONSUMER_DEFAULTS.waitTimeSeconds);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(consumerStopSeconds(wait, drain));
     expect(pod.topologySpreadConstraints?.map((t) => t.topologyKey)).toEqual([
       "topology.kubernetes.io/zone",
       "kubernetes.io/hostname",

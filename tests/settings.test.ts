@@ -126,6 +126,11 @@ describe("parseSettings", () => {
       /^event-pipeline:workloads\.preprocessMaxInputMiB: needs 27712 MiB of scratch disk per job, more than a node's karpenter\.nodeVolumeGiB of 40 GiB leaves \(24576 MiB\): lower it or raise karpenter\.nodeVolumeGiB/,
     ],
     [
+      "a producer liveness timeout shorter than one send under the SDK's retries",
+      { ...base, workloads: { producerLivenessTimeoutSeconds: 5 } },
+      /^event-pipeline:workloads\.producerLivenessTimeoutSeconds: must be at least 30 \(s\)/,
+    ],
+    [
       "a fractional receive count",
       { ...base, queues: { maxReceiveCount: 2.5 } },
       /^event-pipeline:queues\.maxReceiveCount: .*int.*got 2\.5/,

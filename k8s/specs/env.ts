@@ -39,6 +39,7 @@ export function producerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     EVENTS_TOTAL: "0",
     EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
     BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
+    LIVENESS_TIMEOUT_SECONDS: String(settings.workloads.producerLivenessTimeoutSeconds),
   } satisfies CommandEnvVars<"produce">;
 }
 

@@ -2,6 +2,8 @@
 // Kubernetes does: SIGTERM on scale-in or rollout, SIGKILL when the grace period runs out or a node
 // dies. Whatever happens, no event may be lost.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import {
@@ -111,6 +113,33 @@ function startCli(args: string[], env: Record<string, string>): Cli {
 const stoppedLine = (cli: Cli) => cli.lines.find((l) => l.msg === "consumer stopped");
 
 describe("produce command", () => {
+  it("fails its liveness probe once SQS has not taken a send for LIVENESS_TIMEOUT_SECONDS", async () => {
+    // An endpoint that accepts connections and never answers: every send hangs.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const cli = startCli(["produce"], {
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+        EVENTS_QUEUE_URL: "http://127.0.0.1/000000000000/silent",
+        EVENTS_TOTAL: "0",
+        EVENTS_PER_SECOND: "50",
+        LIVENESS_TIMEOUT_SECONDS: "1",
+      });
+      const listening = await cli.waitFor((l) => l.msg === "http listening");
+      const base = `http://127.0.0.1:${Number(listening.port)}`;
+      await new Promise((r) => setTimeout(r, 2_500));
+      const live = await fetch(`${base}/healthz`);
+      expect(live.status).toBe(503);
+      expect(await live.text()).toMatch(/no event sent in 1s/);
+      cli.child.kill("SIGKILL");
+      await cli.exit;
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((done) => silent.close(done));
+    }
+  });
+
   it("sends EVENTS_TOTAL events and exits 0 with a summary line", async () => {
     const target = await freshTarget({ sqs, s3 }, "cli-produce");
     const cli = startCli(["produce"], {

@@ -73,6 +73,9 @@ const port = z.preprocess(
 
 const ratio = nonNegativeNumber(0.05).pipe(z.number().max(1, "must be between 0 and 1"));
 
+/** Default of the producer's liveness timeout (the `workloads.producerLivenessTimeoutSeconds` setting). */
+export const PRODUCER_LIVENESS_TIMEOUT_SECONDS = 120;
+
 /** `processor produce`: send generated store events to the events queue. */
 export const produceEnvSchema = commonEnvSchema.extend({
   EVENTS_QUEUE_URL: requiredString("URL of the events queue"),
@@ -84,6 +87,8 @@ export const produceEnvSchema = commonEnvSchema.extend({
   BAD_EVENT_RATIO: ratio,
   /** SendMessageBatch calls in flight. */
   PRODUCE_CONCURRENCY: positiveInt(4),
+  /** The liveness probe fails when no send has succeeded for this long while sends were due. */
+  LIVENESS_TIMEOUT_SECONDS: positiveInt(PRODUCER_LIVENESS_TIMEOUT_SECONDS),
   METRICS_PORT: port,
 });
 

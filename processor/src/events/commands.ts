@@ -11,6 +11,7 @@ import { EventGenerator } from "./generator";
 import { startHealthServer } from "./health-server";
 import { createConsumerMetrics, createProducerMetrics, createRegistry } from "./metrics";
 import { runProducer } from "./producer";
+import { producerLiveness, SendProgress } from "./send-progress";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,11 +35,12 @@ export async function produce(args: readonly string[], env: Env = process.env): 
   const shutdown = installShutdown(logger);
   const sqs = createSqsClient(awsSettingsFromEnv(env));
   const metrics = createProducerMetrics(createRegistry());
+  const progress = new SendProgress();
   let running = true;
   const server = await startHealthServer({
     port: config.METRICS_PORT,
     registry: metrics.registry,
-    live: () => ({ ok: true }),
+    live: () => producerLiveness(progress, config.LIVENESS_TIMEOUT_SECONDS),
     ready: () => (running ? { ok: true } : { ok: false, reason: "stopping" }),
   });
   logger.info({ port: server.port }, "http listening");
@@ -53,6 +55,7 @@ export async function produce(args: readonly string[], env: Env = process.env): 
       signal: shutdown.signal,
       logger,
       metrics,
+      progress,
     });
     logger.info(
       { ...summary, eventsPerSecond: rate(summary.sent, summary.seconds) },

@@ -13,6 +13,7 @@ import { EVENT_TYPE_ATTRIBUTE } from "./event";
 import type { EventGenerator, GeneratedEvent } from "./generator";
 import type { ProducerMetrics } from "./metrics";
 import { retryBatch, summarise, type EntryFailure } from "../retry";
+import type { SendProgress } from "./send-progress";
 
 /** SQS accepts at most 10 entries per SendMessageBatch. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -33,6 +34,8 @@ export interface ProducerOptions {
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
   readonly metrics?: ProducerMetrics;
+  /** Told of each successful send and each wait on the schedule (the liveness probe reads it). */
+  readonly progress?: SendProgress;
   /** Injected clock (milliseconds), for tests of the pacing. */
   readonly now?: () => number;
 }
@@ -104,6 +107,7 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
       },
     );
     counts.sent += outcome.succeeded.length;
+    if (outcome.succeeded.length > 0) options.progress?.sent();
     options.metrics?.sent.inc(outcome.succeeded.length);
     if (outcome.failed.length > 0) options.metrics?.failed.inc(outcome.failed.length);
     counts.bad += outcome.succeeded.filter((e) => e.event.bad).length;
@@ -131,6 +135,7 @@ export async function runProducer(options: ProducerOptions): Promise<ProducerSum
         base = now();
         scheduled = 0;
       } else if (wait > 0) {
+        options.progress?.idle(now() + wait);
         await sleep(wait, options.signal);
         if (options.signal?.aborted) break;
       }
