@@ -1,8 +1,13 @@
 // The events consumer against the fauxqs emulator behind local mode's fault proxy: what real S3 and
 // SQS do that the emulator on loopback never shows (a committed write whose response is lost, a 409
 // answer, a long-poll response still on its way at SIGTERM, a slow S3).
-import { S3Client } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { startFaultProxy, type FaultProxy } from "../local/fault-proxy";
 import { EventConsumer } from "../processor/src/events/consumer";
 import {
@@ -140,5 +145,101 @@ describe("events consumer stopping under SQS faults", () => {
     expect(await hiddenMessages(direct.sqs, target.queueUrl)).toBe(0);
     const { events } = countIds(await readBucket(direct.s3, target.bucket));
     expect(events.size + (await queueDepth(direct.sqs, target.queueUrl))).toBe(sent.length);
+  });
+});
+
+/** Sends `count` invalid events (no store_id) whose bodies are `padBytes` long, quarantined raw. */
+async function sendLargeInvalid(queueUrl: string, count: number, padBytes: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const entries = Array.from({ length: Math.min(10, count - i) }, (_, j) => {
+      const id = `large-${i + j}`;
+      ids.push(id);
+      return {
+        Id: String(j),
+        MessageBody: JSON.stringify({ request_id: id, pad: "x".repeat(padBytes) }),
+        MessageAttributes: { event_type: { DataType: "String", StringValue: "sale_event" } },
+      };
+    });
+    // One message per call (a SendMessageBatch may carry 256 KiB in all), ten at a time.
+    await Promise.all(
+      entries.map((entry) =>
+        direct.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: entry.MessageBody,
+            MessageAttributes: entry.MessageAttributes,
+          }),
+        ),
+      ),
+    );
+  }
+  return ids;
+}
+
+describe("events consumer memory under a burst of large invalid messages", () => {
+  it("holds at most its byte bound of records while S3 is slow, not every message it could receive", async () => {
+    const target = await freshTarget(direct, "fault-large");
+    // 160 bodies of 200 KiB: 32 MB of raw bodies, each embedded in its quarantine record.
+    const ids = await sendLargeInvalid(target.queueUrl, 160, 200 * 1024);
+    const slow = proxy.inject({
+      operation: "s3:PutObject",
+      action: { kind: "delay", ms: 400 },
+      times: Infinity,
+    });
+    // Observed from outside the consumer: messages received whose records are not stored yet.
+    let held = 0;
+    let peak = 0;
+    const sqs = {
+      send: async (command: unknown, options?: unknown) => {
+        const out = (await (viaProxy.sqs.send as (c: unknown, o?: unknown) => Promise<unknown>)(
+          command,
+          options,
+        )) as { Messages?: unknown[] };
+        if (command instanceof ReceiveMessageCommand) {
+          held += out.Messages?.length ?? 0;
+          peak = Math.max(peak, held);
+        }
+        return out;
+      },
+    } as unknown as SQSClient;
+    const s3 = {
+      send: async (command: unknown, options?: unknown) => {
+        const out = await (viaProxy.s3.send as (c: unknown, o?: unknown) => Promise<unknown>)(
+          command,
+          options,
+        );
+        if (command instanceof PutObjectCommand) {
+          held -= String(command.input.Body).split("\n").filter(Boolean).length;
+        }
+        return out;
+      },
+    } as unknown as S3Client;
+    const maxHeldBytes = 4 * 1024 * 1024;
+    const receiveConcurrency = 2;
+    try {
+      const summary = await new EventConsumer({
+        sqs,
+        s3,
+        ...target,
+        ...quick,
+        batchMaxEvents: 10_000,
+        batchMaxBytes: 1024 * 1024,
+        batchMaxAgeSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+        receiveConcurrency,
+        maxHeldBytes,
+      }).run();
+      expect(summary).toMatchObject({ quarantined: ids.length, deleted: ids.length });
+    } finally {
+      slow.disarm();
+    }
+    // The bound, plus one receive per poller that may land after it was reached (10 messages).
+    const recordBytes = 200 * 1024;
+    expect(peak).toBeLessThanOrEqual(
+      Math.ceil(maxHeldBytes / recordBytes) + receiveConcurrency * 10,
+    );
+    const { quarantine } = countIds(await readBucket(direct.s3, target.bucket));
+    expect([...quarantine.keys()].sort()).toEqual([...ids].sort());
   });
 });

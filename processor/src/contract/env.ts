@@ -101,6 +101,8 @@ export const CONSUMER_DEFAULTS = {
   waitTimeSeconds: 20,
   visibilityTimeoutSeconds: 120,
   maxHeldMessages: 20_000,
+  /** Bytes of records held at most; 0 = a quarter of the V8 heap limit (which follows the container). */
+  maxHeldBytes: 0,
   flushConcurrency: 4,
   deleteConcurrency: 8,
   deleteAttempts: 5,
@@ -125,6 +127,7 @@ export const consumeEnvSchema = commonEnvSchema.extend({
     z.number().max(43_200, "must be <= 43200"),
   ),
   MAX_HELD_MESSAGES: positiveInt(d.maxHeldMessages),
+  MAX_HELD_BYTES: nonNegativeInt(d.maxHeldBytes),
   FLUSH_CONCURRENCY: positiveInt(d.flushConcurrency),
   DELETE_CONCURRENCY: positiveInt(d.deleteConcurrency),
   DEDUP_WINDOW: nonNegativeInt(d.dedupWindow),

@@ -62,6 +62,7 @@ export interface RecordInput {
 export class Batcher {
   private readonly open = new Map<string, Batch>();
   private held = 0;
+  private heldLineBytes = 0;
 
   constructor(private readonly limits: BatchLimits) {
     for (const [name, value] of Object.entries(limits)) {
@@ -74,6 +75,11 @@ export class Batcher {
   /** Messages in open batches. */
   get heldMessages(): number {
     return this.held;
+  }
+
+  /** Bytes of the records in open batches. */
+  get heldBytes(): number {
+    return this.heldLineBytes;
   }
 
   get openBatches(): number {
@@ -103,6 +109,7 @@ export class Batcher {
     if (record) {
       batch.lines.push(record.line);
       batch.bytes += lineBytes;
+      this.heldLineBytes += lineBytes;
       if (record.requestId !== undefined) batch.requestIds.add(record.requestId);
     } else {
       batch.duplicates++;
@@ -127,11 +134,15 @@ export class Batcher {
     return expired;
   }
 
-  /** Closes and returns the batch holding the most messages (to free memory), if any. */
-  takeLargest(): Batch | undefined {
+  /**
+   * Closes and returns the batch holding the most messages (or, `by: "bytes"`, the most bytes) to
+   * free memory, if any is open.
+   */
+  takeLargest(by: "messages" | "bytes" = "messages"): Batch | undefined {
+    const size = (b: Batch) => (by === "bytes" ? b.bytes : b.messages.length);
     let largest: [string, Batch] | undefined;
     for (const entry of this.open) {
-      if (!largest || entry[1].messages.length > largest[1].messages.length) largest = entry;
+      if (!largest || size(entry[1]) > size(largest[1])) largest = entry;
     }
     return largest ? this.close(largest[0], largest[1]) : undefined;
   }
@@ -154,6 +165,7 @@ export class Batcher {
   private close(id: string, batch: Batch): Batch {
     this.open.delete(id);
     this.held -= batch.messages.length;
+    this.heldLineBytes -= batch.bytes;
     return batch;
   }
 }

@@ -32,6 +32,7 @@ export function tuningFromEnv(env: ConsumeEnv): ConsumerTuning {
     waitTimeSeconds: env.RECEIVE_WAIT_SECONDS,
     visibilityTimeoutSeconds: env.VISIBILITY_TIMEOUT_SECONDS,
     maxHeldMessages: env.MAX_HELD_MESSAGES,
+    maxHeldBytes: env.MAX_HELD_BYTES,
     flushConcurrency: env.FLUSH_CONCURRENCY,
     deleteConcurrency: env.DELETE_CONCURRENCY,
     deleteAttempts: CONSUMER_DEFAULTS.deleteAttempts,

@@ -27,6 +27,12 @@ export interface ConsumerTuning {
   readonly visibilityTimeoutSeconds: number;
   /** Messages held (received, not yet deleted) before receiving pauses. */
   readonly maxHeldMessages: number;
+  /**
+   * Bytes of records held (open and flushing batches) before receiving pauses; 0 = a quarter of
+   * the V8 heap limit ({@link heldBytesBound}). Quarantined records embed raw bodies of up to
+   * 256 KiB, so a count alone does not bound memory.
+   */
+  readonly maxHeldBytes: number;
   /** Objects being written at once. */
   readonly flushConcurrency: number;
   /** DeleteMessageBatch calls in flight per object. */
@@ -122,6 +128,9 @@ export function validateTuning(t: ConsumerTuning): void {
       throw new RangeError(`${key} must be a positive integer, got ${t[key]}`);
     }
   }
+  if (!Number.isInteger(t.maxHeldBytes) || t.maxHeldBytes < 0) {
+    throw new RangeError(`maxHeldBytes must be a non-negative integer, got ${t.maxHeldBytes}`);
+  }
   if (!Number.isInteger(t.dedupWindow) || t.dedupWindow < 0) {
     throw new RangeError(`dedupWindow must be a non-negative integer, got ${t.dedupWindow}`);
   }
@@ -146,6 +155,19 @@ export function validateTuning(t: ConsumerTuning): void {
         `visibilityTimeoutSeconds (${v}), so a batch is stored before its messages reappear`,
     );
   }
+}
+
+/**
+ * Share of the V8 heap that held records may fill by default. The rest is for what the bound does
+ * not count: the copies a write makes (the joined body, up to flushConcurrency at once), the
+ * receives in flight (receiveConcurrency x 10 messages of up to 256 KiB, as the SDK parses them)
+ * and the process itself.
+ */
+export const HELD_HEAP_SHARE = 0.25;
+
+/** The byte bound in force: `maxHeldBytes`, or {@link HELD_HEAP_SHARE} of `heapLimitBytes`. */
+export function heldBytesBound(t: ConsumerTuning, heapLimitBytes: number): number {
+  return t.maxHeldBytes > 0 ? t.maxHeldBytes : Math.floor(heapLimitBytes * HELD_HEAP_SHARE);
 }
 
 /** The defaults, overridden by every tuning field `options` sets. */

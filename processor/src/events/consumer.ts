@@ -23,6 +23,7 @@
  * deleted per object, which its model (delete per handled batch, heartbeat only while the handler
  * runs) does not express. This loop is small and tested against the emulator instead.
  */
+import { getHeapStatistics } from "node:v8";
 import type { Message } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "pino";
@@ -33,6 +34,7 @@ import { sleep } from "../shutdown";
 import { Batch, Batcher, RecentIds, type HeldMessage } from "./batcher";
 import { classifyMessage } from "./classify";
 import {
+  heldBytesBound,
   resolveTuning,
   validateTuning,
   zeroCounts,
@@ -93,6 +95,9 @@ export class EventConsumer {
   private readonly deleter: MessageDeleter;
   private capacityWaiters: (() => void)[] = [];
   private flushingMessages = 0;
+  private flushingBytes = 0;
+  /** The byte bound on held records in force (tuning, or a share of the heap limit). */
+  private readonly maxHeldBytes: number;
   private emptyStreak = 0;
   private checkingDrained = false;
   private putFailureStreak = 0;
@@ -122,6 +127,7 @@ export class EventConsumer {
       maxAgeMs: tuning.batchMaxAgeSeconds * 1000,
     });
     this.recent = new RecentIds(tuning.dedupWindow);
+    this.maxHeldBytes = heldBytesBound(tuning, getHeapStatistics().heap_size_limit);
     this.flushLimit = pLimit(tuning.flushConcurrency);
     const shared = { counts: this.counts, metrics: this.metrics, log: this.log };
     this.writer = new ObjectWriter({
@@ -152,6 +158,11 @@ export class EventConsumer {
     return this.batcher.heldMessages + this.flushingMessages;
   }
 
+  /** Bytes of the records held (open batches and batches being written). */
+  get heldBytes(): number {
+    return this.batcher.heldBytes + this.flushingBytes;
+  }
+
   /** Receives until stopped or drained, then writes and deletes what it holds. */
   async run(): Promise<ConsumerSummary> {
     const started = this.now();
@@ -162,7 +173,12 @@ export class EventConsumer {
     const tickMs = Math.min(1000, Math.max(20, (this.t.batchMaxAgeSeconds * 1000) / 4));
     const ticker = setInterval(() => this.flush(this.batcher.takeExpired(this.now())), tickMs);
     this.log.info(
-      { queueUrl: this.options.queueUrl, bucket: this.options.bucket, ...this.t },
+      {
+        queueUrl: this.options.queueUrl,
+        bucket: this.options.bucket,
+        ...this.t,
+        heldBytesBound: this.maxHeldBytes,
+      },
       "consumer started",
     );
     try {
@@ -317,12 +333,23 @@ export class EventConsumer {
     this.flush(closed);
   }
 
-  /** Blocks a poller while the consumer holds as many messages as it may. */
+  /** Which bound the consumer is at, if any: messages held, or bytes of records held. */
+  private atBound(): "messages" | "bytes" | undefined {
+    if (this.heldMessages >= this.t.maxHeldMessages) return "messages";
+    if (this.heldBytes >= this.maxHeldBytes) return "bytes";
+    return undefined;
+  }
+
+  /** Blocks a poller while the consumer holds as many messages, or bytes, as it may. */
   private async waitForCapacity(): Promise<void> {
-    while (!this.stopping.signal.aborted && this.heldMessages >= this.t.maxHeldMessages) {
+    for (
+      let bound = this.atBound();
+      bound && !this.stopping.signal.aborted;
+      bound = this.atBound()
+    ) {
       // Nothing is being written that would free memory: write the largest open batch now.
       if (this.flushes.size === 0) {
-        const largest = this.batcher.takeLargest();
+        const largest = this.batcher.takeLargest(bound);
         if (largest) this.flush([largest]);
       }
       await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
@@ -358,6 +385,7 @@ export class EventConsumer {
   private flush(batches: readonly Batch[]): void {
     for (const batch of batches) {
       this.flushingMessages += batch.messages.length;
+      this.flushingBytes += batch.bytes;
       const task: Promise<void> = this.flushLimit(() => this.store(batch))
         .catch((err: unknown) => {
           // store() handles its own failures; this is a defect, keep it visible.
@@ -366,6 +394,7 @@ export class EventConsumer {
         .finally(() => {
           this.flushes.delete(task);
           this.flushingMessages -= batch.messages.length;
+          this.flushingBytes -= batch.bytes;
           this.lastProgressAt = this.now();
           this.metrics.held.set(this.heldMessages);
           this.wakeCapacityWaiters();
