@@ -4,6 +4,7 @@
  * (a failed pod is retried up to backoffLimit, a pod past activeDeadlineSeconds is stopped and its
  * Job fails), and the producer Deployment (here: run to completion with a fixed number of events).
  */
+import { existsSync } from "node:fs";
 import type { Child, ChildExit } from "./processes";
 import type { JobCounts } from "../k8s/scaling";
 
@@ -45,6 +46,8 @@ interface Job {
   /** The back-off before the next pod, while one is pending. */
   retry: NodeJS.Timeout | undefined;
   timedOut: boolean;
+  /** The current pod's ready file, when readiness is gated on holding a message. */
+  readyFile: string | undefined;
 }
 
 /** Workload settings the controllers need. */
@@ -57,6 +60,12 @@ export interface WorkloadSpec {
   readonly graceMs: number;
   /** Factor applied to back-off delays (the run's time scale). */
   readonly timeScale: number;
+  /**
+   * Where the job pod `name` creates its READY_FILE, when the ScaledJob counts a job as pending
+   * until its pod is Ready and the pod is Ready once it holds its message (the readiness probe
+   * tests for that file); absent: a job is pending until its pod has booted (KEDA's default).
+   */
+  readonly readyFileFor?: (podName: string) => string;
 }
 
 /** The pods of one local run. */
@@ -145,6 +154,7 @@ export class PodSupervisor {
         deadline: undefined,
         retry: undefined,
         timedOut: false,
+        readyFile: undefined,
       };
       job.deadline = setTimeout(() => {
         job.timedOut = true;
@@ -166,7 +176,12 @@ export class PodSupervisor {
   private runAttempt(job: Job): void {
     job.attempts++;
     const suffix = job.attempts > 1 ? `-retry${job.attempts - 1}` : "";
-    job.pod = this.start(`preprocess-${job.id}${suffix}`, "preprocess", this.spec.preprocessEnv);
+    const name = `preprocess-${job.id}${suffix}`;
+    job.readyFile = this.spec.readyFileFor?.(name);
+    const env = job.readyFile
+      ? { ...this.spec.preprocessEnv, READY_FILE: job.readyFile }
+      : this.spec.preprocessEnv;
+    job.pod = this.start(name, "preprocess", env);
     void job.pod.exit.then((exit) => {
       // Past its deadline a Job fails (DeadlineExceeded), however its pod exited on SIGTERM.
       const ok = exit.code === 0 && !job.timedOut;
@@ -209,13 +224,15 @@ export class PodSupervisor {
   }
 
   /**
-   * Unfinished Jobs, as KEDA counts them; pending are those whose pod has not booted yet (or is
-   * waiting out a retry back-off), KEDA's "no pod Running or Succeeded".
+   * Unfinished Jobs, as KEDA counts them. Pending: with ready files, those whose pod is not Ready
+   * (no file yet, as the readiness probe sees it, or exited); otherwise those whose pod has not
+   * booted yet (or is waiting out a retry back-off), KEDA's "no pod Running or Succeeded".
    */
   jobCounts(): JobCounts {
     let pending = 0;
     for (const job of this.jobs.values()) {
-      if (!job.pod.booted || job.pod.exited) pending++;
+      const up = job.readyFile ? existsSync(job.readyFile) : job.pod.booted;
+      if (!up || job.pod.exited) pending++;
     }
     return { running: this.jobs.size, pending };
   }

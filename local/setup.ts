@@ -145,7 +145,23 @@ export function createPods(
       activeDeadlineMs: rules.preprocess.activeDeadlineSeconds * 1000,
       graceMs: Math.max(specs.graceMs.consumer, specs.graceMs.preprocess),
       timeScale: options.timeScale,
+      ...readyFiles(rules, path.dirname(env.logFile)),
     },
     context.note,
   );
+}
+
+/**
+ * Per-pod ready files under the run's log folder, when the ScaledJob waits for a Ready pod that is
+ * Ready once it holds its message (each local pod needs its own file: they share this machine).
+ */
+function readyFiles(
+  rules: ScalingRules,
+  logDir: string,
+): { readyFileFor?: (podName: string) => string } {
+  const p = rules.preprocess;
+  if (!p.readyWhenHoldingMessage || !p.pendingPodConditions.includes("Ready")) return {};
+  const dir = path.join(logDir, "ready");
+  mkdirSync(dir, { recursive: true });
+  return { readyFileFor: (podName) => path.join(dir, podName) };
 }

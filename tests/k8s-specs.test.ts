@@ -337,7 +337,7 @@ describe("scaling parameters come only from the settings", () => {
   it("the ScaledJob follows keda.preprocess, and each job takes its share of messages", () => {
     const sj = m.preprocessScaledJob.spec;
     expect(sj).toMatchObject({ pollingInterval: 9, maxReplicaCount: 19 });
-    expect(sj.scalingStrategy).toEqual({ strategy: "eager" });
+    expect(sj.scalingStrategy).toEqual({ strategy: "eager", pendingPodConditions: ["Ready"] });
     expect(sj.jobTargetRef.backoffLimit).toBe(2);
     expect(sj.triggers[0]?.metadata).toMatchObject({
       queueLength: "2",
@@ -381,6 +381,8 @@ describe("scaling parameters come only from the settings", () => {
         scalingStrategy: "eager",
         backoffLimit: 2,
         activeDeadlineSeconds: changed.keda.preprocess.activeDeadlineSeconds,
+        pendingPodConditions: ["Ready"],
+        readyWhenHoldingMessage: true,
       },
     });
     expect(scalingRulesFromSpecs(m.consumerScaledObject, m.preprocessScaledJob.spec)).toEqual(

@@ -27,6 +27,8 @@ const base: ScaledJobRules = {
   scalingStrategy: "default",
   backoffLimit: 0,
   activeDeadlineSeconds: 600,
+  pendingPodConditions: [],
+  readyWhenHoldingMessage: false,
 };
 
 type Strategy = Pick<

@@ -3,6 +3,9 @@
  * retried up to backoffLimit, a Job past its deadline fails, a crashed consumer is replaced, and a
  * scale-down stops the newest consumers.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Child, ChildExit } from "../local/processes";
 import { PodSupervisor, type WorkloadSpec } from "../local/pod-supervisor";
 
@@ -93,6 +96,32 @@ describe("Jobs", () => {
     await tick();
     expect(wl.jobStatistics()).toMatchObject({ running: 0, succeeded: 2, failed: 0 });
     await wl.stopAll();
+  });
+
+  it("with ready files, count a booted job as pending until its pod's READY_FILE exists", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ready-"));
+    const envs: Record<string, string>[] = [];
+    const { pods, start } = fakeStarter();
+    const wl = new PodSupervisor(
+      (name, command, env) => {
+        envs.push({ ...env });
+        return start(name, command);
+      },
+      { ...spec, readyFileFor: (pod) => join(dir, pod) },
+    );
+    wl.createJobs(2);
+    expect(envs.map((e) => e.READY_FILE)).toEqual([
+      join(dir, "preprocess-1"),
+      join(dir, "preprocess-2"),
+    ]);
+    expect(wl.jobCounts()).toEqual({ running: 2, pending: 2 });
+    writeFileSync(join(dir, "preprocess-1"), "");
+    expect(wl.jobCounts()).toEqual({ running: 2, pending: 1 });
+    // Without ready files a booted pod is not pending.
+    expect(new PodSupervisor(start, spec).jobCounts()).toEqual({ running: 0, pending: 0 });
+    pods.forEach((p) => p.finish(0));
+    await wl.stopAll();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("stop a pod past activeDeadlineSeconds and fail its Job without a retry", async () => {

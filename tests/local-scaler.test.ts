@@ -156,6 +156,8 @@ const job: ScaledJobRules = {
   scalingStrategy: "default",
   backoffLimit: 1,
   activeDeadlineSeconds: 600,
+  pendingPodConditions: [],
+  readyWhenHoldingMessage: false,
 };
 
 describe("ScaledJob (KEDA's job-count formulas)", () => {

@@ -8,10 +8,15 @@
 import type { IScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
 import type { IScaleTriggers } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaleTriggers";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { CommandEnvVars } from "@pipeline/processor/contract";
 import type { Settings } from "../../config";
 import { consumerScaledObjectSpec, SQS_TRIGGER_TYPE, type ScalingStrategy } from "../specs/keda";
 import { preprocessScaledJobSpec } from "../specs/preprocess";
 import type { WorkloadInputs } from "../specs/common";
+
+/** The preprocess variable naming the file the job creates once it holds its message. */
+const READY_FILE_ENV = "READY_FILE" satisfies keyof CommandEnvVars<"preprocess">;
 
 /** One aws-sqs-queue trigger, parsed. */
 export interface QueueTriggerRules {
@@ -61,6 +66,16 @@ export interface ScaledJobRules extends QueueTriggerRules {
   readonly backoffLimit: number;
   /** A job still running after this many seconds is stopped and counts as failed. */
   readonly activeDeadlineSeconds: number;
+  /**
+   * `pendingPodConditions`: a job is pending until its pod has all of them True; empty: pending
+   * until a pod is Running or Succeeded (KEDA's `getPendingJobCount`).
+   */
+  readonly pendingPodConditions: readonly string[];
+  /**
+   * Whether the job pod's Ready condition waits for the job to hold its message (a readiness probe
+   * on the processor's `READY_FILE`) rather than turning True as soon as the container runs.
+   */
+  readonly readyWhenHoldingMessage: boolean;
 }
 
 /** Both rules. */
@@ -165,7 +180,17 @@ export function scaledJobRules(spec: IScaledJobSpec): ScaledJobRules {
     // Kubernetes' defaults when the Job template leaves them out.
     backoffLimit: spec.jobTargetRef.backoffLimit ?? 6,
     activeDeadlineSeconds: spec.jobTargetRef.activeDeadlineSeconds ?? Number.POSITIVE_INFINITY,
+    pendingPodConditions: [...(strategy?.pendingPodConditions ?? [])],
+    readyWhenHoldingMessage: readyWhenHoldingMessage(spec.jobTargetRef.template.spec?.containers),
   };
+}
+
+/** Whether the job container's readiness probe tests for the file its `READY_FILE` names. */
+function readyWhenHoldingMessage(containers: readonly IContainer[] | undefined): boolean {
+  const [container] = containers ?? [];
+  const readyFile = container?.env?.find((e) => e.name === READY_FILE_ENV)?.value;
+  const probe = container?.readinessProbe?.exec?.command;
+  return readyFile !== undefined && probe !== undefined && probe.at(-1) === readyFile;
 }
 
 /** Reads both rules back from a ScaledObject and a ScaledJob spec. */

@@ -173,9 +173,12 @@ export function tmpVolume(workload: Workload, sizeLimit?: string): IVolume {
   };
 }
 
-/** Mounts {@link tmpVolume} at `/tmp`. */
+/** Where {@link tmpVolume} is mounted in every processor container. */
+export const TMP_PATH = "/tmp";
+
+/** Mounts {@link tmpVolume} at {@link TMP_PATH}. */
 export function tmpMount(): IVolumeMount {
-  return { name: TMP_VOLUME, mountPath: "/tmp" };
+  return { name: TMP_VOLUME, mountPath: TMP_PATH };
 }
 
 /** Environment entries from a name → value map, in a stable order. */

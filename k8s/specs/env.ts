@@ -5,7 +5,13 @@
  */
 import { MIB, type CommandEnvVars } from "@pipeline/processor/contract";
 import type { Settings } from "../../config";
-import type { WorkloadInputs } from "./common";
+import { TMP_PATH, type WorkloadInputs } from "./common";
+
+/**
+ * The file a preprocess job creates once it holds its message (`READY_FILE`), on the pod's writable
+ * `/tmp`: the job's readiness probe tests for it (`preprocess.ts`).
+ */
+export const PREPROCESS_READY_FILE = `${TMP_PATH}/preprocess-ready`;
 
 /**
  * Seconds the consumer may spend draining after SIGTERM: it stops receiving, writes its open batches
@@ -26,6 +32,7 @@ export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Recor
     VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.preprocessVisibilityTimeoutSeconds),
     // A larger upload gets an error report: the pod's disk is sized for this (common.ts).
     MAX_INPUT_BYTES: String(settings.workloads.preprocessMaxInputMiB * MIB),
+    READY_FILE: PREPROCESS_READY_FILE,
   } satisfies CommandEnvVars<"preprocess">;
 }
 

@@ -188,8 +188,8 @@ export interface PreprocessScalingInputs {
  *   the queue (10 visible, 5 running → 5 new jobs instead of 10). Rejected.
  * - `custom` subtracts a share of running jobs the same way. Rejected.
  * - `accurate` creates `maxScale - pendingJobs` (capped at `max - runningJobs`; KEDA 2.20 keeps the
- *   pending deduction in that capped branch too): it subtracts only the jobs whose pods have not
- *   started, i.e. have not yet taken their message. This is exactly the
+ *   pending deduction in that capped branch too): it subtracts only the jobs that have not yet taken
+ *   their message (pending until Ready: {@link PREPROCESS_PENDING_POD_CONDITIONS}). This is exactly the
  *   case KEDA documents it for (a scaler that does not count locked messages, a message deleted once
  *   consumed). The default and our choice.
  * - `eager` creates `min(max - running - pending, maxScale)`: it never subtracts from the demand, so
@@ -197,6 +197,15 @@ export interface PreprocessScalingInputs {
  *   adds jobs that later find the queue empty and exit. Allowed, for latency over cost.
  */
 export const STRATEGIES_WITHOUT_DOUBLE_COUNT: readonly ScalingStrategy[] = ["accurate", "eager"];
+
+/**
+ * A job counts as pending until its pod is Ready, and the pod is Ready once the job holds its message
+ * (the readiness probe of `preprocess.ts`). Without this KEDA counts a job as pending only until its
+ * pod is Running, yet a Running pod needs a moment (Node start, SDK load, the first receive) before
+ * its message leaves the visible count: a poll in that moment sees the message and no pending job
+ * and starts a second job for it (6 uploads → 10 jobs; `npm run bench:scaling` measures it).
+ */
+export const PREPROCESS_PENDING_POD_CONDITIONS = ["Ready"] as const;
 
 /** Throws, naming the setting, when the strategy would double-count running jobs. */
 export function assertStrategyFitsSqs(strategy: ScalingStrategy): ScalingStrategy {
@@ -223,7 +232,10 @@ export function preprocessJobScaling(
     failedJobsHistoryLimit: p.failedJobsHistoryLimit,
     // A changed template must not kill jobs mid-file: running jobs finish, new ones use the new spec.
     rollout: { strategy: "gradual" },
-    scalingStrategy: { strategy: assertStrategyFitsSqs(p.scalingStrategy) },
+    scalingStrategy: {
+      strategy: assertStrategyFitsSqs(p.scalingStrategy),
+      pendingPodConditions: [...PREPROCESS_PENDING_POD_CONDITIONS],
+    },
     triggers: [
       sqsTrigger({
         name: "preprocess-queue",

@@ -6,6 +6,7 @@
  */
 import type { IScaledJob } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob";
 import type { IScaledJobSpec } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJobSpec";
+import type { IProbe } from "kubernetes-models/v1/Probe";
 import { SERVICE_ACCOUNTS } from "../../config";
 import type { Settings } from "../../config";
 import {
@@ -19,7 +20,7 @@ import {
   type WorkloadInputs,
 } from "./common";
 import { GRACE_MARGIN_SECONDS } from "./consumer";
-import { preprocessEnv } from "./env";
+import { PREPROCESS_READY_FILE, preprocessEnv } from "./env";
 import { preprocessJobScaling } from "./keda";
 import { preprocessResources, preprocessSize } from "./preprocess-size";
 
@@ -31,6 +32,23 @@ export const PREPROCESS_NAME = "preprocess";
  * writing the current file's outputs.
  */
 export const PREPROCESS_RELEASE_SECONDS = 30;
+
+/**
+ * The job's readiness: Ready once the job holds its message (the processor creates
+ * {@link PREPROCESS_READY_FILE} right after its first receive returns a message). The ScaledJob's
+ * `pendingPodConditions: ["Ready"]` (`keda.ts`) then counts the job as pending exactly while its
+ * message still counts as visible, so a started-but-not-yet-receiving job is never paid for twice.
+ * `test` is coreutils' (an essential package of the Debian base image); the probe starts no Node.
+ */
+export function preprocessReadinessProbe(): IProbe {
+  return {
+    exec: { command: ["test", "-e", PREPROCESS_READY_FILE] },
+    periodSeconds: 1,
+    timeoutSeconds: 1,
+    successThreshold: 1,
+    failureThreshold: 1,
+  };
+}
 
 /** The Job template KEDA stamps out (`jobTargetRef`). */
 export function preprocessJobTemplate(
@@ -57,6 +75,7 @@ export function preprocessJobTemplate(
         containers: [
           processorContainer("preprocess", "preprocess", inputs, preprocessEnv(settings, inputs), {
             resources: preprocessResources(maxInputMiB),
+            readinessProbe: preprocessReadinessProbe(),
           }),
         ],
         volumes: [tmpVolume("preprocess", preprocessSize(maxInputMiB).tmpSize)],

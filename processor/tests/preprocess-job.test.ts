@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { getEventListeners } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -84,6 +84,22 @@ describe("preprocess job", () => {
     );
     expect(msgs().indexOf("deleted")).toBeGreaterThan(msgs().indexOf("written"));
     expect(await depth(p.queueUrl)).toBe(0);
+  });
+
+  test("the ready file appears once the job holds its message, not before, and never for an empty queue", async () => {
+    const p = await freshPipeline();
+    const readyFile = join(work, `ready-${suffix()}`);
+    await job(p, { readyFile }).run;
+    expect(existsSync(readyFile)).toBe(false);
+
+    await upload(p, "input/ready.csv", readFileSync(join(FIXTURES, "types", "input.csv")));
+    let readyAtReceive: boolean | undefined;
+    const { run } = job(p, { readyFile }, (line) => {
+      // "received" is logged after the file is written and before any work on the object.
+      if (line.msg === "received") readyAtReceive = existsSync(readyFile);
+    });
+    expect(await run).toMatchObject({ received: 1, deleted: 1 });
+    expect(readyAtReceive).toBe(true);
   });
 
   test("a long job leaves no listeners on its shutdown signal (no leak per object)", async () => {

@@ -55,6 +55,12 @@ export const preprocessEnvSchema = commonEnvSchema.extend({
   MAX_INPUT_BYTES: maxInputBytes,
   STALL_TIMEOUT_SECONDS: stallTimeoutSeconds,
   REDELIVERY_BACKOFF_SECONDS: positiveInt(DEFAULT_REDELIVERY_BACKOFF_SECONDS),
+  /**
+   * A file the job creates once it holds its first message: the pod's readiness probe tests for
+   * it, so KEDA (`pendingPodConditions: ["Ready"]`) counts a job as pending until its message has
+   * left the visible count. Unset: no file.
+   */
+  READY_FILE: optionalString(),
 });
 
 /** `processor preprocess-object`: one named object, results to the processed bucket. */

@@ -49,6 +49,7 @@ export async function preprocessCommand(
       maxInputBytes: config.MAX_INPUT_BYTES,
       stallTimeoutSeconds: config.STALL_TIMEOUT_SECONDS,
       redeliveryBackoffSeconds: config.REDELIVERY_BACKOFF_SECONDS,
+      ...(config.READY_FILE === undefined ? {} : { readyFile: config.READY_FILE }),
       ...timing,
     });
     return 0;

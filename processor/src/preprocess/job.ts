@@ -10,6 +10,7 @@
  * - transient errors → retried with backoff, then the message is released for another try after
  *   a back-off that grows with its receive count (./redelivery.ts), until the DLQ takes it.
  */
+import { writeFile } from "node:fs/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
   ChangeMessageVisibilityCommand,
@@ -43,6 +44,11 @@ export interface PreprocessJobOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Interval of the heartbeat; must be shorter than the visibility timeout. */
   readonly heartbeatSeconds?: number;
+  /**
+   * Created (empty) once the first message is held: the pod's readiness signal, so the scaler stops
+   * counting this job as pending exactly when its message stops counting as visible.
+   */
+  readonly readyFile?: string;
   /** Local scratch directory (the input copy and the outputs before upload). */
   readonly workDir: string;
   /** Retries of transient failures per object. */
@@ -132,6 +138,7 @@ export async function runPreprocessJob(
       break;
     }
     counts.received++;
+    if (counts.received === 1 && options.readyFile) await writeFile(options.readyFile, "");
     const outcome = await handleMessage(message, options, timing, counts);
     if (outcome === "deleted") counts.deleted++;
     else counts.left++;
