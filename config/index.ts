@@ -12,3 +12,5 @@ export * from "./limits";
 export * from "./physical";
 export * from "./fit";
 export * from "./outputs";
+export * from "./sizes";
+export * from "./quota";

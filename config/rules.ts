@@ -10,6 +10,7 @@ import {
 } from "@pipeline/processor/contract";
 import type { Settings } from "./schema";
 import { subnetPlanError } from "./subnets";
+import { poolFitProblems } from "./quota";
 
 /** A problem found by a rule that spans several keys. */
 export interface CrossFieldProblem {
@@ -92,6 +93,7 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
       "eks needs cluster.endpointPublicAccess true: Step Functions' EKS integration calls the public API endpoint (or use engine emr)",
     );
   }
+  problems.push(...poolFitProblems(s));
   if (s.nodeAutoscaling === "karpenter") {
     // A pool of the wrong architecture never launches a node for the image: the pods would pend.
     const arm = s.image.platform === "linux/arm64";

@@ -1,8 +1,8 @@
 /**
  * The pipeline's Kubernetes workloads as one component: the restricted namespace, the service
  * accounts the Pod Identity associations name, the producer and consumer Deployments, the consumer's
- * PodDisruptionBudget and ScaledObject, the preprocess ScaledJob, KEDA's TriggerAuthentication and a
- * default-deny NetworkPolicy. Every object comes from the pure builders in `./specs` and goes through
+ * PodDisruptionBudget and ScaledObject, the preprocess ScaledJob, KEDA's TriggerAuthentication, a
+ * default-deny NetworkPolicy, and the namespace's ResourceQuota and LimitRange. Every object comes from the pure builders in `./specs` and goes through
  * the cluster's provider.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -14,8 +14,10 @@ import {
   outputDependentMetadata,
   serviceAccountSpec,
   triggerAuthenticationSpec,
+  workloadLimitRangeSpec,
   workloadManifests,
   workloadNamespaceSpec,
+  workloadResourceQuotaSpec,
   workloadNetworkPolicySpec,
   type Scheduling,
   type WorkloadInputs,
@@ -121,11 +123,26 @@ export class Workloads extends pulumi.ComponentResource {
       { ...policy, spec: { ...policy.spec, podSelector: policy.spec.podSelector ?? {} } },
       inNamespace,
     );
+    // Before any pod: a pod admitted ahead of the LimitRange would get no defaults.
+    const quota = workloadResourceQuotaSpec(settings);
+    const limitRange = workloadLimitRangeSpec(settings);
+    const guardRails = [
+      new k8s.core.v1.ResourceQuota(
+        `${name}-resource-quota`,
+        { metadata: quota.metadata, spec: pulumiInput(quota.spec) },
+        inNamespace,
+      ),
+      new k8s.core.v1.LimitRange(
+        `${name}-limit-range`,
+        { metadata: limitRange.metadata, spec: pulumiInput(limitRange.spec) },
+        inNamespace,
+      ),
+    ];
     const podIdentity = args.podIdentityDependencies ?? [];
     const nodes = args.nodeDependencies ?? [];
     const withIdentity = {
       ...self,
-      dependsOn: [namespace, ...serviceAccounts, ...podIdentity, ...nodes],
+      dependsOn: [namespace, ...guardRails, ...serviceAccounts, ...podIdentity, ...nodes],
     };
 
     new k8s.apps.v1.Deployment(
@@ -178,6 +195,7 @@ export class Workloads extends pulumi.ComponentResource {
         dependsOn: kedaDeps.apply((deps) => [
           ...deps,
           auth,
+          ...guardRails,
           ...serviceAccounts,
           ...podIdentity,
           ...nodes,

@@ -864,10 +864,10 @@ describe("capacity and cost", () => {
     for (const settings of Object.values(STACKS)) {
       expect(jobPoolHolds(settings, SPEC_REQUESTS.preprocess)).toBe(true);
     }
-    const tooMany = settingsOf(undefined, {
-      "event-pipeline:keda": { preprocess: { maxReplicaCount: 500 } },
-    });
-    expect(jobPoolHolds(tooMany, REQUESTS.preprocess)).toBe(false);
+    // More than that is refused by the settings rules (config/quota.ts), naming the key.
+    expect(() =>
+      settingsOf(undefined, { "event-pipeline:keda": { preprocess: { maxReplicaCount: 500 } } }),
+    ).toThrow(/keda\.preprocess\.maxReplicaCount: 500 job pods request 500 vCPU/);
   });
 
   it("the README's capacity note is the one the default settings produce", () => {

@@ -14,7 +14,7 @@ import {
   tmpMount,
   tmpVolume,
 } from "./common";
-import { preprocessResources, preprocessSize } from "./preprocess-size";
+import { preprocessResources, preprocessSize } from "../../config/preprocess-size";
 import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
 
 /**

@@ -12,14 +12,9 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import {
-  DEFAULT_MAX_INPUT_MIB,
-  METRICS_PORT,
-  type CommandEnvVars,
-} from "@pipeline/processor/contract";
+import { METRICS_PORT, type CommandEnvVars } from "@pipeline/processor/contract";
 import type { Workload } from "../../config";
-import { PROJECT } from "../../config";
-import { preprocessSize } from "./preprocess-size";
+import { CONTAINER_SIZES, PROJECT } from "../../config";
 import { placementAnnotations, placementFields, type Scheduling } from "./scheduling";
 
 /**
@@ -117,39 +112,8 @@ export function containerSecurityContext(): ISecurityContext {
   };
 }
 
-/** Requests and limits of each workload's container. */
-export interface ContainerSize {
-  readonly cpuRequest: string;
-  readonly cpuLimit: string;
-  readonly memoryRequest: string;
-  readonly memoryLimit: string;
-  /** Size limit of the writable `/tmp` (the root filesystem is read-only). */
-  readonly tmpSize: string;
-}
-
-/**
- * Sizes per workload. The consumer buffers at most one NDJSON batch in memory; the producer only
- * generates and sends small messages. Preprocess: the sizes for the default largest upload
- * (./preprocess-size.ts derives them from `workloads.preprocessMaxInputMiB`, with the measured
- * figures they rest on).
- */
-export const CONTAINER_SIZES: Readonly<Record<Workload, ContainerSize>> = {
-  preprocess: preprocessSize(DEFAULT_MAX_INPUT_MIB),
-  consumer: {
-    cpuRequest: "250m",
-    cpuLimit: "1",
-    memoryRequest: "256Mi",
-    memoryLimit: "512Mi",
-    tmpSize: "256Mi",
-  },
-  producer: {
-    cpuRequest: "100m",
-    cpuLimit: "500m",
-    memoryRequest: "128Mi",
-    memoryLimit: "256Mi",
-    tmpSize: "64Mi",
-  },
-};
+/** The sizes live in config/ (the settings rules read them too); re-exported for the specs' users. */
+export { CONTAINER_SIZES, type ContainerSize } from "../../config";
 
 /** Requests and limits of `workload`'s container. */
 export function containerResources(workload: Workload): IResourceRequirements {
@@ -164,7 +128,7 @@ const TMP_VOLUME = "tmp";
 
 /**
  * The size-limited, node-disk-backed `/tmp` of a workload (the root filesystem is read-only);
- * `sizeLimit` overrides the workload's fixed size (the preprocess pods': ./preprocess-size.ts).
+ * `sizeLimit` overrides the workload's fixed size (the preprocess pods': config/preprocess-size.ts).
  */
 export function tmpVolume(workload: Workload, sizeLimit?: string): IVolume {
   return {

@@ -8,6 +8,7 @@
 import type { Settings } from "../../config";
 import { workloadMeta, type WorkloadInputs } from "./common";
 import { CONSUMER_NAME, consumerDeploymentSpec, consumerPdbSpec } from "./consumer";
+import { workloadLimitRangeSpec, workloadResourceQuotaSpec } from "./guard-rails";
 import { consumerScaledObjectSpec, triggerAuthenticationSpec } from "./keda";
 import { serviceAccountSpecs, workloadNamespaceSpec } from "./namespace";
 import { workloadNetworkPolicySpec } from "./network-policy";
@@ -18,6 +19,7 @@ export * from "./batch-job";
 export * from "./common";
 export * from "./consumer";
 export * from "./env";
+export * from "./guard-rails";
 export * from "./keda";
 export * from "./namespace";
 export * from "./network-policy";
@@ -32,6 +34,8 @@ export function workloadManifests(settings: Settings, inputs: WorkloadInputs) {
   return {
     namespace: workloadNamespaceSpec(settings),
     serviceAccounts: serviceAccountSpecs(settings),
+    resourceQuota: workloadResourceQuotaSpec(settings),
+    limitRange: workloadLimitRangeSpec(settings),
     networkPolicy: workloadNetworkPolicySpec(settings),
     triggerAuthentication: triggerAuthenticationSpec(settings),
     producer: producerDeploymentSpec(settings, inputs),
@@ -51,6 +55,8 @@ export function workloadManifestList(
   return [
     m.namespace,
     ...Object.values(m.serviceAccounts),
+    m.resourceQuota,
+    m.limitRange,
     m.networkPolicy,
     m.triggerAuthentication,
     m.producer,

@@ -22,7 +22,7 @@ import {
 import { GRACE_MARGIN_SECONDS } from "./consumer";
 import { PREPROCESS_READY_FILE, preprocessEnv } from "./env";
 import { preprocessJobScaling } from "./keda";
-import { preprocessResources, preprocessSize } from "./preprocess-size";
+import { preprocessResources, preprocessSize } from "../../config/preprocess-size";
 
 /** Name of the ScaledJob (KEDA names its Jobs `<name>-<suffix>`). */
 export const PREPROCESS_NAME = "preprocess";
