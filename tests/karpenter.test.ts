@@ -43,6 +43,7 @@ import {
   buildEc2NodeClass,
   buildNodePool,
   buildNodePools,
+  poolDisruptionBudgets,
   DISCOVERY_TAG_KEY,
   NODE_CLASS_NAME,
   orderedCapacityTypes,
@@ -579,6 +580,7 @@ describe("EC2NodeClass and NodePools", () => {
         expect(np.spec.disruption).toEqual({
           consolidationPolicy: "WhenEmptyOrUnderutilized",
           consolidateAfter: k.consolidateAfter,
+          budgets: poolDisruptionBudgets(pool),
         });
         expect(np.spec.template.spec.expireAfter).toBe(k.expireAfter);
         expect(np.spec.template.spec.nodeClassRef).toEqual({

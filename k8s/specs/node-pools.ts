@@ -7,6 +7,7 @@
  */
 import type { IEC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import type { IBlockDeviceMapping } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/BlockDeviceMapping";
+import type { IBudget } from "@kubernetes-models/karpenter/karpenter.sh/v1/Budget";
 import type { INodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import type { INodeSelectorRequirementWithMinValues } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodeSelectorRequirementWithMinValues";
 import type { Settings } from "../../config";
@@ -169,6 +170,23 @@ export function poolRequirements(
 }
 
 /**
+ * How many of a pool's nodes Karpenter may disrupt at once, per reason (the most restrictive budget
+ * that applies wins; one without reasons applies to all). Job nodes are never consolidated for
+ * being underused, only given back empty: a job pod is one file, and moving it means starting that
+ * file again. Running jobs are protected twice over: their `karpenter.sh/do-not-disrupt` pods block
+ * consolidation of their node, and drift or expiry waits for them up to the pool's
+ * terminationGracePeriod, which is the job's own deadline (Karpenter's well-known annotations: on
+ * a pod, do-not-disrupt "blocks consolidation of the Pod's node, and blocks drift unless the
+ * NodeClaim sets a terminationGracePeriod"). The general pool loses one node at a time, so the
+ * consumer's PodDisruptionBudget and zone spread always have somewhere to go.
+ */
+export function poolDisruptionBudgets(pool: PoolKind): IBudget[] {
+  return pool === "jobs"
+    ? [{ nodes: "0", reasons: ["Underutilized"] }, { nodes: "20%" }]
+    : [{ nodes: "1" }];
+}
+
+/**
  * One NodePool: its nodes carry the pool label (and, for jobs, the taint), are bought within the
  * CPU/memory limits, consolidated when empty or underused after `consolidateAfter`, and replaced
  * after `expireAfter`.
@@ -195,6 +213,7 @@ export function buildNodePool(settings: Settings, pool: PoolKind): Named<INodePo
       disruption: {
         consolidationPolicy: "WhenEmptyOrUnderutilized",
         consolidateAfter: settings.karpenter.consolidateAfter,
+        budgets: poolDisruptionBudgets(pool),
       },
     },
   };
