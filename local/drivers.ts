@@ -33,6 +33,8 @@ export interface Producers extends Tracker {
 /** The running uploads: their tracker and the keys uploaded so far, in order. */
 export interface Uploads extends Tracker {
   readonly uploaded: readonly string[];
+  /** When each key's upload and S3 event were done (ms). */
+  readonly uploadedAt: ReadonlyMap<string, number>;
 }
 
 /** Splits `total` events over `producers` producers (the first ones take the remainder). */
@@ -120,6 +122,7 @@ export function startUploads(
   onUploaded?: (upload: Upload) => void,
 ): Uploads {
   const uploaded: string[] = [];
+  const uploadedAt = new Map<string, number>();
   const state = { finished: false, failure: undefined as string | undefined };
   const nextSequencer = sequencerSource();
   (async () => {
@@ -127,6 +130,7 @@ export function startUploads(
       const upload = await uploadAndNotify(target, file.key, file.body, nextSequencer);
       uploaded.push(file.key);
       onUploaded?.(upload);
+      uploadedAt.set(file.key, Date.now());
     }
   })().then(
     () => {
@@ -142,6 +146,7 @@ export function startUploads(
   );
   return {
     uploaded,
+    uploadedAt,
     get finished() {
       return state.finished;
     },

@@ -5,6 +5,7 @@
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Accounting, ExpectedFile } from "./accounting";
+import type { Latency } from "./latency";
 import { collectAccounting } from "./collect-accounting";
 import { producedTotals, type Producers, type Uploads } from "./drivers";
 import { queueDepth, type LocalResources } from "./emulator";
@@ -126,6 +127,7 @@ export function summarize(run: {
   readonly pods: PodSupervisor;
   readonly rules: ScalingRules;
   readonly results: DownloadedResults | undefined;
+  readonly latency?: Latency;
   readonly logFile: string;
 }): RunSummary {
   const { ending, accounting, pods } = run;
@@ -156,6 +158,7 @@ export function summarize(run: {
       consumerMinReplicas: run.rules.consumer.minReplicas,
     },
     results: run.results,
+    ...(run.latency ? { latency: run.latency } : {}),
     logFile: run.logFile,
   };
 }

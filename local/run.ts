@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { startProducers, startUploads, type ProducerReport } from "./drivers";
 import { accountRun, summarize, waitForEnd } from "./ending";
+import { fileLatency } from "./latency";
 import { defaultTimeoutSeconds, type LocalOptions } from "./options";
 import { emptyDepths, startScalers } from "./scaling-loops";
 import { checkResultsDir, downloadResults } from "./results";
@@ -64,7 +65,14 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     const setupSeconds = elapsed() / 1000;
 
     const reports: ProducerReport[] = [];
-    pods = createPods(env, run, options, { root: io.root, region, producerReports: reports, note });
+    const resultTimes = new Map<string, number>();
+    pods = createPods(env, run, options, {
+      root: io.root,
+      region,
+      producerReports: reports,
+      resultTimes,
+      note,
+    });
     const badRatio = stack.settings.workloads.badEventRatio;
     const producers = startProducers(pods, run.specs, badRatio, options, reports, note);
     const uploads = startUploads(
@@ -127,6 +135,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       pods,
       rules,
       results,
+      latency: fileLatency(uploads.uploadedAt, resultTimes),
       logFile: path.relative(io.root, env.logFile),
     });
     const combined: RunSummary = workflowSummary

@@ -16,6 +16,7 @@ import {
   type LocalResources,
 } from "./emulator";
 import type { LocalOptions } from "./options";
+import { resultTimeOf } from "./latency";
 import { launcherEnv, podEnvironments } from "./pod-env";
 import { spawnProcessor, type Launcher } from "./processes";
 import { validateScaledObjectRules } from "../k8s/scaling";
@@ -129,12 +130,18 @@ export function createPods(
     readonly root: string;
     readonly region: string;
     readonly producerReports: ProducerReport[];
+    /** Filled with the first time each upload key's results were written (ms). */
+    readonly resultTimes?: Map<string, number>;
     readonly note: (text: string) => void;
   },
 ): PodSupervisor {
   const launcher = processorLauncher(env, context.root, context.region, (_child, record) => {
     const report = producerReportOf(record);
     if (report) context.producerReports.push(report);
+    const result = resultTimeOf(record);
+    if (result && !context.resultTimes?.has(result.key)) {
+      context.resultTimes?.set(result.key, result.at);
+    }
   });
   const { specs, rules } = run;
   return new PodSupervisor(

@@ -3,6 +3,7 @@
  * (`--summary-json`, read by the end-to-end test). Pure.
  */
 import type { Accounting } from "./accounting";
+import type { Latency } from "./latency";
 import type { DownloadedResults } from "./results";
 import { renderWorkflowSummary } from "./workflow/report";
 import type { WorkflowSummary } from "./workflow/workflow";
@@ -43,6 +44,8 @@ export interface RunSummary {
   readonly workflow?: WorkflowSummary;
   /** What `--results` downloaded, when asked. */
   readonly results?: DownloadedResults;
+  /** Upload → results seconds per file, and p50/p95 over the files. */
+  readonly latency?: Latency;
   readonly logFile: string;
 }
 
@@ -79,17 +82,20 @@ export function renderSummary(summary: RunSummary): string {
   );
   if (summary.aborted) lines.push(`Stopped early: ${summary.aborted}`);
   lines.push("");
+  const latency = summary.latency?.seconds ?? {};
+  const took = (key: string) => (latency[key] === undefined ? "-" : s1(latency[key]));
   const fileRows = [
-    ["File", "Rows", "Expected", "Found", ""],
+    ["File", "Rows", "Expected", "Found", "Upload→results", ""],
     ...a.files.map((f) => [
       f.key,
       n(f.rows),
       f.expected,
       f.found,
+      took(f.key),
       f.found === f.expected ? "ok" : "MISSING",
     ]),
   ];
-  lines.push(...table(fileRows, new Set([1])).map((l) => `  ${l}`));
+  lines.push(...table(fileRows, new Set([1, 4])).map((l) => `  ${l}`));
   lines.push("");
   const e = a.events;
   const invalid =
@@ -108,6 +114,13 @@ export function renderSummary(summary: RunSummary): string {
     `  Queues   preprocess ${q.preprocess.visible} visible / ${q.preprocess.inFlight} in flight, DLQ ${a.dlqs.preprocess}; ` +
       `events ${q.events.visible} / ${q.events.inFlight}, DLQ ${a.dlqs.events}`,
   );
+  const lat = summary.latency;
+  if (lat && lat.files > 0) {
+    lines.push(
+      `  Latency  upload → results over ${lat.files} file(s): p50 ${s1(lat.p50Seconds)}, ` +
+        `p95 ${s1(lat.p95Seconds)}, max ${s1(lat.maxSeconds)} (time scale ${summary.timeScale})`,
+    );
+  }
   const sc = summary.scaling;
   lines.push(
     `  Scaling  ${sc.jobsStarted} preprocess jobs (peak ${sc.peakRunningJobs} running, ${sc.jobsSucceeded} succeeded, ` +

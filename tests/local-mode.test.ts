@@ -71,7 +71,15 @@ it("processes every file and event and exits 0 with the accounting holding", asy
   });
   expect(a.dlqs).toEqual({ preprocess: 0, events: 0 });
   // KEDA's rules did the work: jobs from queue depth, consumers from zero and back to zero.
-  expect(summary.scaling.jobsStarted).toBeGreaterThanOrEqual(3);
+  // One job per upload: the ScaledJob counts a job pending until it holds its message.
+  expect(summary.scaling.jobsStarted).toBe(3);
+  // Every file's upload → results time is measured, and p50 <= p95 <= max.
+  const latency = summary.latency;
+  expect(Object.keys(latency?.seconds ?? {}).sort()).toEqual(a.files.map((f) => f.key).sort());
+  expect(latency?.p50Seconds).toBeGreaterThan(0);
+  expect(latency?.p50Seconds).toBeLessThanOrEqual(latency?.p95Seconds ?? 0);
+  expect(latency?.p95Seconds).toBeLessThanOrEqual(latency?.maxSeconds ?? 0);
+  expect(run.output()).toMatch(/Latency {2}upload → results over 3 file\(s\): p50 /);
   expect(summary.scaling.jobsFailed).toBe(0);
   expect(summary.scaling.peakConsumers).toBeGreaterThanOrEqual(1);
   expect(summary.scaling.backToZero).toBe(true);
