@@ -108,6 +108,15 @@ describe("namespace guard rails from the settings", () => {
     });
   });
 
+  it("a larger accepted upload raises the quota and the LimitRange's cap with the job pods' memory", () => {
+    const big = settingsWith({ workloads: { preprocessMaxInputMiB: 4096 } });
+    expect(hard(big).memReq).toBeGreaterThan(hard(settingsWith()).memReq);
+    const cap = (s: Settings) =>
+      memoryMiB(String(workloadLimitRangeSpec(s).spec.limits[0]?.max?.memory));
+    expect(cap(big)).toBeGreaterThan(cap(settingsWith()));
+    expect(builtDemand(big).memReq).toBeLessThanOrEqual(hard(big).memReq);
+  });
+
   it("the eks engine's orchestrated Jobs get as many job slots again; emr's run elsewhere", () => {
     const keda = { preprocess: { maxReplicaCount: 10 } };
     const off = hard(settingsWith({ keda }));
