@@ -28,6 +28,7 @@ import {
   settings,
   sqs,
   startJob,
+  suffix,
   text,
   upload,
   type Pipeline,
