@@ -14,6 +14,9 @@ import {
 import type { PhysicalNames } from "../config";
 import type { Settings } from "../config";
 
+/** The account id the emulator (fauxqs) puts in its own ARNs and queue URLs: every local ARN uses it. */
+export const EMULATOR_ACCOUNT = "000000000000";
+
 /** Fixed credentials for the emulator (it accepts any; the SDK insists on some). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 

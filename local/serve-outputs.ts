@@ -11,12 +11,9 @@ import {
   type PipelineOutputs,
   type RequiredOutputName,
 } from "../config";
-import type { LocalResources } from "./emulator";
+import { EMULATOR_ACCOUNT, type LocalResources } from "./emulator";
 import { LOCAL_IMAGE } from "./specs";
 import type { LocalStack } from "./stack";
-
-/** The account id emulators use in ARNs (fauxqs, like LocalStack, answers with twelve zeros). */
-const EMULATOR_ACCOUNT = "000000000000";
 
 /** The required outputs of the emulator stack (local mode runs the KEDA path only). */
 export function emulatorStackOutputs(

@@ -8,7 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { matches } from "../../harness/event-patterns";
-import { LOCAL_ACCOUNT, type WorkflowStack } from "./stack";
+import { EMULATOR_ACCOUNT } from "../emulator";
+import type { WorkflowStack } from "./stack";
 
 /** An event as EventBridge delivers it. */
 export interface BusEvent {
@@ -42,7 +43,7 @@ export function busEvent(entry: PutEventsEntry, region: string, now = new Date()
     id: randomUUID(),
     "detail-type": entry.DetailType,
     source: entry.Source,
-    account: LOCAL_ACCOUNT,
+    account: EMULATOR_ACCOUNT,
     // EventBridge's `time` has second precision.
     time: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
     region,

@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Upload } from "../notifier";
-import { LOCAL_ACCOUNT } from "./stack";
+import { EMULATOR_ACCOUNT } from "../emulator";
 
 /** An S3 Object Created event on the default bus. */
 export interface ObjectCreatedEvent {
@@ -51,7 +51,7 @@ export function objectCreatedEvent(
     id: randomUUID(),
     "detail-type": "Object Created",
     source: "aws.s3",
-    account: LOCAL_ACCOUNT,
+    account: EMULATOR_ACCOUNT,
     time: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
     region,
     resources: [`arn:aws:s3:::${bucket}`],
@@ -60,7 +60,7 @@ export function objectCreatedEvent(
       bucket: { name: bucket },
       object: { key: upload.key, size: upload.size, etag: upload.eTag, sequencer },
       "request-id": randomBytes(8).toString("hex").toUpperCase(),
-      requester: LOCAL_ACCOUNT,
+      requester: EMULATOR_ACCOUNT,
       "source-ip-address": "127.0.0.1",
       reason: "PutObject",
     },

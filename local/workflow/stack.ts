@@ -16,12 +16,9 @@ import { announcementsPattern, objectCreatedPattern } from "../../infra/orchestr
 import type { EventPattern } from "../../infra/orchestration/patterns";
 import { LAKE_ARTIFACTS_PREFIX } from "../../infra/orchestration/workflow-names";
 import { sparkSubmitParameters } from "../../k8s/specs";
-import type { LocalResources } from "../emulator";
+import { EMULATOR_ACCOUNT, type LocalResources } from "../emulator";
 import { LOCAL_IMAGE } from "../specs";
 import type { LocalStack } from "../stack";
-
-/** The account of every local ARN: the one the emulator (fauxqs) puts in its own ARNs. */
-export const LOCAL_ACCOUNT = "000000000000";
 
 /** What the workflow of one stack is made of, locally. */
 export interface WorkflowStack {
@@ -51,7 +48,7 @@ function localEngine(stack: LocalStack, processedBucket: string, lakeBucket: str
     return {
       kind: "emr",
       virtualClusterId: `local-${names.virtualCluster}`,
-      executionRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${names.emrJobRole}`,
+      executionRoleArn: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/${names.emrJobRole}`,
       releaseLabel: o.emrReleaseLabel,
       entryPoint: `s3://${lakeBucket}/${LAKE_ARTIFACTS_PREFIX}${SPARK_ENTRY_POINT}`,
       sparkSubmitParameters: sparkSubmitParameters(),
@@ -101,7 +98,7 @@ export function workflowStack(
     region,
     definition,
     stateMachineName: names.stateMachine,
-    stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${names.stateMachine}`,
+    stateMachineArn: `arn:aws:states:${region}:${EMULATOR_ACCOUNT}:stateMachine:${names.stateMachine}`,
     uploadRule: {
       name: names.uploadRule,
       pattern: objectCreatedPattern(resources.rawBucket, o.prefix),

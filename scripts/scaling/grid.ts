@@ -6,6 +6,7 @@
  */
 import { envDefaults } from "@pipeline/processor/contract";
 import { parseSettings, type Settings } from "../../config";
+import { MOCK_ACCOUNT } from "../../harness/mocks";
 import { scaledJobRules, type ScaledJobRules } from "../../k8s/scaling";
 import { preprocessReadinessProbe, preprocessScaledJobSpec } from "../../k8s/specs/preprocess";
 import { simulateBurst, type BurstOutcome, type PodTiming } from "./simulate";
@@ -51,8 +52,8 @@ export function gridSettings(): Settings {
 const PLACEHOLDER_INPUTS = {
   image: `example/processor@sha256:${"0".repeat(64)}`,
   region: "eu-west-1",
-  preprocessQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/preprocess",
-  eventsQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
+  preprocessQueueUrl: `https://sqs.eu-west-1.amazonaws.com/${MOCK_ACCOUNT}/preprocess`,
+  eventsQueueUrl: `https://sqs.eu-west-1.amazonaws.com/${MOCK_ACCOUNT}/events`,
   processedBucketName: "processed",
   eventsBucketName: "events",
 };
