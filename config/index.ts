@@ -13,4 +13,5 @@ export * from "./physical";
 export * from "./fit";
 export * from "./outputs";
 export * from "./sizes";
+export * from "./heap";
 export * from "./quota";

@@ -6,7 +6,7 @@
  * by the namespace's Pod Security "restricted" level. Pure: no Pulumi.
  */
 import { DEFAULT_MAX_INPUT_MIB, MIB } from "@pipeline/processor/contract";
-import { PROJECT } from "../../config";
+import { PREPROCESS_NODE_OPTIONS, PROJECT } from "../../config";
 import {
   assertDigestPinned,
   containerSecurityContext,
@@ -120,6 +120,7 @@ export function buildJobManifest(input: JobManifestInput): PayloadTemplate {
                 { name: "LOG_LEVEL", value: "info" },
                 { name: "OUTPUT_BUCKET", value: input.outputBucket },
                 { name: "MAX_INPUT_BYTES", value: String(maxInputMiB * MIB) },
+                { name: "NODE_OPTIONS", value: PREPROCESS_NODE_OPTIONS },
               ],
               resources: payload(preprocessResources(maxInputMiB)),
               securityContext: payload(containerSecurityContext()),

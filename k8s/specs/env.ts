@@ -4,7 +4,7 @@
  * command's variables, so a misspelt or foreign name fails the typecheck.
  */
 import { MIB, type CommandEnvVars } from "@pipeline/processor/contract";
-import type { Settings } from "../../config";
+import { workloadNodeOptions, type Settings, type Workload } from "../../config";
 import { TMP_PATH, type WorkloadInputs } from "./common";
 
 /**
@@ -20,6 +20,14 @@ export const PREPROCESS_READY_FILE = `${TMP_PATH}/preprocess-ready`;
  */
 export const CONSUMER_DRAIN_SECONDS = 30;
 
+/**
+ * The container's V8 heap, from its memory limit (config/heap.ts): Node's variable, not the
+ * processor's, so it sits beside the contract's names rather than among them.
+ */
+export function nodeOptions(settings: Settings, workload: Workload): { NODE_OPTIONS: string } {
+  return { NODE_OPTIONS: workloadNodeOptions(settings)[workload] };
+}
+
 /** `processor preprocess`: the S3-event queue it drains and the bucket it writes results to. */
 export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Record<string, string> {
   return {
@@ -33,6 +41,7 @@ export function preprocessEnv(settings: Settings, inputs: WorkloadInputs): Recor
     // A larger upload gets an error report: the pod's disk is sized for this (common.ts).
     MAX_INPUT_BYTES: String(settings.workloads.preprocessMaxInputMiB * MIB),
     READY_FILE: PREPROCESS_READY_FILE,
+    ...nodeOptions(settings, "preprocess"),
   } satisfies CommandEnvVars<"preprocess">;
 }
 
@@ -47,6 +56,7 @@ export function producerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     EVENTS_PER_SECOND: String(settings.workloads.eventsPerSecond),
     BAD_EVENT_RATIO: String(settings.workloads.badEventRatio),
     LIVENESS_TIMEOUT_SECONDS: String(settings.workloads.producerLivenessTimeoutSeconds),
+    ...nodeOptions(settings, "producer"),
   } satisfies CommandEnvVars<"produce">;
 }
 
@@ -59,5 +69,6 @@ export function consumerEnv(settings: Settings, inputs: WorkloadInputs): Record<
     BATCH_MAX_AGE_SECONDS: String(settings.workloads.consumerBatchMaxAgeSeconds),
     VISIBILITY_TIMEOUT_SECONDS: String(settings.queues.eventsVisibilityTimeoutSeconds),
     SHUTDOWN_TIMEOUT_SECONDS: String(CONSUMER_DRAIN_SECONDS),
+    ...nodeOptions(settings, "consumer"),
   } satisfies CommandEnvVars<"consume">;
 }

@@ -16,6 +16,7 @@
 export * from "./env";
 export * from "./env-parse";
 export * from "./events";
+export * from "./heap";
 export * from "./keys";
 export * from "./ports";
 export * from "./scratch";

@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { WORKER_HEAP } from "../contract";
 import type { Analysis } from "./analyze";
 import {
   analyzeChunk,
@@ -68,13 +69,6 @@ function workerCode(): string {
   const source = join(__dirname, "chunk-worker.ts");
   return `require(${JSON.stringify(tsx)});require(${JSON.stringify(source)}).serveChunks();`;
 }
-
-/**
- * Each worker's V8 heap. A chunk's garbage is short-lived; a young generation that holds a whole
- * chunk's worth keeps it from being promoted (the default for a worker is far smaller, and the
- * scavenges then cost a fifth of the worker's time). The old generation holds little but code.
- */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 96 } as const;
 
 /** Runs chunk tasks on `size` worker threads, or inline when `size` is 0. */
 export class ChunkPool {

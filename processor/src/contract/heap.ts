@@ -1,0 +1,72 @@
+/**
+ * The V8 heap each processor container runs with, from its memory limit. Kubernetes passes the
+ * result as `NODE_OPTIONS` per container (k8s/specs/env.ts), so each workload's heap follows its
+ * own limit; the image's `NODE_OPTIONS` (processor/Dockerfile) is only the fallback for a plain
+ * `docker run`. Without a flag V8 sizes the old space from the machine's memory (4,288 MiB on a
+ * 24 GiB host), not the container's, and the kernel kills the pod long before V8 collects.
+ */
+
+/** The semi-space size every workload runs with; V8's young generation is three of them. */
+export const SEMI_SPACE_MIB = 16;
+
+/**
+ * Resident memory of a processor process outside its V8 heap: measured 78 MB peak RSS for Node
+ * 24.21 with the S3 and SQS clients loaded (`/usr/bin/time -f %M`, 2026-12-02), rounded up.
+ */
+export const NATIVE_BASELINE_MIB = 96;
+
+/**
+ * The share of what is left of the limit (after the baseline and the workload's own off-heap
+ * reserve) that the heap may fill: the rest absorbs native growth the baseline does not see
+ * (sockets and TLS buffers under load, zlib streams, page rounding of the heap's spaces).
+ */
+export const HEAP_SHARE = 0.85;
+
+/** The smallest old space a processor command is given; a limit that leaves less is refused. */
+export const MIN_OLD_SPACE_MIB = 64;
+
+/**
+ * The old-space size, MiB, for a container limited to `memoryLimitMiB` that keeps `reservedMiB`
+ * outside the main thread's heap (worker isolates, typed-array tables), at most `capMiB`.
+ * Throws when the limit cannot hold {@link MIN_OLD_SPACE_MIB}: raise the limit.
+ */
+export function oldSpaceMiB(memoryLimitMiB: number, reservedMiB = 0, capMiB = Infinity): number {
+  const heapLimit = (memoryLimitMiB - NATIVE_BASELINE_MIB - reservedMiB) * HEAP_SHARE;
+  const old = Math.min(capMiB, Math.floor(heapLimit - 3 * SEMI_SPACE_MIB));
+  if (!(old >= MIN_OLD_SPACE_MIB)) {
+    throw new RangeError(
+      `a memory limit of ${memoryLimitMiB} MiB with ${reservedMiB} MiB reserved leaves a V8 old ` +
+        `space of ${old} MiB, under the ${MIN_OLD_SPACE_MIB} MiB minimum: raise the limit`,
+    );
+  }
+  return old;
+}
+
+/** The `NODE_OPTIONS` value for an old space of `oldSpace` MiB. */
+export function heapNodeOptions(oldSpace: number): string {
+  return `--max-semi-space-size=${SEMI_SPACE_MIB} --max-old-space-size=${oldSpace}`;
+}
+
+/** What V8 reports as `heap_size_limit` for {@link heapNodeOptions}(`oldSpace`), in MiB. */
+export function heapSizeLimitMiB(oldSpace: number): number {
+  return oldSpace + 3 * SEMI_SPACE_MIB;
+}
+
+/**
+ * Each preprocess worker thread's V8 heap (chunk-pool.ts passes it as `resourceLimits`). A chunk's
+ * garbage is short-lived; a young generation that holds a whole chunk's worth keeps it from being
+ * promoted (the default for a worker is far smaller, and the scavenges then cost a fifth of the
+ * worker's time). The old generation holds little but code.
+ */
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 96 } as const;
+
+/** MiB one preprocess worker isolate may hold: its two generations' caps. */
+export const WORKER_HEAP_MIB =
+  WORKER_HEAP.maxYoungGenerationSizeMb + WORKER_HEAP.maxOldGenerationSizeMb;
+
+/**
+ * The preprocess main thread's old space that `npm run bench:preprocess` measured the job's peaks
+ * with (config/preprocess-size.ts): a job's heap is never raised above it, only lowered when its
+ * limit cannot hold it.
+ */
+export const PREPROCESS_MEASURED_OLD_SPACE_MIB = 160;
