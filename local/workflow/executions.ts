@@ -49,6 +49,8 @@ export class Executions {
   /** Most executions running at once. */
   peakRunning = 0;
   private readonly running = new Map<ExecutionRecord, { abort(): void; done: Promise<void> }>();
+  /** Per running execution, the scope its jobs start in (ended by a failed Parallel branch). */
+  private readonly scopes = new Map<ExecutionRecord, { current: AbortController }>();
   private readonly machine: PreparedMachine;
   private stopped = false;
 
@@ -106,6 +108,14 @@ export class Executions {
         },
       },
     };
+    // Step Functions stops the other branches of a Parallel state when one fails, and a stopped
+    // runJob.sync task deletes its Job; the interpreter aborts the sibling branch but cannot reach
+    // a running local handler, so the jobs this execution starts share a scope that a failed
+    // branch (or a retry of the Parallel state, which starts afresh) ends. "If any branch fails,
+    // ... the entire Parallel state fails and all its branches are stopped":
+    // https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html
+    const scope = { current: new AbortController() };
+    this.scopes.set(record, scope);
     const handlers: Record<string, (request: any) => Promise<unknown>> = {};
     for (const [state, def] of statesOf(this.machine.executable)) {
       if (def.Type !== "Task") continue;
@@ -115,6 +125,7 @@ export class Executions {
         state,
         def.Resource,
         context,
+        () => scope.current.signal,
       );
     }
     const run = this.machine.machine.run(event as never, {
@@ -138,6 +149,9 @@ export class Executions {
               : "FAILED";
       }
       await follow;
+      // An execution that ended (stopped, timed out) leaves no job running.
+      scope.current.abort();
+      this.scopes.delete(record);
       record.endedAt = Date.now();
       record.inFlight.clear();
       this.running.delete(record);
@@ -167,6 +181,10 @@ export class Executions {
         break;
       case "StateRetried":
         record.retries[e.state.name] = (record.retries[e.state.name] ?? 0) + 1;
+        if (e.state.type === "Parallel") this.renewScope(record);
+        break;
+      case "ParallelBranchFailed":
+        this.scopes.get(record)?.current.abort();
         break;
       case "ExecutionFailed":
         record.error = { Error: e.Error, Cause: e.Cause };
@@ -174,6 +192,12 @@ export class Executions {
       default:
         break;
     }
+  }
+
+  /** A retried Parallel state runs its branches afresh: jobs may start again. */
+  private renewScope(record: ExecutionRecord): void {
+    const scope = this.scopes.get(record);
+    if (scope?.current.signal.aborted) scope.current = new AbortController();
   }
 
   /** Resolves when every execution started so far has ended. */

@@ -54,13 +54,15 @@ export function integrationHandler(
   state: string,
   resource: string,
   context: object,
+  /** The signal of the job scope in force when a job starts (see Executions: a failed branch). */
+  jobScope: () => AbortSignal | undefined = () => undefined,
 ): (request: any) => Promise<unknown> {
   const { s3, dynamo, bus, jobs, workflow } = services;
   switch (integrationOf(resource)) {
     case "proof:jsonata-pass":
       return jsonataPassHandler(machine, state, context);
     case "eks:runJob.sync":
-      return (request) => jobs.run(eksJobCommand(request));
+      return (request) => jobs.run(eksJobCommand(request), jobScope());
     case "emr-containers:startJobRun.sync":
       return (request) =>
         jobs.run(
@@ -70,6 +72,7 @@ export function integrationHandler(
             workflow.region,
             workflow.settings.jobTimeoutSeconds,
           ),
+          jobScope(),
         );
     case "aws-sdk:s3:copyObject":
       return (request) =>

@@ -20,8 +20,11 @@ export interface JobRecord {
   readonly key: string;
   readonly startedAt: number;
   endedAt?: number;
-  /** `running`, `succeeded`, `failed` (non-zero exit), `deadline` (activeDeadlineSeconds). */
-  status: "running" | "succeeded" | "failed" | "deadline";
+  /**
+   * `running`, `succeeded`, `failed` (non-zero exit), `deadline` (activeDeadlineSeconds), or
+   * `stopped`: its execution no longer waits for it (the other branch of the Parallel state failed).
+   */
+  status: "running" | "succeeded" | "failed" | "deadline" | "stopped";
 }
 
 /** What a job runs: the processor command line and its container environment. */
@@ -95,9 +98,15 @@ export class JobRunner {
     return this.children.size;
   }
 
-  /** Runs one job to its end; throws a {@link TaskError} the way runJob.sync fails the task. */
-  async run(command: JobCommand): Promise<{ status: { succeeded: number } }> {
+  /**
+   * Runs one job to its end; throws a {@link TaskError} the way runJob.sync fails the task. When
+   * `cancel` aborts (its branch was stopped), the job is stopped the way runJob.sync deletes the
+   * Job of a stopped task (k8s/specs/orchestrator.ts grants the delete for this); a cancelled
+   * scope starts no job at all.
+   */
+  async run(command: JobCommand, cancel?: AbortSignal): Promise<{ status: { succeeded: number } }> {
     if (this.stopped) throw new TaskError("States.TaskFailed", "local mode is stopping");
+    if (cancel?.aborted) throw new TaskError("States.TaskFailed", "the branch was stopped");
     const [subcommand, ...args] = command.args;
     if (subcommand === undefined) throw new TaskError("States.TaskFailed", "Job has no command");
     const keyAt = args.indexOf("--key");
@@ -116,10 +125,24 @@ export class JobRunner {
       pastDeadline = true;
       void child.stop(this.graceMs);
     }, deadlineMs);
+    let cancelled = false;
+    const onCancel = () => {
+      cancelled = true;
+      void child.stop(this.graceMs);
+    };
+    cancel?.addEventListener("abort", onCancel, { once: true });
     const exit = await child.exit;
     clearTimeout(timer);
+    cancel?.removeEventListener("abort", onCancel);
     this.children.delete(child);
     record.endedAt = Date.now();
+    if (cancelled) {
+      record.status = "stopped";
+      throw new TaskError(
+        "States.TaskFailed",
+        `Job ${record.name} deleted: its branch was stopped`,
+      );
+    }
     if (exit.code === 0 && !pastDeadline) {
       record.status = "succeeded";
       return { status: { succeeded: 1 } };

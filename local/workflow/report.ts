@@ -49,7 +49,7 @@ export function renderWorkflowSummary(s: WorkflowSummary): string[] {
     "",
     `  Workflow ${e.started} executions (peak ${e.peakRunning} running, ${e.succeeded} succeeded, ` +
       `${e.failed} failed, ${e.other} aborted or timed out, ${e.retries} retries); ` +
-      `${s.jobs.started} jobs (${s.jobs.succeeded} succeeded, ${s.jobs.failed} failed)`,
+      `${s.jobs.started} jobs (${s.jobs.succeeded} succeeded, ${s.jobs.failed} failed or stopped)`,
     `           ${s.objectEvents} Object Created events, ${e.started} matched the upload rule; ` +
       `${s.busEvents} events on the bus, ${s.notifications} SNS notifications`,
   ];
