@@ -5,21 +5,18 @@
  */
 import { spawn } from "node:child_process";
 import { getEventListeners } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { s3ClientConfig, sqsClientConfig } from "../src/aws";
-import type { PreprocessJobOptions } from "../src/preprocess/job";
 import { gzipModeFor } from "../src/preprocess/object-processing";
 import { resultKeysFor } from "../src/contract";
 import {
   credentials,
   depth,
-  destroyClients,
   endpoint,
   FIXTURES,
   freshPipeline,
@@ -27,29 +24,16 @@ import {
   s3Event,
   settings,
   sqs,
-  startJob,
   suffix,
   text,
   upload,
   type Pipeline,
+  scratchJobs,
 } from "./support/preprocess-harness";
 
 const ROOT = resolve(__dirname, "../..");
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "preprocess-job-"));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  destroyClients();
-});
-
-const job = (
-  p: Pipeline,
-  overrides: Partial<PreprocessJobOptions> = {},
-  onLine?: (line: Record<string, unknown>) => void,
-) => startJob(p, { workDir: work, ...overrides }, onLine);
+const { job, workDir } = scratchJobs("preprocess-job-");
 
 const golden = (name: string, file: string) =>
   readFileSync(join(FIXTURES, name, "expected", file), "utf8");
@@ -89,7 +73,7 @@ describe("preprocess job", () => {
 
   test("the ready file appears once the job holds its message, not before, and never for an empty queue", async () => {
     const p = await freshPipeline();
-    const readyFile = join(work, `ready-${suffix()}`);
+    const readyFile = join(workDir(), `ready-${suffix()}`);
     await job(p, { readyFile }).run;
     expect(existsSync(readyFile)).toBe(false);
 
@@ -492,7 +476,7 @@ describe("preprocess job", () => {
           PREPROCESS_QUEUE_URL: p.queueUrl,
           OUTPUT_BUCKET: p.processed,
           WAIT_TIME_SECONDS: "1",
-          WORK_DIR: work,
+          WORK_DIR: workDir(),
         },
         stdio: ["ignore", "pipe", "inherit"],
       },

@@ -3,38 +3,24 @@
  * receive count, not after the whole visibility timeout, and still reaches the dead-letter queue
  * after `maxReceiveCount` receives (against the emulator's redrive policy).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { s3ClientConfig } from "../src/aws";
-import type { PreprocessJobOptions } from "../src/preprocess/job";
 import { redeliveryDelaySeconds } from "../src/preprocess/redelivery";
 import {
   credentials,
   depth,
-  destroyClients,
   FIXTURES,
   freshPipeline,
   settings,
   sqs,
-  startJob,
   upload,
-  type Pipeline,
+  scratchJobs,
 } from "./support/preprocess-harness";
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "preprocess-redelivery-"));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  destroyClients();
-});
-
-const job = (p: Pipeline, overrides: Partial<PreprocessJobOptions> = {}) =>
-  startJob(p, { workDir: work, ...overrides });
+const { job } = scratchJobs("preprocess-redelivery-");
 
 /** An S3 client whose every request answers 503 (an S3 outage), without SDK retries. */
 function downS3(): S3Client {

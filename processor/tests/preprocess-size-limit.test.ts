@@ -4,18 +4,15 @@
  * the pod spec derives from the same maximum (an emptyDir over its sizeLimit is evicted at once,
  * without the SIGTERM that would release the message).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { s3ClientConfig } from "../src/aws";
-import type { PreprocessJobOptions } from "../src/preprocess/job";
 import {
   credentials,
   depth,
-  destroyClients,
   FIXTURES,
   freshPipeline,
   keys,
@@ -23,23 +20,13 @@ import {
   s3Event,
   settings,
   sqs,
-  startJob,
   text,
   upload,
   type Pipeline,
+  scratchJobs,
 } from "./support/preprocess-harness";
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "preprocess-size-"));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  destroyClients();
-});
-
-const job = (p: Pipeline, overrides: Partial<PreprocessJobOptions> = {}) =>
-  startJob(p, { workDir: work, ...overrides });
+const { job } = scratchJobs("preprocess-size-");
 
 const mock = () => readFileSync(join(FIXTURES, "mock-400", "input.csv"));
 

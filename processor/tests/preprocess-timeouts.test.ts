@@ -4,8 +4,7 @@
  * the job's stall watchdog fails a download or upload whose bytes stop moving, logs it, and the
  * retry completes the file on a fresh connection.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -16,31 +15,18 @@ import {
   SQS_MAX_WAIT_SECONDS,
   type ClientTimeouts,
 } from "../src/aws";
-import type { PreprocessJobOptions } from "../src/preprocess/job";
 import { faultProxy, silentServer, type FaultProxy } from "./support/fault-proxy";
 import {
   credentials,
-  destroyClients,
   endpoint,
   FIXTURES,
   freshPipeline,
-  startJob,
   text,
   upload,
-  type Pipeline,
+  scratchJobs,
 } from "./support/preprocess-harness";
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "preprocess-timeouts-"));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  destroyClients();
-});
-
-const job = (p: Pipeline, overrides: Partial<PreprocessJobOptions> = {}) =>
-  startJob(p, { workDir: work, ...overrides });
+const { job } = scratchJobs("preprocess-timeouts-");
 
 const golden = (file: string) => readFileSync(join(FIXTURES, "mock-400", "expected", file), "utf8");
 

@@ -2,6 +2,8 @@
 // a fresh pipeline (buckets, queue, DLQ) per test, the exact S3 event shape, readers of what the
 // job wrote, and a job runner whose JSON log lines the test reads.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateBucketCommand,
@@ -169,6 +171,31 @@ export function startJob(
     ...overrides,
   });
   return { run, lines, msgs };
+}
+
+/**
+ * A test file's scratch folder (made before its tests, removed with the clients after them) and
+ * {@link startJob} working in it. Call at the top level of the file.
+ */
+export function scratchJobs(prefix: string) {
+  let work = "";
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    destroyClients();
+  });
+  return {
+    /** The folder (valid inside tests). */
+    workDir: () => work,
+    /** {@link startJob} with the scratch folder as the job's `workDir` (`overrides` win). */
+    job: (
+      p: Pipeline,
+      overrides: Partial<PreprocessJobOptions> = {},
+      onLine?: (line: Record<string, unknown>) => void,
+    ) => startJob(p, { workDir: work, ...overrides }, onLine),
+  };
 }
 
 /** Closes the clients (call in afterAll). */
