@@ -3,27 +3,16 @@
  * small numbers and a short time scale. Each run is its own process group, killed as a whole if a
  * test fails, so no child outlives the suite.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
 import { resultKeysFor } from "../processor/src/contract";
-import { alive, childPids, ensureProcessorBuilt, exitOf, LocalRuns } from "./support/local-run";
+import { alive, childPids, exitOf, localRunSuite } from "./support/local-run";
 
-const work = mkdtempSync(path.join(tmpdir(), "local-mode-"));
-const runs = new LocalRuns();
+const { work, runs } = localRunSuite("local-mode-");
 const start = (args: readonly string[]) => runs.start(args);
-
-beforeAll(() => {
-  ensureProcessorBuilt();
-}, 120_000);
-
-afterAll(() => {
-  runs.killAll();
-  rmSync(work, { recursive: true, force: true });
-});
 
 it("processes every file and event and exits 0 with the accounting holding", async () => {
   const summaryFile = path.join(work, "summary.json");

@@ -4,31 +4,13 @@
  * aws-local-stepfunctions with real `preprocess-object` jobs, the emulator's S3 and SNS, and
  * dynalite — and every accounting line of the workflow; then Ctrl-C (SIGTERM) mid-workflow.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { RunSummary } from "../local/summary";
 import { resultKeysFor } from "../processor/src/contract";
-import {
-  alive,
-  childPids,
-  commandLine,
-  ensureProcessorBuilt,
-  exitOf,
-  LocalRuns,
-} from "./support/local-run";
+import { alive, childPids, commandLine, exitOf, localRunSuite } from "./support/local-run";
 
-const work = mkdtempSync(path.join(tmpdir(), "local-orchestrated-"));
-const runs = new LocalRuns();
-
-beforeAll(() => {
-  ensureProcessorBuilt();
-}, 120_000);
-
-afterAll(() => {
-  runs.killAll();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, runs } = localRunSuite("local-orchestrated-");
 
 it("runs both paths of the orchestrated stack and exits 0 with every workflow accounting line holding", async () => {
   const summaryFile = path.join(work, "summary.json");

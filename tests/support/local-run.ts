@@ -4,7 +4,8 @@
  * first when its sources are newer; and a look at a process's children in /proc.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** The repository root. */
@@ -118,4 +119,21 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The set-up of an end-to-end test file: the processor built before its tests, a scratch folder,
+ * and the local-mode runs it starts, all killed and removed after them. Call at the top level.
+ */
+export function localRunSuite(prefix: string): { work: string; runs: LocalRuns } {
+  const work = mkdtempSync(path.join(tmpdir(), prefix));
+  const runs = new LocalRuns();
+  beforeAll(() => {
+    ensureProcessorBuilt();
+  }, 120_000);
+  afterAll(() => {
+    runs.killAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+  return { work, runs };
 }
