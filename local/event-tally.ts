@@ -40,6 +40,20 @@ export function requestIdOf(record: unknown): string | undefined {
   return undefined;
 }
 
+/** The request_id of every non-blank NDJSON line of `text` (undefined for a line without one). */
+export function lineRequestIds(text: string): (string | undefined)[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      try {
+        return requestIdOf(JSON.parse(line));
+      } catch {
+        return undefined;
+      }
+    });
+}
+
 /** Tallies NDJSON objects of the events bucket (`key` → text) into {@link StoredEvents}. */
 export function tallyEvents(objects: ReadonlyMap<string, string>): StoredEvents {
   const storedIds: string[] = [];
@@ -51,14 +65,7 @@ export function tallyEvents(objects: ReadonlyMap<string, string>): StoredEvents 
     const isQuarantine = key.startsWith(KEYS.quarantinePrefix);
     if (!isEvents && !isQuarantine) continue;
     const type = new RegExp(`${EVENT_TYPE_ATTRIBUTE}=([^/]+)/`).exec(key)?.[1] ?? "unknown";
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let id: string | undefined;
-      try {
-        id = requestIdOf(JSON.parse(line));
-      } catch {
-        id = undefined;
-      }
+    for (const id of lineRequestIds(text)) {
       if (isEvents) {
         byType[type] = (byType[type] ?? 0) + 1;
         // A stored event without a request_id breaks the contract; count it under a marker.

@@ -2,6 +2,7 @@
  * Command-line options of local mode (`npm start -- [options]`), validated with messages that
  * name the option. Pure.
  */
+import { intIn, numberOption, OptionsError } from "./cli-options";
 import { parseArgs } from "node:util";
 
 /** What a run does. */
@@ -100,30 +101,7 @@ options:
   -h, --help            this text
 `;
 
-/** Thrown for bad options; the message names the option. */
-export class OptionsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "OptionsError";
-  }
-}
-
-function number(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  check: (n: number) => boolean,
-  rule: string,
-): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) {
-    throw new OptionsError(`--${name} must be ${rule} (got ${JSON.stringify(raw)})`);
-  }
-  return n;
-}
-
-const intIn = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
+export { OptionsError };
 
 /** Parses `argv` (the arguments after the script). */
 export function parseOptions(argv: readonly string[]): LocalOptions {
@@ -164,14 +142,14 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
     throw new OptionsError(`--stack must be a stack name like dev (got ${JSON.stringify(stack)})`);
   }
-  const minRows = number(
+  const minRows = numberOption(
     "min-rows",
     str("min-rows"),
     d.minRows,
     intIn(1, 1_000_000),
     "an integer 1..1000000",
   );
-  const maxRows = number(
+  const maxRows = numberOption(
     "max-rows",
     str("max-rows"),
     Math.max(d.maxRows, minRows),
@@ -194,23 +172,29 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
     stack,
     input,
     results,
-    files: number("files", str("files"), d.files, intIn(0, 500), "an integer 0..500"),
+    files: numberOption("files", str("files"), d.files, intIn(0, 500), "an integer 0..500"),
     badFile: values["no-bad-file"] !== true,
     minRows,
     maxRows,
-    events: number(
+    events: numberOption(
       "events",
       str("events"),
       d.events,
       intIn(0, 10_000_000),
       "an integer 0..10000000",
     ),
-    rate: number("rate", str("rate"), d.rate, (n) => n >= 0 && n <= 100_000, "a number 0..100000"),
+    rate: numberOption(
+      "rate",
+      str("rate"),
+      d.rate,
+      (n) => n >= 0 && n <= 100_000,
+      "a number 0..100000",
+    ),
     badRatio:
       badRatioRaw === undefined
         ? undefined
-        : number("bad-ratio", badRatioRaw, 0, (n) => n >= 0 && n <= 1, "a number 0..1"),
-    timeScale: number(
+        : numberOption("bad-ratio", badRatioRaw, 0, (n) => n >= 0 && n <= 1, "a number 0..1"),
+    timeScale: numberOption(
       "time-scale",
       str("time-scale"),
       d.timeScale,
@@ -220,14 +204,20 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
     timeoutSeconds:
       str("timeout") === undefined
         ? undefined
-        : number(
+        : numberOption(
             "timeout",
             str("timeout"),
             0,
             (n) => n > 0 && n <= 86400,
             "a number of seconds 1..86400",
           ),
-    seed: number("seed", str("seed"), d.seed, intIn(0, 2 ** 31 - 1), "a non-negative integer"),
+    seed: numberOption(
+      "seed",
+      str("seed"),
+      d.seed,
+      intIn(0, 2 ** 31 - 1),
+      "a non-negative integer",
+    ),
     summaryJson: str("summary-json"),
     logDir: str("log-dir"),
     plain: values.plain === true,

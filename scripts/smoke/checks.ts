@@ -4,7 +4,7 @@
  * and cut at its last `/`), so the smoke looks exactly where the consumer writes. Pure.
  */
 import { RESULT_FILES } from "@pipeline/processor/contract";
-import { requestIdOf } from "../../local/event-tally";
+import { lineRequestIds } from "../../local/event-tally";
 import { eventDate } from "../../processor/src/events/event";
 import type { GeneratedEvent } from "../../processor/src/events/generator";
 import { eventsKey, newBatchId, quarantineKey } from "../../processor/src/events/keys";
@@ -55,14 +55,7 @@ export function daysBetween(fromMs: number, toMs: number): string[] {
 export function idsByFolder(objects: ReadonlyMap<string, string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [key, text] of objects) {
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let id: string | undefined;
-      try {
-        id = requestIdOf(JSON.parse(line));
-      } catch {
-        id = undefined;
-      }
+    for (const id of lineRequestIds(text)) {
       if (id !== undefined) out.set(id, [...(out.get(id) ?? []), folderOf(key)]);
     }
   }
@@ -148,15 +141,8 @@ export function ownObjects(objects: ReadonlyMap<string, string>, ids: ReadonlySe
   const own: string[] = [];
   const shared: string[] = [];
   for (const [key, text] of objects) {
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
-    const mine = lines.filter((l) => {
-      try {
-        const id = requestIdOf(JSON.parse(l));
-        return id !== undefined && ids.has(id);
-      } catch {
-        return false;
-      }
-    });
+    const lines = lineRequestIds(text);
+    const mine = lines.filter((id) => id !== undefined && ids.has(id));
     if (mine.length === 0) continue;
     (mine.length === lines.length ? own : shared).push(key);
   }

@@ -5,7 +5,8 @@
  * SIGTERM (after removing what it created).
  */
 import path from "node:path";
-import { parseSmokeOptions, SmokeOptionsError, USAGE } from "./options";
+import { OptionsError } from "../../local/cli-options";
+import { parseSmokeOptions, USAGE } from "./options";
 import { runSmoke } from "./run";
 
 /** Runs the smoke test with `argv` (the arguments after the script); resolves to the exit code. */
@@ -14,7 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     options = parseSmokeOptions(argv);
   } catch (err) {
-    if (!(err instanceof SmokeOptionsError)) throw err;
+    if (!(err instanceof OptionsError)) throw err;
     process.stderr.write(`smoke: ${err.message}\n\n${USAGE}`);
     return 2;
   }

@@ -2,6 +2,7 @@
  * Command-line options of the smoke test (`npm run smoke -- [options]`), validated with messages
  * that name the option. Pure.
  */
+import { intIn, numberOption, OptionsError } from "../../local/cli-options";
 import { parseArgs } from "node:util";
 
 /** What one smoke run does. */
@@ -52,31 +53,6 @@ Credentials and endpoint: the AWS SDK's default chain (AWS_PROFILE, AWS_ACCESS_K
 AWS_ENDPOINT_URL points it at an emulator such as local mode's.
 `;
 
-/** Thrown for bad options; the message names the option. */
-export class SmokeOptionsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SmokeOptionsError";
-  }
-}
-
-function numberOption(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  ok: (n: number) => boolean,
-  rule: string,
-): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || !ok(n)) {
-    throw new SmokeOptionsError(`--${name} must be ${rule} (got ${JSON.stringify(raw)})`);
-  }
-  return n;
-}
-
-const intIn = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
-
 /** A Pulumi stack name, optionally qualified by organization and project. */
 const STACK_PATTERN = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 
@@ -100,21 +76,21 @@ export function parseSmokeOptions(argv: readonly string[]): SmokeOptions {
       },
     }));
   } catch (err) {
-    throw new SmokeOptionsError(err instanceof Error ? err.message : String(err));
+    throw new OptionsError(err instanceof Error ? err.message : String(err));
   }
   const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
   const help = values.help === true;
   const stack = str("stack");
   const outputs = str("outputs");
   if (!help && stack === undefined && outputs === undefined) {
-    throw new SmokeOptionsError("give --stack NAME (asks the Pulumi CLI) or --outputs FILE");
+    throw new OptionsError("give --stack NAME (asks the Pulumi CLI) or --outputs FILE");
   }
   if (stack !== undefined && !STACK_PATTERN.test(stack)) {
-    throw new SmokeOptionsError(
+    throw new OptionsError(
       `--stack must be a stack name like dev or org/event-pipeline/dev (got ${JSON.stringify(stack)})`,
     );
   }
-  if (outputs?.trim() === "") throw new SmokeOptionsError("--outputs must name a file");
+  if (outputs?.trim() === "") throw new OptionsError("--outputs must name a file");
   return {
     stack,
     outputs,

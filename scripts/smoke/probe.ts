@@ -1,7 +1,7 @@
 /**
  * What the smoke test reads from the stack, read-only: the objects under an upload's results
- * prefix and its quality metrics, the event objects written since the run started, and queue
- * depths. Every read names its bucket and prefix, so it never lists more than the run needs.
+ * prefix and its quality metrics and the event objects written since the run started (queue
+ * depths: local/emulator.ts `queueDepth`, the reading KEDA's scaler makes). Every read names its bucket and prefix, so it never lists more than the run needs.
  */
 import {
   GetObjectCommand,
@@ -9,7 +9,6 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { RESULT_FILES } from "@pipeline/processor/contract";
 import type { PlannedUpload } from "./plan";
 
@@ -102,21 +101,4 @@ export async function readNewObjects(
       seen.set(o.key, await readText(s3, bucket, o.key));
     }
   }
-}
-
-/** Messages a queue holds: visible and in flight. */
-export async function queueCounts(
-  sqs: SQSClient,
-  queueUrl: string,
-): Promise<{ visible: number; inFlight: number }> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return {
-    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
 }

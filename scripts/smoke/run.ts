@@ -6,6 +6,7 @@
 import type { Writable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { PipelineOutputs, Settings } from "../../config";
+import { queueDepth } from "../../local/emulator";
 import { loadStack } from "../../local/stack";
 import { createS3Client, createSqsClient } from "../../processor/src/aws";
 import { pollIntervalMs, smokeBudgets, type StepBudget } from "./budget";
@@ -23,7 +24,7 @@ import {
 import { checkOutputs, readOutputs, type RunCommand } from "./outputs";
 import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
-import { exists, listUnder, queueCounts, readNewObjects, readUploadResults } from "./probe";
+import { exists, listUnder, readNewObjects, readUploadResults } from "./probe";
 import {
   dlqNote,
   finalReport,
@@ -262,7 +263,7 @@ async function readDepths(
   sqs: ReturnType<typeof createSqsClient>,
   outputs: PipelineOutputs,
 ): Promise<QueueDepths> {
-  const depth = (url: string) => queueCounts(sqs, url).catch(() => undefined);
+  const depth = (url: string) => queueDepth(sqs, url).catch(() => undefined);
   const [preprocess, preprocessDlq, events, eventsDlq] = await Promise.all([
     depth(outputs.preprocessQueueUrl),
     depth(outputs.preprocessDlqUrl),
