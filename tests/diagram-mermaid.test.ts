@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { spliceReadme, README_MARKERS } from "../scripts/diagram/document";
+import { pathEdges } from "../scripts/diagram/paths";
 import {
   checkFlowchart,
   escapeLabelLine,
@@ -125,5 +126,52 @@ describe("the README block", () => {
     const once = spliceReadme(readme, block("one"));
     expect(spliceReadme(once, block("one"))).toBe(once);
     expect(spliceReadme(once, block("two"))).toBe(spliceReadme(readme, block("two")));
+  });
+});
+
+describe("a data path", () => {
+  const n = (id: string, shape: Shape) => ({ id, shape, lines: [id] });
+  // upload → raw → queue → job → out; raw → rule → machine, which reads out: two paths over
+  // shared buckets.
+  const whole: Flowchart = {
+    direction: "LR",
+    nodes: [n("n_up", "actor"), n("n_raw", "store"), n("n_q", "queue"), n("n_job", "box")],
+    groups: [
+      {
+        id: "n_g",
+        title: "g",
+        nodes: [n("n_out", "store"), n("n_rule", "rule"), n("n_sm", "box"), n("n_dlq", "queue")],
+      },
+    ],
+    edges: [
+      { from: "n_up", to: "n_raw" },
+      { from: "n_raw", to: "n_q" },
+      { from: "n_q", to: "n_dlq", style: "dotted" },
+      { from: "n_raw", to: "n_job", label: "reads" },
+      { from: "n_q", to: "n_job" },
+      { from: "n_job", to: "n_out" },
+      { from: "n_raw", to: "n_rule" },
+      { from: "n_rule", to: "n_sm" },
+      { from: "n_out", to: "n_sm", label: "reads" },
+    ],
+  };
+  const pairs = (seeds: { from: string; to: string }[]) =>
+    pathEdges(whole, seeds).map((e) => `${e.from}>${e.to}`);
+
+  test("follows edges forward from its seeds, with the reads into what it reached", () => {
+    expect(
+      pairs([
+        { from: "n_up", to: "n_raw" },
+        { from: "n_raw", to: "n_q" },
+      ]),
+    ).toEqual(["n_up>n_raw", "n_raw>n_q", "n_q>n_dlq", "n_raw>n_job", "n_q>n_job", "n_job>n_out"]);
+  });
+
+  test("stops at a data store, so a path does not run into another one that shares it", () => {
+    expect(pairs([{ from: "n_raw", to: "n_rule" }])).toEqual([
+      "n_raw>n_rule",
+      "n_rule>n_sm",
+      "n_out>n_sm",
+    ]);
   });
 });

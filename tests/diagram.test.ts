@@ -9,13 +9,19 @@ import { join } from "node:path";
 import { KEYS, UPLOAD_SUFFIXES } from "@pipeline/processor/contract";
 import { byType, runProgram, stackNames, type ProgramRun } from "../harness/program";
 import { componentTree, identityBindings } from "../scripts/diagram/components";
-import { dataFlow } from "../scripts/diagram/dataflow";
+import { dataFlow, dataFlowModel } from "../scripts/diagram/dataflow";
 import { stackDiagrams } from "../scripts/diagram/document";
 import { generatedFiles, OUTPUTS } from "../scripts/diagram/main";
 import type { Flowchart, FlowNode } from "../scripts/diagram/mermaid";
+import { dataPaths } from "../scripts/diagram/paths";
 
 const ROOT = join(__dirname, "..");
 const STACKS = stackNames();
+
+/** The name of the queue behind a stack output holding its URL. */
+function queueName(run: ProgramRun, output: string): string {
+  return (run.outputs[output] as string).split("/").pop() ?? "?";
+}
 
 /** Every node of a chart, grouped or not. */
 function allNodes(chart: Flowchart): FlowNode[] {
@@ -81,6 +87,28 @@ describe.each(STACKS)("the diagrams of %s", (stack) => {
     }
   });
 
+  test("the per-path diagrams together show every queue and bucket, and each path starts at an upload, an AWS event or a sender", () => {
+    const { chart, paths } = dataFlowModel(run);
+    const split = dataPaths(chart, paths);
+    const text = split.flatMap((p) => allNodes(p.chart).map((n) => n.lines.join("\n"))).join("\n");
+    for (const r of [
+      ...byType(run, "aws:sqs/queue:Queue"),
+      ...byType(run, "aws:s3/bucket:Bucket"),
+    ]) {
+      expect(text).toContain((r.inputs.name ?? r.inputs.bucketPrefix ?? `${r.name}-`) as string);
+    }
+    const titles = split.map((p) => p.title);
+    expect(titles).toContain(
+      `Uploads under ${KEYS.inputPrefix} → ${queueName(run, "preprocessQueueUrl")}`,
+    );
+    expect(titles).toContain(`Deployment producer → ${queueName(run, "eventsQueueUrl")}`);
+    if (run.settings.orchestration.enabled) {
+      expect(
+        titles.some((t) => t.startsWith(`Uploads under ${run.settings.orchestration.prefix} → `)),
+      ).toBe(true);
+    }
+  });
+
   test("the component tree has one group per component", () => {
     const components = run.resources.filter((r) => !r.parent && r.type.startsWith("pipeline:"));
     const titles = componentTree(run).groups.map((g) => g.title);
@@ -114,7 +142,7 @@ describe.each(STACKS)("the diagrams of %s", (stack) => {
     const notification = edge(chart, raw, preprocess);
     for (const suffix of UPLOAD_SUFFIXES)
       expect(notification).toContain(`${KEYS.inputPrefix}*${suffix}`);
-    const dlq = node(chart, `${run.outputs.preprocessDlqUrl as string}`.split("/").pop() ?? "?");
+    const dlq = node(chart, queueName(run, "preprocessDlqUrl"));
     expect(edge(chart, preprocess, dlq)).toBe(`after ${queues.maxReceiveCount} receives`);
     const scaledJob = node(chart, "KEDA ScaledJob");
     expect(scaledJob.lines).toContain(`pollingInterval ${keda.preprocess.pollingInterval} s`);
@@ -134,7 +162,7 @@ describe.each(STACKS)("the diagrams of %s", (stack) => {
 
   test("the events path goes producer → queue → consumer → events and quarantine", () => {
     const chart = dataFlow(run);
-    const queue = node(chart, `${run.outputs.eventsQueueUrl as string}`.split("/").pop() ?? "?");
+    const queue = node(chart, queueName(run, "eventsQueueUrl"));
     expect(edge(chart, node(chart, "processor produce"), queue)).toBe("sends");
     const consumer = node(chart, "processor consume");
     expect(edge(chart, queue, consumer)).toBe("receives");

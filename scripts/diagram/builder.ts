@@ -6,6 +6,9 @@ import type { ProgramRun, RecordedResource } from "../../harness/query";
 import { componentOf, componentTitle } from "./graph";
 import { nodeId, type FlowEdge, type Flowchart, type FlowNode, type Shape } from "./mermaid";
 
+/** Adds (once) the node of whoever uploads under `prefix` and returns its id. */
+export type Uploads = (prefix: string) => string;
+
 /** Builds one flowchart; nodes appear once, in the order first added. */
 export class FlowBuilder {
   private readonly nodes = new Map<string, { node: FlowNode; group?: RecordedResource }>();
@@ -44,6 +47,20 @@ export class FlowBuilder {
       this.nodes.set(id, { node: { id, shape, lines }, ...group });
     }
     return id;
+  }
+
+  /** Titles of the data paths and the edges each starts with, in the order first seeded. */
+  private readonly seeds = new Map<string, FlowEdge[]>();
+
+  /** Adds an edge (as {@link edge}) that starts the data path `title`. */
+  seed(title: string, from: string, to: string, label?: string): void {
+    this.edge(from, to, label);
+    this.seeds.set(title, [...(this.seeds.get(title) ?? []), { from, to }]);
+  }
+
+  /** The data paths seeded so far: each title with its first edges. */
+  paths(): { title: string; seeds: FlowEdge[] }[] {
+    return [...this.seeds].map(([title, seeds]) => ({ title, seeds }));
   }
 
   /** Adds an edge; a second edge between the same nodes and style adds its label to the first. */

@@ -7,8 +7,9 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped payloads. */
 import type { ProgramRun, RecordedResource } from "../../harness/query";
-import { FlowBuilder } from "./builder";
+import { FlowBuilder, type Uploads } from "./builder";
 import {
+  displayName,
   grantsOf,
   keyPatterns,
   ofType,
@@ -17,7 +18,7 @@ import {
   resolve,
   TYPES,
 } from "./graph";
-import type { Flowchart } from "./mermaid";
+import type { FlowEdge, Flowchart } from "./mermaid";
 import { storeNode, workloadNode } from "./nodes";
 import { addWorkflow } from "./workflow";
 import { workloadsOf, type Workload } from "./workloads";
@@ -34,7 +35,8 @@ function addGrants(b: FlowBuilder, run: ProgramRun, w: Workload, role: RecordedR
       if (target.type === TYPES.queue && has("sqs:ReceiveMessage")) {
         b.edge(node(), workloadNode(b, w), "receives");
       } else if (target.type === TYPES.queue && has("sqs:SendMessage")) {
-        b.edge(workloadNode(b, w), node(), "sends");
+        const title = `${w.kind} ${w.name} → ${displayName(target)}`;
+        b.seed(title, workloadNode(b, w), node(), "sends");
       } else if (target.type === TYPES.bucket && has("s3:PutObject")) {
         b.edge(workloadNode(b, w), node(), `writes ${patterns}`);
       } else if (target.type === TYPES.bucket && has("s3:GetObject")) {
@@ -51,7 +53,7 @@ function addGrants(b: FlowBuilder, run: ProgramRun, w: Workload, role: RecordedR
 }
 
 /** The raw bucket's notifications: uploads → bucket → queue, one edge per (bucket, queue). */
-function addNotifications(b: FlowBuilder, run: ProgramRun, uploads: () => string): void {
+function addNotifications(b: FlowBuilder, run: ProgramRun, uploads: Uploads): void {
   for (const n of ofType(run, TYPES.notification)) {
     const bucket = resolve(run, `arn:aws:s3:::${String(n.inputs.bucket)}`);
     if (!bucket) continue;
@@ -59,8 +61,11 @@ function addNotifications(b: FlowBuilder, run: ProgramRun, uploads: () => string
       const queue = resolve(run, q.queueArn);
       if (!queue) continue;
       const filter = `${q.filterPrefix ?? ""}*${q.filterSuffix ?? ""}`;
-      b.edge(uploads(), storeNode(b, run, bucket), `PUT ${filter}`);
-      b.edge(
+      const prefix = String(q.filterPrefix ?? "");
+      const path = `Uploads under ${prefix} → ${displayName(queue)}`;
+      b.seed(path, uploads(prefix), storeNode(b, run, bucket), `PUT ${filter}`);
+      b.seed(
+        path,
         storeNode(b, run, bucket),
         storeNode(b, run, queue),
         `${(q.events as string[]).join(", ")} ${filter}`,
@@ -103,10 +108,19 @@ function addScalers(b: FlowBuilder, run: ProgramRun, workloads: readonly Workloa
   }
 }
 
-/** The data-flow flowchart of a program run. */
+/** The data-flow flowchart of a program run (every path in one chart). */
 export function dataFlow(run: ProgramRun): Flowchart {
+  return dataFlowModel(run).chart;
+}
+
+/** The data-flow flowchart of a program run and the paths it holds (titles and first edges). */
+export function dataFlowModel(run: ProgramRun): {
+  chart: Flowchart;
+  paths: { title: string; seeds: FlowEdge[] }[];
+} {
   const b = new FlowBuilder(run, "LR");
-  const uploads = () => b.add("uploads", "actor", ["uploads"]);
+  const uploads: Uploads = (prefix) =>
+    b.add(`uploads ${prefix}`, "actor", [`uploads to ${prefix}`]);
   // Every bucket and queue appears, whether or not an edge below reaches it.
   for (const r of [...ofType(run, TYPES.bucket), ...ofType(run, TYPES.queue)]) storeNode(b, run, r);
   addNotifications(b, run, uploads);
@@ -129,5 +143,5 @@ export function dataFlow(run: ProgramRun): Flowchart {
     if (role) addGrants(b, run, w, role);
   }
   addWorkflow(b, run, workloads, uploads);
-  return b.build();
+  return { chart: b.build(), paths: b.paths() };
 }

@@ -5,8 +5,9 @@
  */
 import type { ProgramRun } from "../../harness/query";
 import { componentTree, identityBindings } from "./components";
-import { dataFlow } from "./dataflow";
+import { dataFlowModel } from "./dataflow";
 import { checkFlowchart, renderFlowchart, type Flowchart } from "./mermaid";
+import { dataPaths } from "./paths";
 
 /** The stack whose data flow opens the README. */
 export const README_STACK = "dev";
@@ -19,7 +20,10 @@ export const README_MARKERS = {
 /** The diagrams of one stack, rendered. */
 export interface StackDiagrams {
   readonly stack: string;
+  /** Every path in one chart (the README's). */
   readonly dataFlow: string;
+  /** One chart per data path. */
+  readonly paths: readonly { title: string; diagram: string }[];
   readonly components: string;
   readonly identity: string;
 }
@@ -33,9 +37,14 @@ function checked(name: string, chart: Flowchart): string {
 
 /** Renders (and checks) the three diagrams of a program run. */
 export function stackDiagrams(run: ProgramRun): StackDiagrams {
+  const { chart, paths } = dataFlowModel(run);
   return {
     stack: run.stack,
-    dataFlow: checked(`${run.stack} data-flow`, dataFlow(run)),
+    dataFlow: checked(`${run.stack} data-flow`, chart),
+    paths: dataPaths(chart, paths).map((p) => ({
+      title: p.title,
+      diagram: checked(`${run.stack} "${p.title}"`, p.chart),
+    })),
     components: checked(`${run.stack} component`, componentTree(run)),
     identity: checked(`${run.stack} identity`, identityBindings(run)),
   };
@@ -59,8 +68,9 @@ export function architectureDocument(stacks: readonly StackDiagrams[]): string {
     "parameters, and each workload's reads and writes as its IAM role grants them. Names ending in",
     "`*` get a random suffix from Pulumi at deploy time.",
     "",
-    "- **Data flow**: solid arrows carry data; dotted arrows are control (queue depth read by a",
-    "  KEDA scaler, the jobs or replicas it starts, dead letters).",
+    "- **Data flow**, one diagram per path (from an upload, an AWS event or a producer): solid",
+    "  arrows carry data; dotted arrows are control (queue depth read by a KEDA scaler, the jobs or",
+    "  replicas it starts, dead letters). The README shows the dev stack's paths in one diagram.",
     "- **Components**: each component resource and what it owns, counted by type.",
     "- **Identity**: IAM role → EKS Pod Identity association → service account → workloads.",
     "",
@@ -71,8 +81,7 @@ export function architectureDocument(stacks: readonly StackDiagrams[]): string {
     `## ${s.stack}`,
     "",
     "### Data flow",
-    "",
-    fenced(s.dataFlow),
+    ...s.paths.flatMap((p) => ["", `#### ${p.title}`, "", fenced(p.diagram)]),
     "",
     "### Components",
     "",

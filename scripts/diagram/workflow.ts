@@ -5,7 +5,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped payloads. */
 import type { ProgramRun, RecordedResource } from "../../harness/query";
-import type { FlowBuilder } from "./builder";
+import type { FlowBuilder, Uploads } from "./builder";
 import { duration, storeNode, workloadNode } from "./nodes";
 import { displayName, ofType, resolve, TYPES } from "./graph";
 import type { Workload } from "./workloads";
@@ -58,7 +58,7 @@ function routedRules(b: FlowBuilder, run: ProgramRun): RoutedRule[] {
   });
 }
 
-function addRules(b: FlowBuilder, run: ProgramRun, uploads: () => string): void {
+function addRules(b: FlowBuilder, run: ProgramRun, uploads: Uploads): void {
   // Rules with the same source and destinations (Karpenter's four) share one node.
   const groups = new Map<string, RoutedRule[]>();
   for (const routed of routedRules(b, run)) {
@@ -71,15 +71,16 @@ function addRules(b: FlowBuilder, run: ProgramRun, uploads: () => string): void 
     const named = rules.length === 1 && typeof first.rule.inputs.name === "string";
     const lines = named ? [title, displayName(first.rule)] : [title];
     const node = b.add(`rule ${key}`, "rule", lines, first.rule);
-    for (const { pattern } of rules) {
+    const into = first.targets.map((t) => displayName(t.destination)).join(", ");
+    for (const { rule, pattern } of rules) {
       const summary = patternSummary(pattern);
-      b.edge(
-        first.source,
-        node,
-        summary ?? ((pattern["detail-type"] ?? []) as string[]).join(", "),
-      );
+      const label = summary ?? ((pattern["detail-type"] ?? []) as string[]).join(", ");
       const prefix = summary ? /key prefix (\S+)/.exec(summary)?.[1] : undefined;
-      if (prefix) b.edge(uploads(), first.source, `PUT ${prefix}*`);
+      const path = prefix ? `Uploads under ${prefix} → ${into}` : `AWS events → ${into}`;
+      if (prefix) b.seed(path, uploads(prefix), first.source, `PUT ${prefix}*`);
+      // A rule on a custom bus continues a path (the workflow's announcements); others start one.
+      if (rule.inputs.eventBusName) b.edge(first.source, node, label);
+      else b.seed(path, first.source, node, label);
     }
     for (const { target, destination } of first.targets) {
       const retry = target.inputs.retryPolicy as any;
@@ -149,7 +150,7 @@ export function addWorkflow(
   b: FlowBuilder,
   run: ProgramRun,
   workloads: readonly Workload[],
-  uploads: () => string,
+  uploads: Uploads,
 ): void {
   addRules(b, run, uploads);
   for (const machine of ofType(run, TYPES.stateMachine)) addTasks(b, run, machine, workloads);
