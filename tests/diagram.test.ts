@@ -212,3 +212,20 @@ test("the dev data flow has no orchestrated path", async () => {
   const chart = dataFlow(await runProgram("dev"));
   expect(allNodes(chart).some((n) => n.lines.includes("Step Functions"))).toBe(false);
 });
+
+test("the EMR variant of the workflow (no stack file yet) still draws every queue and bucket in checked diagrams", async () => {
+  const run = await runProgram("dev", {
+    "event-pipeline:orchestration": { enabled: true, engine: "emr" },
+  });
+  const diagrams = stackDiagrams(run);
+  const text = diagrams.paths.map((p) => p.diagram).join("\n");
+  for (const r of [...byType(run, "aws:sqs/queue:Queue"), ...byType(run, "aws:s3/bucket:Bucket")]) {
+    expect(text).toContain((r.inputs.name ?? r.inputs.bucketPrefix ?? `${r.name}-`) as string);
+  }
+  expect(text).toMatch(/Step Functions task<br\/>\w+<br\/>emr-containers:startJobRun/);
+  expect(diagrams.paths.map((p) => p.title)).toContain(
+    `Uploads under ${run.settings.orchestration.prefix} → ${
+      byType(run, "aws:sfn/stateMachine:StateMachine")[0]?.inputs.name as string
+    }`,
+  );
+});

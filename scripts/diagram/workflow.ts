@@ -138,7 +138,12 @@ function addTasks(
       typeof reference === "string"
         ? (resolve(run, reference) ?? ofType(run, TYPES.bus).find((x) => x.id === reference))
         : undefined;
-    if (!target) continue;
+    if (!target) {
+      // A task on something the graph does not hold (an EMR on EKS job run) still shows.
+      const task = b.resource(machine, "box", ["Step Functions task", name, action], name);
+      b.edge(sm, task);
+      continue;
+    }
     const node = storeNode(b, run, target);
     if (/:(get|head|list)/i.test(action)) b.edge(node, sm, label);
     else b.edge(sm, node, label);
