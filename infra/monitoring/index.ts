@@ -34,7 +34,10 @@ export interface MonitoringArgs {
   readonly project: string;
   readonly stack: string;
   /** The cluster whose pod logs and metrics go to Container Insights (the add-on waits for its nodes). */
-  readonly cluster: Pick<Cluster, "clusterName" | "clusterArn" | "systemNodes" | "podIdentityReady">;
+  readonly cluster: Pick<
+    Cluster,
+    "clusterName" | "clusterArn" | "systemNodes" | "podIdentityReady"
+  >;
   /** The buckets that receive `output/` and `events/` objects. */
   readonly storage: Pick<Storage, "processedBucketName" | "eventsBucketName">;
   /** Further dead-letter queues to alarm on (e.g. Karpenter's interruption DLQ), by alarm key. */
