@@ -223,6 +223,7 @@ describe("checks over the Auto Mode stack", () => {
       "iam-trust-named-services",
       "eks-api-authentication-mode",
       "eks-secrets-encryption",
+      "eks-private-nodes",
     ]) {
       const policy = policies.find((p) => p.name === rule);
       expect([rule, (policy && governedCount(policy, resources)) ?? 0]).not.toEqual([rule, 0]);
