@@ -58,9 +58,11 @@ const keda = new infra.Keda("keda", {
   clusterName: cluster.clusterName,
   provider: cluster.provider,
   // Credentials (association) and permissions (inline policy) before the operator's first call.
-  dependsOn: [...identity.kedaOperatorReady, cluster.podIdentityAgent],
+  dependsOn: [...identity.kedaOperatorReady, ...cluster.podIdentityReady],
 });
-// Node autoscaling: Karpenter buys nodes for the pods KEDA adds ("none" keeps the fixed node group).
+// Node autoscaling: Karpenter buys nodes for the pods KEDA adds; with "auto-mode" EKS Auto Mode does
+// (its NodePool for the jobs, the built-in general-purpose pool for the rest); "none" keeps the
+// fixed node group.
 const karpenter =
   settings.nodeAutoscaling === "karpenter"
     ? new infra.Karpenter("karpenter", {
@@ -70,8 +72,18 @@ const karpenter =
         clusterEndpoint: cluster.endpoint,
         nodeSecurityGroupId: cluster.nodeSecurityGroupId,
         provider: cluster.provider,
-        systemDependencies: [cluster.nodeGroup, cluster.podIdentityAgent],
+        systemDependencies: [...cluster.systemNodes, ...cluster.podIdentityReady],
         tags,
+      })
+    : undefined;
+const autoMode =
+  settings.nodeAutoscaling === "auto-mode"
+    ? new infra.AutoMode("auto-mode", {
+        settings,
+        provider: cluster.provider,
+        nodeRoleName: cluster.nodeRole.name,
+        subnetIds: network.privateSubnetIds,
+        securityGroupId: cluster.nodeSecurityGroupId,
       })
     : undefined;
 
@@ -101,10 +113,11 @@ const workloads = new Workloads("workloads", {
     ...identity.roles.producer.ready,
     ...identity.roles.consumer.ready,
     // The SDK fetches Pod Identity credentials from the agent on the pod's node.
-    cluster.podIdentityAgent,
+    ...cluster.podIdentityReady,
   ],
-  // Pods wait for nodes that can take them: Karpenter's NodePools, or the fixed node group.
-  nodeDependencies: karpenter?.nodePools ?? [cluster.nodeGroup],
+  // Pods wait for nodes that can take them: Karpenter's or Auto Mode's NodePools, or the fixed
+  // node group.
+  nodeDependencies: karpenter?.nodePools ?? autoMode?.nodePools ?? cluster.systemNodes,
 });
 
 // Operations: alarms, dashboard, Container Insights.

@@ -108,13 +108,13 @@ const vcpu = (milli: number) => `${milli / 1000} vCPU`;
 const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`;
 
 /**
- * With Karpenter, each pool stops buying nodes at its CPU and memory limits, so the pods sent there
- * can never request more than those limits: a maximum beyond them would leave pods pending for good
- * while the quota admits them. (Necessary, not sufficient: the kubelet's reserve and the DaemonSets
+ * With Karpenter (and Auto Mode's jobs pool), each pool stops buying nodes at its CPU and memory
+ * limits, so the pods sent there can never request more than those limits: a maximum beyond them
+ * would leave pods pending for good while the quota admits them. (Necessary, not sufficient: the kubelet's reserve and the DaemonSets
  * take a share of every node; `infra/karpenter/capacity.ts` computes pods per node.)
  */
 export function poolFitProblems(s: Settings): QuotaProblem[] {
-  if (s.nodeAutoscaling !== "karpenter") return [];
+  if (s.nodeAutoscaling === "none") return [];
   const k = s.karpenter;
   const problems: QuotaProblem[] = [];
   const check = (
@@ -143,6 +143,9 @@ export function poolFitProblems(s: Settings): QuotaProblem[] {
     k.jobMemoryLimitGiB,
     "karpenter.jobCpuLimit, karpenter.jobMemoryLimitGiB",
   );
+  // Under auto-mode the general pool is Auto Mode's built-in general-purpose pool: it has no
+  // limits of ours to check against.
+  if (s.nodeAutoscaling !== "karpenter") return problems;
   check(
     ["keda", "consumer", "maxReplicas"],
     `${s.keda.consumer.maxReplicas} consumers and ${s.workloads.producerReplicas} producer(s)`,

@@ -93,11 +93,16 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
       "eks needs cluster.endpointPublicAccess true: Step Functions' EKS integration calls the public API endpoint (or use engine emr)",
     );
   }
-  problems.push(...poolFitProblems(s));
-  if (s.nodeAutoscaling === "karpenter") {
+  problems.push(...poolFitProblems(s), ...autoModeProblems(s));
+  if (s.nodeAutoscaling !== "none") {
     // A pool of the wrong architecture never launches a node for the image: the pods would pend.
+    // Under auto-mode only the jobs pool is ours (the general-purpose pool is AWS's).
     const arm = s.image.platform === "linux/arm64";
-    for (const key of ["jobInstanceTypes", "generalInstanceTypes"] as const) {
+    const keys =
+      s.nodeAutoscaling === "karpenter"
+        ? (["jobInstanceTypes", "generalInstanceTypes"] as const)
+        : (["jobInstanceTypes"] as const);
+    for (const key of keys) {
       const wrong = s.karpenter[key].filter((t) => isArmInstanceType(t) !== arm);
       if (wrong.length) {
         issue(
@@ -110,9 +115,45 @@ export function crossFieldProblems(s: Settings): CrossFieldProblem[] {
   return problems;
 }
 
+/** The longest node lifetime EKS Auto Mode allows: it replaces every node within 21 days. */
+export const AUTO_MODE_MAX_EXPIRE_HOURS = 21 * 24;
+
+/**
+ * What EKS Auto Mode cannot do. Its built-in general-purpose pool, where the producer and consumer
+ * run, launches amd64 nodes only (docs.aws.amazon.com/eks/latest/userguide/set-builtin-node-pools.html);
+ * it replaces nodes within 21 days (…/automode.html, "Security"); it launches no instance of size
+ * nano, micro or small (…/automode-learn-instances.html, "EKS Auto Mode supported instance reference").
+ */
+export function autoModeProblems(s: Settings): CrossFieldProblem[] {
+  if (s.nodeAutoscaling !== "auto-mode") return [];
+  const problems: CrossFieldProblem[] = [];
+  if (s.image.platform !== "linux/amd64") {
+    problems.push({
+      path: ["image", "platform"],
+      message:
+        "must be linux/amd64 with nodeAutoscaling auto-mode: the producer and consumer run on Auto Mode's built-in general-purpose pool, which launches amd64 nodes only",
+    });
+  }
+  const hours = /^(\d+)h$/.exec(s.karpenter.expireAfter)?.[1];
+  if (hours === undefined || Number(hours) > AUTO_MODE_MAX_EXPIRE_HOURS) {
+    problems.push({
+      path: ["karpenter", "expireAfter"],
+      message: `must be at most ${AUTO_MODE_MAX_EXPIRE_HOURS}h with nodeAutoscaling auto-mode: Auto Mode replaces every node within 21 days (e.g. 336h)`,
+    });
+  }
+  const tooSmall = s.karpenter.jobInstanceTypes.filter((t) => /\.(nano|micro|small)$/.test(t));
+  if (tooSmall.length) {
+    problems.push({
+      path: ["karpenter", "jobInstanceTypes"],
+      message: `must not list sizes nano, micro or small with nodeAutoscaling auto-mode (Auto Mode never launches them): ${tooSmall.join(", ")}`,
+    });
+  }
+  return problems;
+}
+
 /** The volume of the nodes the preprocess jobs run on, and the key that sets it. */
 function jobNodeVolume(s: Settings): { key: string; gib: number } {
-  return s.nodeAutoscaling === "karpenter"
+  return s.nodeAutoscaling !== "none"
     ? { key: "karpenter.nodeVolumeGiB", gib: s.karpenter.nodeVolumeGiB }
     : { key: "cluster.nodeGroup.diskSizeGiB", gib: s.cluster.nodeGroup.diskSizeGiB };
 }

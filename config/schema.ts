@@ -239,6 +239,15 @@ export const imageSchema = z.strictObject({
   platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
 });
 
+/** How nodes are added: self-managed Karpenter, EKS Auto Mode, or the fixed node group only. */
+export const NODE_AUTOSCALING_MODES = ["karpenter", "auto-mode", "none"] as const;
+
+/**
+ * The node pools' shape. With `karpenter` every key applies; with `auto-mode` the job* keys,
+ * consolidateAfter, expireAfter and nodeVolumeGiB shape the preprocess jobs' Auto Mode NodePool and
+ * NodeClass, and the producer and consumer run on Auto Mode's built-in general-purpose pool (the
+ * general* keys, chartVersion and amiAlias do not apply: AWS picks the AMI and runs Karpenter).
+ */
 export const karpenterSchema = z.strictObject({
   /** Pinned Karpenter chart version (OCI, 1.x). */
   chartVersion: z
@@ -348,8 +357,12 @@ export const settingsSchema = z.object({
   keda: kedaSchema.prefault({}),
   workloads: workloadsSchema.prefault({}),
   image: imageSchema.prefault({}),
-  /** `karpenter` adds nodes as pods need them; `none` keeps the fixed managed node group. */
-  nodeAutoscaling: z.enum(["karpenter", "none"]).default("karpenter"),
+  /**
+   * `karpenter` installs Karpenter, which adds nodes as pods need them; `auto-mode` lets EKS Auto
+   * Mode (AWS-run Karpenter) do it, with no managed node group; `none` keeps the fixed managed node
+   * group.
+   */
+  nodeAutoscaling: z.enum(NODE_AUTOSCALING_MODES).default("karpenter"),
   karpenter: karpenterSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
   orchestration: orchestrationSchema.prefault({}),

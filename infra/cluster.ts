@@ -2,13 +2,17 @@
  * The EKS cluster: access entries only (authentication mode API), control-plane logs with a retention,
  * Kubernetes secrets envelope-encrypted with a rotating KMS key, a managed node group in the private
  * subnets with IMDSv2 enforced, and the Pod Identity agent; plus a Kubernetes provider for the
- * cluster's kubeconfig (nothing relies on a local kubeconfig).
+ * cluster's kubeconfig (nothing relies on a local kubeconfig). With `nodeAutoscaling: auto-mode`,
+ * EKS Auto Mode instead: its cluster and node roles, the built-in general-purpose pool, and no
+ * node group or add-ons of ours (Auto Mode runs them itself, see {@link autoModeClusterArgs}).
  */
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPolicy } from "./iam/documents";
+import { autoModeClusterArgs, createAutoModeRoles } from "./auto-mode/cluster";
+import { createNodeRole } from "./node-role";
 import type { Settings } from "../config";
 
 /** Control-plane log types sent to CloudWatch: API calls, the audit trail, authentication. */
@@ -20,13 +24,6 @@ export const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"] as const;
  * agent (169.254.170.23, not IMDS), and host-network system pods still reach IMDS.
  */
 export const IMDS_HOP_LIMIT = 1;
-
-/** AWS-managed policies of the node role: join the cluster, pull images, run the VPC CNI. */
-export const NODE_MANAGED_POLICIES = [
-  "AmazonEKSWorkerNodePolicy",
-  "AmazonEC2ContainerRegistryPullOnly",
-  "AmazonEKS_CNI_Policy",
-] as const;
 
 /**
  * What IAM policies may grant on the secrets key: EKS encrypts and decrypts through a grant the
@@ -104,6 +101,8 @@ export interface ClusterArgs {
   readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Tags for every resource. */
   readonly tags?: Record<string, string>;
+  /** `auto-mode` makes an EKS Auto Mode cluster; anything else a managed node group. */
+  readonly nodeAutoscaling?: Settings["nodeAutoscaling"];
 }
 
 /** The AMI type of a node group: Graviton instance types (`m7g`, `c6gn`, `t4g`…) need ARM AMIs. */
@@ -117,62 +116,7 @@ export function amiTypeFor(instanceTypes: readonly string[]): string {
   return arm[0] ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
-/** The node trust policy: EC2 instances only. */
-export function nodeTrustPolicy(): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AllowEc2Instances",
-        Effect: "Allow",
-        Principal: { Service: "ec2.amazonaws.com" },
-        Action: "sts:AssumeRole",
-      },
-    ],
-  };
-}
-
-/** A node role and its worker-policy attachments. */
-export interface NodeRole {
-  readonly role: aws.iam.Role;
-  readonly attachments: aws.iam.RolePolicyAttachment[];
-}
-
-/**
- * A role for EC2 nodes (trusted by EC2 only) with {@link NODE_MANAGED_POLICIES}: the managed node
- * group's and Karpenter's nodes each get one, named `${name}-node` under `parent`.
- */
-export function createNodeRole(
-  name: string,
-  args: {
-    readonly description: pulumi.Input<string>;
-    readonly partition: pulumi.Input<string>;
-    readonly tags: Record<string, string>;
-  },
-  parent: pulumi.Resource,
-): NodeRole {
-  const role = new aws.iam.Role(
-    `${name}-node`,
-    {
-      description: args.description,
-      assumeRolePolicy: JSON.stringify(nodeTrustPolicy()),
-      tags: args.tags,
-    },
-    { parent },
-  );
-  const attachments = NODE_MANAGED_POLICIES.map(
-    (policy) =>
-      new aws.iam.RolePolicyAttachment(
-        `${name}-node-${policy}`,
-        {
-          role: role.name,
-          policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
-        },
-        { parent: role },
-      ),
-  );
-  return { role, attachments };
-}
+export { createNodeRole, NODE_MANAGED_POLICIES, nodeTrustPolicy, type NodeRole } from "./node-role";
 
 /** The EKS cluster, its node group, secrets key, Pod Identity agent and Kubernetes provider. */
 export class Cluster extends pulumi.ComponentResource {
@@ -192,16 +136,22 @@ export class Cluster extends pulumi.ComponentResource {
   /** Security group of the nodes (the same cluster security group: the nodes use EKS's own). */
   public readonly nodeSecurityGroupId: pulumi.Output<string>;
   public readonly secretsKeyArn: pulumi.Output<string>;
-  public readonly nodeGroup: aws.eks.NodeGroup;
-  /** The Pod Identity agent; workloads that use Pod Identity depend on it. */
-  public readonly podIdentityAgent: aws.eks.Addon;
+  /** The managed node group (none under Auto Mode). */
+  public readonly nodeGroup?: aws.eks.NodeGroup;
+  /** The Pod Identity agent add-on (none under Auto Mode, whose nodes run the agent themselves). */
+  public readonly podIdentityAgent?: aws.eks.Addon;
+  /** What system pods need before they can be scheduled: the node group, or nothing (Auto Mode). */
+  public readonly systemNodes: pulumi.Resource[];
+  /** What Pod Identity needs before a pod's first AWS call: the agent add-on, or nothing (Auto Mode). */
+  public readonly podIdentityReady: pulumi.Resource[];
+  /** Whether this is an EKS Auto Mode cluster. */
+  public readonly autoMode: boolean;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pipeline:infra:Cluster", name, {}, opts);
     const self = { parent: this };
     const tags = args.tags ?? {};
     const c = args.cluster;
-    const ng = c.nodeGroup;
     const partition = aws.getPartitionOutput({}, self).partition;
     const accountId = aws.getCallerIdentityOutput({}, self).accountId;
 
@@ -227,6 +177,11 @@ export class Cluster extends pulumi.ComponentResource {
       self,
     );
 
+    this.autoMode = args.nodeAutoscaling === "auto-mode";
+    const autoRoles = this.autoMode
+      ? createAutoModeRoles(name, { clusterName: args.clusterName, partition, tags }, this)
+      : undefined;
+
     const cluster = new eks.Cluster(
       `${name}-eks`,
       {
@@ -246,17 +201,21 @@ export class Cluster extends pulumi.ComponentResource {
         accessEntries: extraAccessEntries(c, partition),
         enabledClusterLogTypes: [...CONTROL_PLANE_LOGS],
         encryptionConfigKeyArn: secretsKey.arn,
-        // Nodes come from the managed node group below (and Karpenter), with a role made here.
+        // Nodes come from the managed node group below (and Karpenter) or Auto Mode, with a role
+        // made here.
         skipDefaultNodeGroup: true,
-        // The managed nodes use the security group EKS creates; no extra pulumi-eks groups.
+        // The nodes use the security group EKS creates; no extra pulumi-eks groups.
         skipDefaultSecurityGroups: true,
         // Pod Identity, not IRSA: no OIDC provider.
         createOidcProvider: false,
-        // The workloads' NetworkPolicies are only enforced when the VPC CNI runs its policy agent.
-        vpcCniOptions: { enableNetworkPolicy: true },
+        ...(autoRoles
+          ? autoModeClusterArgs({ cluster: autoRoles.cluster, nodeRoleArn: autoRoles.node.arn })
+          : // The workloads' NetworkPolicies are only enforced when the VPC CNI runs its policy
+            // agent.
+            { vpcCniOptions: { enableNetworkPolicy: true } }),
         tags,
       },
-      { ...self, dependsOn: [logGroup] },
+      { ...self, dependsOn: [logGroup, ...(autoRoles?.attachments ?? [])] },
     );
 
     this.clusterName = cluster.eksCluster.name;
@@ -273,12 +232,39 @@ export class Cluster extends pulumi.ComponentResource {
       self,
     );
 
+    if (autoRoles) {
+      this.nodeRole = autoRoles.node;
+      this.systemNodes = [];
+      this.podIdentityReady = [];
+    } else {
+      const managed = this.managedNodes(name, args, partition);
+      this.nodeRole = managed.nodeRole;
+      this.nodeGroup = managed.nodeGroup;
+      this.podIdentityAgent = managed.podIdentityAgent;
+      this.systemNodes = [managed.nodeGroup];
+      this.podIdentityReady = [managed.podIdentityAgent];
+    }
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      clusterArn: this.clusterArn,
+      kubeconfig: this.kubeconfig,
+      nodeRoleArn: this.nodeRole.arn,
+      clusterSecurityGroupId: this.clusterSecurityGroupId,
+    });
+  }
+
+  /** The managed node group (IMDSv2, encrypted gp3), its role, and the Pod Identity agent. */
+  private managedNodes(name: string, args: ClusterArgs, partition: pulumi.Output<string>) {
+    const self = { parent: this };
+    const tags = args.tags ?? {};
+    const c = args.cluster;
+    const ng = c.nodeGroup;
     const { role: nodeRole, attachments } = createNodeRole(
       name,
       { description: `Nodes of ${args.clusterName}`, partition, tags },
       this,
     );
-    this.nodeRole = nodeRole;
 
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-nodes`,
@@ -309,11 +295,11 @@ export class Cluster extends pulumi.ComponentResource {
       self,
     );
 
-    this.nodeGroup = new aws.eks.NodeGroup(
+    const nodeGroup = new aws.eks.NodeGroup(
       `${name}-system`,
       {
         clusterName: this.clusterName,
-        nodeRoleArn: this.nodeRole.arn,
+        nodeRoleArn: nodeRole.arn,
         subnetIds: args.privateSubnetIds,
         amiType: amiTypeFor(ng.instanceTypes),
         instanceTypes: ng.instanceTypes,
@@ -331,7 +317,7 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     // A DaemonSet: it needs nodes to become ACTIVE.
-    this.podIdentityAgent = new aws.eks.Addon(
+    const podIdentityAgent = new aws.eks.Addon(
       `${name}-pod-identity-agent`,
       {
         clusterName: this.clusterName,
@@ -341,15 +327,8 @@ export class Cluster extends pulumi.ComponentResource {
         resolveConflictsOnUpdate: "OVERWRITE",
         tags,
       },
-      { ...self, dependsOn: [this.nodeGroup] },
+      { ...self, dependsOn: [nodeGroup] },
     );
-
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      clusterArn: this.clusterArn,
-      kubeconfig: this.kubeconfig,
-      nodeRoleArn: this.nodeRole.arn,
-      clusterSecurityGroupId: this.clusterSecurityGroupId,
-    });
+    return { nodeRole, nodeGroup, podIdentityAgent };
   }
 }

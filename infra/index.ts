@@ -9,3 +9,4 @@ export { ProcessorImage } from "./image";
 export { Monitoring } from "./monitoring";
 export { Karpenter } from "./karpenter";
 export { Orchestration } from "./orchestration";
+export { AutoMode } from "./auto-mode";

@@ -17,6 +17,7 @@ const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 const EKS = "eks:index:Cluster";
 const AWS_EKS = "aws:eks/cluster:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+const AUTO_MODE_NODE_CLASS = "kubernetes:eks.amazonaws.com/v1:NodeClass";
 const SUBNET = "aws:ec2/subnet:Subnet";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const REPO = "aws:ecr/repository:Repository";
@@ -488,6 +489,32 @@ describe("EKS rules", () => {
         res(EKS, "cluster", { ...good, skipDefaultNodeGroup: false }),
       ),
     ).toEqual(["set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false"]);
+  });
+
+  test("an Auto Mode NodeClass selecting the stack's private subnets by ID complies with eks-private-nodes", async () => {
+    const nc = res(AUTO_MODE_NODE_CLASS, "jobs", {
+      spec: { subnetSelectorTerms: [{ id: "subnet-a" }] },
+    });
+    expect(await violations("eks-private-nodes", privateSubnet, publicSubnet, nc)).toEqual([]);
+  });
+
+  test("an Auto Mode NodeClass in a public, unknown or tag-selected subnet violates eks-private-nodes", async () => {
+    const pub = res(AUTO_MODE_NODE_CLASS, "pub", {
+      spec: { subnetSelectorTerms: [{ id: "subnet-p" }] },
+    });
+    const unknown = res(AUTO_MODE_NODE_CLASS, "unknown", {
+      spec: { subnetSelectorTerms: [{ id: "subnet-a" }, { id: "subnet-x" }] },
+    });
+    const tagged = res(AUTO_MODE_NODE_CLASS, "tagged", {
+      spec: { subnetSelectorTerms: [{ tags: { Name: "private" } }] },
+    });
+    expect(
+      await violations("eks-private-nodes", privateSubnet, publicSubnet, pub, unknown, tagged),
+    ).toEqual([
+      'NodeClass "pub" uses public subnet Subnet "public-a" (mapPublicIpOnLaunch)',
+      `NodeClass "unknown" must select the stack's own private subnets by ID`,
+      `NodeClass "tagged" must select the stack's own private subnets by ID`,
+    ]);
   });
 
   test("a node group in a subnet this stack does not manage violates eks-private-nodes", async () => {

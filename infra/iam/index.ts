@@ -6,3 +6,4 @@ export * from "./documents";
 export * from "./karpenter";
 export * from "./monitoring";
 export * from "./orchestration";
+export * from "./auto-mode";

@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createNodeRole } from "../cluster";
+import { createNodeRole } from "../node-role";
 import { podIdentityTrustPolicy } from "../identity";
 import { redrivePolicy, tlsOnlyQueuePolicy } from "../queues";
 import {

@@ -34,7 +34,10 @@ export interface MonitoringArgs {
   readonly project: string;
   readonly stack: string;
   /** The cluster whose pod logs and metrics go to Container Insights (the add-on waits for its nodes). */
-  readonly cluster: Pick<Cluster, "clusterName" | "clusterArn" | "nodeGroup" | "podIdentityAgent">;
+  readonly cluster: Pick<
+    Cluster,
+    "clusterName" | "clusterArn" | "systemNodes" | "podIdentityReady"
+  >;
   /** The buckets that receive `output/` and `events/` objects. */
   readonly storage: Pick<Storage, "processedBucketName" | "eventsBucketName">;
   /** Further dead-letter queues to alarm on (e.g. Karpenter's interruption DLQ), by alarm key. */
@@ -281,7 +284,7 @@ export class Monitoring extends pulumi.ComponentResource {
         resolveConflictsOnUpdate: "PRESERVE",
       },
       // The agents run as pods: they need nodes and the Pod Identity agent.
-      { ...self, dependsOn: [...logGroups, cluster.nodeGroup, cluster.podIdentityAgent] },
+      { ...self, dependsOn: [...logGroups, ...cluster.systemNodes, ...cluster.podIdentityReady] },
     );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Every Kubernetes object the program builds, from the settings and plain inputs: the workloads (the
- * Workloads component creates exactly {@link workloadManifests}), pod placement and Karpenter's
- * NodePools and EC2NodeClass, and the orchestrated variant's Job manifest, RBAC and Spark
+ * Workloads component creates exactly {@link workloadManifests}), pod placement, Karpenter's
+ * NodePools and EC2NodeClass, EKS Auto Mode's jobs NodePool and NodeClass, and the orchestrated variant's Job manifest, RBAC and Spark
  * namespace. Pure builders; `infra/` components and local mode call them, tests validate them
  * against the Kubernetes, KEDA and Karpenter schemas.
  */
@@ -15,6 +15,7 @@ import { workloadNetworkPolicySpec } from "./network-policy";
 import { PREPROCESS_NAME, preprocessScaledJobSpec } from "./preprocess";
 import { PRODUCER_NAME, producerDeploymentSpec } from "./producer";
 
+export * from "./auto-mode";
 export * from "./batch-job";
 export * from "./common";
 export * from "./consumer";

@@ -1,5 +1,5 @@
 /**
- * Where the pipeline's pods run when Karpenter buys the nodes: the labels and taint that separate the
+ * Where the pipeline's pods run when Karpenter (self-managed or EKS Auto Mode's) buys the nodes: the labels and taint that separate the
  * preprocess job pool from the general pool, and the node selectors, tolerations and annotations
  * the workload pods carry to land on them. Pure: shared by the NodePool builders and the pod specs
  * (the KEDA workloads and the orchestration Job).
@@ -121,9 +121,30 @@ export function generalPoolScheduling(): Scheduling {
   };
 }
 
+/** Name of EKS Auto Mode's built-in pool for general workloads (it cannot be modified). */
+export const AUTO_MODE_GENERAL_POOL = "general-purpose";
+
+/** The NodePool label Karpenter (and so EKS Auto Mode) puts on every node it launches. */
+export const NODE_POOL_LABEL = "karpenter.sh/nodepool";
+
+/**
+ * Producer and consumer pods under EKS Auto Mode: its built-in general-purpose pool, selected by
+ * the NodePool label (the pool has no taint to tolerate; docs.aws.amazon.com/eks/latest/userguide/
+ * set-builtin-node-pools.html). Selecting it keeps them off the tainted jobs pool's spot nodes.
+ */
+export function autoModeGeneralScheduling(): Scheduling {
+  return {
+    nodeSelector: { [NODE_POOL_LABEL]: AUTO_MODE_GENERAL_POOL },
+    tolerations: [],
+    annotations: {},
+  };
+}
+
 /**
  * The scheduling of a workload's pods for a node-autoscaling mode: Karpenter's pool for the
- * workload, or nothing at all when the fixed managed node group runs everything (`none`).
+ * workload; under Auto Mode the same jobs pool (an Auto Mode NodePool with the same label and
+ * taint) and the built-in general-purpose pool for the rest; or nothing at all when the fixed
+ * managed node group runs everything (`none`).
  */
 export function workloadScheduling(
   mode: Settings["nodeAutoscaling"],
@@ -131,7 +152,8 @@ export function workloadScheduling(
 ): Scheduling {
   // Without Karpenter the fixed group has no pool labels: constraining the pods would strand them.
   if (mode === "none") return { nodeSelector: {}, tolerations: [], annotations: {} };
-  return WORKLOAD_POOLS[workload] === "jobs" ? jobPoolScheduling() : generalPoolScheduling();
+  if (WORKLOAD_POOLS[workload] === "jobs") return jobPoolScheduling();
+  return mode === "auto-mode" ? autoModeGeneralScheduling() : generalPoolScheduling();
 }
 
 /** The scheduling of every workload for a mode (what the k8s Workloads component takes). */

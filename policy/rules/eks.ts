@@ -7,6 +7,7 @@ import {
   type Props,
   asList,
   forStack,
+  identifiersOf,
   forTypes,
   label,
   readKnown,
@@ -21,6 +22,8 @@ export const NODE_GROUP_TYPES = ["aws:eks/nodeGroup:NodeGroup", "eks:index:Manag
 export const SUBNET_TYPE = "aws:ec2/subnet:Subnet";
 export const LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate";
 export const EC2_NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+/** EKS Auto Mode's NodeClass: its nodes' subnets by ID (or tag). */
+export const AUTO_MODE_NODE_CLASS_TYPE = "kubernetes:eks.amazonaws.com/v1:NodeClass";
 
 /**
  * Control-plane log types every cluster ships to CloudWatch: the security trail (API requests, the
@@ -100,8 +103,35 @@ export function imdsProblems(props: Props, type: string): string[] {
 }
 
 /**
- * Worker nodes run in private subnets: every node group's subnets are subnets of this stack that do
- * not map public IPs, and launch templates attach no public address.
+ * The subnets an Auto Mode NodeClass places nodes in: the stack subnets its `subnetSelectorTerms`
+ * name by ID, or (in a preview, before IDs are known) the subnets its spec depends on. Undefined
+ * when a term selects by tag, which this rule cannot follow.
+ */
+function nodeClassSubnets(
+  nodeClass: StackResource,
+  subnets: readonly StackResource[],
+): { used: StackResource[]; declared: number } | undefined {
+  const terms = asList(
+    readKnown(() => (nodeClass.props.spec as Props | undefined)?.subnetSelectorTerms) as
+      { id?: unknown }[] | undefined,
+  );
+  if (terms.length === 0) {
+    const deps = nodeClass.propertyDependencies?.spec ?? [];
+    const used = subnets.filter((s) => deps.some((d) => d.urn === s.urn));
+    return { used, declared: used.length || 1 };
+  }
+  if (terms.some((t) => typeof t?.id !== "string")) return undefined;
+  const ids = terms.map((t) => String(t.id));
+  return {
+    used: subnets.filter((s) => identifiersOf(s).some((i) => ids.includes(i))),
+    declared: ids.length,
+  };
+}
+
+/**
+ * Worker nodes run in private subnets: every node group's (and EKS Auto Mode NodeClass's) subnets
+ * are subnets of this stack that do not map public IPs, and launch templates attach no public
+ * address.
  */
 export function checkPrivateNodes(resources: readonly StackResource[]): Violation[] {
   const violations: Violation[] = [];
@@ -119,6 +149,24 @@ export function checkPrivateNodes(resources: readonly StackResource[]): Violatio
       violations.push({
         urn: group.urn,
         message: `${label(group)} uses public subnet ${label(s)} (mapPublicIpOnLaunch)`,
+      });
+    }
+  }
+  for (const nc of resources.filter((r) => r.type === AUTO_MODE_NODE_CLASS_TYPE)) {
+    const found = nodeClassSubnets(nc, subnets);
+    if (!found || found.used.length === 0 || found.used.length < found.declared) {
+      violations.push({
+        urn: nc.urn,
+        message: `${label(nc)} must select the stack's own private subnets by ID`,
+      });
+      continue;
+    }
+    for (const s of found.used.filter(
+      (s) => readKnown(() => s.props.mapPublicIpOnLaunch) === true,
+    )) {
+      violations.push({
+        urn: nc.urn,
+        message: `${label(nc)} uses public subnet ${label(s)} (mapPublicIpOnLaunch)`,
       });
     }
   }
@@ -149,7 +197,10 @@ export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     name: "eks-private-nodes",
     description: "EKS worker nodes run in private subnets without public IP addresses.",
     enforcementLevel: "mandatory",
-    validateStack: forStack([...NODE_GROUP_TYPES, LAUNCH_TEMPLATE_TYPE], checkPrivateNodes),
+    validateStack: forStack(
+      [...NODE_GROUP_TYPES, LAUNCH_TEMPLATE_TYPE, AUTO_MODE_NODE_CLASS_TYPE],
+      checkPrivateNodes,
+    ),
   },
   {
     name: "eks-default-nodes-private",

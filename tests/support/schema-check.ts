@@ -11,10 +11,14 @@
  *    checker for the declared type at each position of the object and rejects a key the type does not
  *    declare, recursing through nested objects and arrays; maps accept any key.
  *
+ * Kinds no maintained package models (EKS Auto Mode's NodeClass) are checked against JSON schemas
+ * written from their documentation instead (`json-schema-check.ts`), both layers at once.
+ *
  * Jest loads the ESM-only model packages through tests/support/esm-resolver.js.
  */
 import { join } from "node:path";
 import ts from "typescript";
+import { jsonSchemaProblems, jsonSchemaValidator } from "./json-schema-check";
 
 /** One problem found in an object. */
 export interface SchemaProblem {
@@ -56,6 +60,8 @@ interface ModelClass {
 
 /** Runs the model's compiled validator; its message lists every violation. */
 export async function modelProblems(obj: KubernetesObject): Promise<SchemaProblem[]> {
+  const json = jsonSchemaValidator(obj.apiVersion, obj.kind);
+  if (json) return jsonSchemaProblems(json, obj).other;
   const where = modelLocation(obj.apiVersion, obj.kind);
   let Model: ModelClass | undefined;
   try {
@@ -240,6 +246,8 @@ function unknownKeys(
 
 /** Fields of `obj` that its model's schema does not declare (the validators let them through). */
 export function unknownFieldProblems(obj: KubernetesObject): SchemaProblem[] {
+  const json = jsonSchemaValidator(obj.apiVersion, obj.kind);
+  if (json) return jsonSchemaProblems(json, obj).unknown;
   const { checker, type } = declaredTypes().typeOf(modelLocation(obj.apiVersion, obj.kind));
   const problems: SchemaProblem[] = [];
   unknownKeys(checker, obj, type, "", problems);
