@@ -72,10 +72,10 @@ export function settingsProperty(stack: string): void {
 
     test(`${RUNS} accepted settings, each evaluated as the whole program, break no AWS limit`, () => {
       expect(cases).toHaveLength(RUNS);
-      const failures = cases.flatMap((c, i) => {
+      const failures = cases.flatMap((c, i): { case: BatchCase; problem: readonly string[] }[] => {
         const r = results[i + 1];
-        if (!r) return [{ case: c, problem: "no result" }];
-        if (r.error) return [{ case: c, problem: r.error.slice(0, 2000) }];
+        if (!r) return [{ case: c, problem: ["no result"] }];
+        if (r.error) return [{ case: c, problem: [r.error.slice(0, 2000)] }];
         return r.violations.length ? [{ case: c, problem: r.violations }] : [];
       });
       expect(failures).toEqual([]);
