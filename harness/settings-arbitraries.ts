@@ -212,7 +212,8 @@ function configWith(base: Record<string, unknown>, o: Sections): Record<string, 
     monitoring: { ...section("monitoring"), ...o.monitoring },
     orchestration: { ...section("orchestration"), ...o.orchestration },
   };
-  const config: Record<string, unknown> = { "aws:region": base["aws:region"] };
+  // Keys the stack file sets that no generator overrides stay as they are.
+  const config: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(settings)) config[`${PROJECT}:${key}`] = value;
   if (o.nodeAutoscaling) config[`${PROJECT}:nodeAutoscaling`] = o.nodeAutoscaling;
   return config;
