@@ -156,3 +156,28 @@ export function nameViolation(limit: NameLimit, name: string): string | undefine
   }
   return undefined;
 }
+
+/**
+ * The Kubernetes minor versions EKS offers a cluster, in standard or extended support
+ * (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html); CreateCluster refuses
+ * any other. `cluster.kubernetesVersion` must be one, and the limits catalog checks the graph with it.
+ */
+export const EKS_KUBERNETES_VERSIONS = [
+  "1.28",
+  "1.29",
+  "1.30",
+  "1.31",
+  "1.32",
+  "1.33",
+  "1.34",
+] as const;
+
+/**
+ * The retention periods CloudWatch Logs accepts, days
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html,
+ * retentionInDays); PutRetentionPolicy refuses any other number.
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;

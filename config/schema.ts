@@ -9,6 +9,7 @@ import {
   PRODUCER_LIVENESS_TIMEOUT_SECONDS,
 } from "@pipeline/processor/contract";
 import { z } from "zod";
+import { EKS_KUBERNETES_VERSIONS, LOG_RETENTION_DAYS } from "./limits";
 import { BUCKET_PREFIX_MAX_LENGTH, S3_RESERVED_PREFIXES } from "./physical";
 import { parseCidr } from "./subnets";
 
@@ -57,7 +58,10 @@ export const clusterSchema = z.strictObject({
   /** EKS Kubernetes version (minor). */
   kubernetesVersion: z
     .string()
-    .regex(/^1\.(2[89]|3\d)$/, "must be a supported EKS minor version like 1.33")
+    .refine(
+      (v) => (EKS_KUBERNETES_VERSIONS as readonly string[]).includes(v),
+      `must be a Kubernetes version EKS offers (${EKS_KUBERNETES_VERSIONS.join(", ")}; eks/latest/userguide/kubernetes-versions.html): pick one of them`,
+    )
     .default("1.33"),
   /** Whether the API server endpoint is reachable from the internet (restricted by publicAccessCidrs). */
   endpointPublicAccess: z.boolean().default(true),
@@ -319,8 +323,13 @@ export const monitoringSchema = z.strictObject({
       "must be an exact add-on version like v4.4.0-eksbuild.1",
     )
     .default("v4.4.0-eksbuild.1"),
-  /** Retention of pod log groups, days. */
-  logRetentionDays: int().min(1).max(3653).default(30),
+  /** Retention of pod log groups, days: one of the periods CloudWatch Logs accepts. */
+  logRetentionDays: int()
+    .refine(
+      (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+      `must be a retention CloudWatch Logs accepts (PutRetentionPolicy: ${LOG_RETENTION_DAYS.join(", ")} days): use the nearest of them`,
+    )
+    .default(30),
 });
 
 export const orchestrationSchema = z.strictObject({

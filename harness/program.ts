@@ -106,18 +106,34 @@ export const jestIsolate: Isolate = async (load) => {
   });
 };
 
+/** What {@link runProgramFile} runs besides the stack: another project name or config, a loader. */
+export interface RunOptions {
+  /** The Pulumi project name the program sees (default: {@link PROJECT}). */
+  readonly project?: string;
+  /** The whole config map instead of `Pulumi.<stack>.yaml` plus the overrides (any stack name). */
+  readonly config?: Record<string, unknown>;
+  /**
+   * Loads the program file and returns its exports (default: `import(file)`). A process that runs
+   * the program repeatedly passes one that drops the file from `require.cache` first.
+   */
+  readonly load?: (file: string) => Promise<Record<string, unknown>>;
+}
+
 /**
- * Runs any program file under the same mocks (uncached; for the harness's own tests). Prefer
- * {@link runProgram}.
+ * Runs any program file under the same mocks (uncached; for the harness's own tests and
+ * `harness/program-batch.ts`). Prefer {@link runProgram}.
  */
 export async function runProgramFile(
   file: string,
   stack: string,
   overrides: Record<string, unknown> = {},
   isolate: Isolate = jestIsolate,
+  options: RunOptions = {},
 ): Promise<ProgramRun> {
-  const config = { ...stackConfig(stack), ...overrides };
-  const settings = parseSettings(settingsInputFromConfig(config), { project: PROJECT, stack });
+  const project = options.project ?? PROJECT;
+  const config = options.config ?? { ...stackConfig(stack), ...overrides };
+  const load = options.load ?? ((f: string) => import(f) as Promise<Record<string, unknown>>);
+  const settings = parseSettings(settingsInputFromConfig(config), { project, stack });
   const region = settings.region;
   const resources: RecordedResource[] = [];
   const unexpected: string[] = [];
@@ -217,7 +233,7 @@ export async function runProgramFile(
             return mock(args.inputs as Record<string, any>, region);
           },
         },
-        PROJECT,
+        project,
         stack,
         false,
       );
@@ -235,14 +251,14 @@ export async function runProgramFile(
           name,
           inputs: {},
           custom: req.getCustom(),
-          urn: urnOf(parent, type, name, stack),
+          urn: urnOf(parent, type, name, project, stack),
           parent,
           provider: req.getProvider(),
           dependencies: req.getDependenciesList(),
         });
         return register(req, cb);
       };
-      exported = (await import(file)) as Record<string, unknown>;
+      exported = await load(file);
     });
     if (!pulumi) throw new Error("the Pulumi SDK did not load");
     const sdk = pulumi;
@@ -337,11 +353,17 @@ interface RegisterRequest {
 }
 
 /** The URN the mock monitor gives a resource (same scheme as `MockMonitor.newUrn`). */
-function urnOf(parent: string, resourceType: string, name: string, stack: string): string {
+function urnOf(
+  parent: string,
+  resourceType: string,
+  name: string,
+  project: string,
+  stack: string,
+): string {
   let type = resourceType;
   if (parent) {
     const parentType = (parent.split("::")[2] ?? "").split("$").pop() ?? "";
     type = `${parentType}$${type}`;
   }
-  return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
+  return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }

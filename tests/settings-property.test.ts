@@ -3,8 +3,8 @@
  * generated (stack name, storage.bucketPrefix, orchestration engine) settings that parseSettings
  * accepts — stack names of every length 1-100 over Pulumi's whole alphabet — and every physical
  * name they derive, as the resource graph would carry it, breaks none of the catalog's limits.
- * Pure builders only (a full program run per case would not fit the CI budget); the full graph of
- * each stack file is checked in limits-catalog.test.ts.
+ * Pure builders here, so every length and character is covered cheaply; whole program runs over
+ * generated settings are in tests/settings-property-<stack>.test.ts (tests/support/settings-property.ts).
  */
 import fc from "fast-check";
 import {
@@ -16,6 +16,7 @@ import {
   type Settings,
 } from "../config";
 import { limitViolations, type LimitSubject } from "../policy/limits/catalog";
+import { readdirSync } from "node:fs";
 import { stackConfig, stackNames } from "../harness/program";
 
 const PULUMI_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".split("");
@@ -136,4 +137,10 @@ describe.each(stackNames())("if parseSettings accepts it, AWS accepts it (%s)", 
     expect(ok).toEqual(Array.from({ length: ok.length }, (_, i) => i + 1));
     expect(ok.length).toBeGreaterThanOrEqual(30);
   });
+});
+
+test("every stack file has its program property test (tests/settings-property-<stack>.test.ts)", () => {
+  const files = readdirSync(__dirname);
+  expect(stackNames().filter((s) => !files.includes(`settings-property-${s}.test.ts`))).toEqual([]);
+  expect(stackNames().length).toBeGreaterThanOrEqual(4);
 });

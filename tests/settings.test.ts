@@ -7,6 +7,7 @@ import {
   settingsInputFromConfig,
   SettingsError,
   parseCidr,
+  LOG_RETENTION_DAYS,
 } from "../config";
 
 const base = { region: "eu-west-1" };
@@ -199,11 +200,35 @@ describe("parseSettings", () => {
       { ...base, cluster: { logRetentionDays: 10 } },
       /^event-pipeline:cluster\.logRetentionDays: .*got 10/,
     ],
+    // Found by the program property tests (tests/support/settings-property.ts): both were accepted
+    // and made a resource AWS refuses.
+    [
+      "a pod log retention CloudWatch Logs refuses (PutRetentionPolicy takes listed values only)",
+      { ...base, monitoring: { logRetentionDays: 2 } },
+      /^event-pipeline:monitoring\.logRetentionDays: must be a retention CloudWatch Logs accepts \(PutRetentionPolicy: 1, 3, 5, .*3653 days\): use the nearest of them \(got 2\)$/,
+    ],
+    [
+      "a Kubernetes version EKS does not offer",
+      { ...base, cluster: { kubernetesVersion: "1.36" } },
+      /^event-pipeline:cluster\.kubernetesVersion: must be a Kubernetes version EKS offers \(1\.28, .*1\.34; .*\): pick one of them \(got "1\.36"\)$/,
+    ],
   ];
 
   test.each(bad)("rejects %s with a message naming the key and value", (_name, raw, expected) => {
     const problems = problemsOf(raw);
     expect(problems.some((p) => expected.test(p))).toBe(true);
+  });
+
+  test("accepts every pod log retention CloudWatch Logs accepts, and only those", () => {
+    const accepted = Array.from({ length: 3653 }, (_, i) => i + 1).filter((d) => {
+      try {
+        parseSettings({ ...base, monitoring: { logRetentionDays: d } });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(accepted).toEqual([...LOG_RETENTION_DAYS]);
   });
 
   test("reports every problem at once", () => {

@@ -6,7 +6,13 @@
  * also checks, so the two cannot drift.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs are untyped payloads */
-import { NAME_LIMITS, nameViolation, type NameLimit } from "../../config/limits";
+import {
+  EKS_KUBERNETES_VERSIONS,
+  LOG_RETENTION_DAYS,
+  NAME_LIMITS,
+  nameViolation,
+  type NameLimit,
+} from "../../config/limits";
 
 /** One limit. */
 export interface Limit {
@@ -135,10 +141,6 @@ const L = NAME_LIMITS;
 const SQS = docs("AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html");
 const IAM_QUOTAS = docs("IAM/latest/UserGuide/reference_iam-quotas.html");
 const TAGS = docs("tag-editor/latest/userguide/tagging.html");
-const LOG_RETENTION = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
 
 /** Per-resource limits (a resource's own inputs). */
 export const LIMITS: readonly Limit[] = [
@@ -356,7 +358,8 @@ export const LIMITS: readonly Limit[] = [
       "AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html (retentionInDays values)",
     ),
     check: (i) =>
-      i.retentionInDays === undefined || LOG_RETENTION.includes(Number(i.retentionInDays))
+      i.retentionInDays === undefined ||
+      (LOG_RETENTION_DAYS as readonly number[]).includes(Number(i.retentionInDays))
         ? undefined
         : `retentionInDays ${i.retentionInDays} is not one CloudWatch Logs allows`,
     pass: { retentionInDays: 30 },
@@ -421,7 +424,8 @@ export const LIMITS: readonly Limit[] = [
       "eks/latest/userguide/kubernetes-versions.html (standard and extended support versions)",
     ),
     check: (i) =>
-      i.version === undefined || /^1\.(2[89]|3[0-4])$/.test(String(i.version))
+      i.version === undefined ||
+      (EKS_KUBERNETES_VERSIONS as readonly string[]).includes(String(i.version))
         ? undefined
         : `version ${i.version} is not a version EKS offers`,
     pass: { version: "1.33" },
