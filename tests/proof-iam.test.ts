@@ -4,12 +4,12 @@
  * shows up as a mismatch.
  */
 import { runProgram } from "../harness/program";
-import { decideAll, policyWorld, type PolicyWorld } from "../proof/iam/evaluate";
+import { decideAll, proofWorld, type PolicyWorld } from "../proof/iam/evaluate";
 
 let world: PolicyWorld;
 
 beforeAll(async () => {
-  world = policyWorld(await runProgram("orchestrated"));
+  world = await proofWorld(await runProgram("orchestrated"));
 }, 120_000);
 
 describe("IAM decisions of the orchestrated stack", () => {
@@ -31,15 +31,22 @@ describe("IAM decisions of the orchestrated stack", () => {
       ]),
     );
     expect(decisions.filter((d) => d.kind === "probe" && d.ok).length).toBeGreaterThanOrEqual(20);
+    // KEDA's and the state machine's calls are derived from the program, none written by hand.
+    for (const role of ["keda-operator", "state machine"]) {
+      const calls = decisions.filter((d) => d.role === role && d.kind === "call");
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((d) => !d.spec.why.startsWith("recorded") || d.ok)).toBe(true);
+    }
   });
 
-  test("a missing object is a 404 for both processing roles: ListBucket under their own prefix is allowed, none is a known defect", async () => {
+  test("a missing object is a 404 for both processing roles and missing metrics for the state machine: ListBucket under their own prefix is allowed, none is a known defect", async () => {
     const decisions = await decideAll(world);
     expect(decisions.filter((d) => d.knownDefect)).toEqual([]);
     const lists = decisions.filter((d) => d.kind === "call" && d.spec.action === "s3:ListBucket");
     expect(lists.map((d) => [d.role, d.ok])).toEqual([
       ["preprocess", true],
       ["preprocess-object", true],
+      ["state machine", true],
     ]);
   });
 
