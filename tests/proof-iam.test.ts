@@ -49,6 +49,8 @@ describe("IAM decisions of the orchestrated stack", () => {
     expect(lists.map((d) => [d.role, d.ok])).toEqual([
       ["preprocess", true],
       ["preprocess-object", true],
+      // Derived from the proof's executions and recorded from local mode's.
+      ["state machine", true],
       ["state machine", true],
     ]);
   });
@@ -70,6 +72,29 @@ describe("IAM decisions of the orchestrated stack", () => {
     expect(mismatches.map((d) => [d.role, d.kind, d.spec.action, d.result, d.spec.why])).toEqual([
       ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied", "S3 encrypts the batch"],
       ["consumer", "call", "kms:GenerateDataKey", "ImplicitlyDenied", "recorded from consumer"],
+    ]);
+  });
+
+  test("a removed permission of the state machine (eks:DescribeCluster) is a mismatch of its derived and recorded calls", async () => {
+    const role = world.roles.get("orchestration-state-machine");
+    if (!role) throw new Error("no state machine role");
+    const stripped = role.policies.map((p) => ({
+      ...p,
+      Statement: p.Statement.filter(
+        (s: { Action: string | string[] }) => ![s.Action].flat().includes("eks:DescribeCluster"),
+      ),
+    }));
+    const roles = new Map(world.roles);
+    roles.set("orchestration-state-machine", { ...role, policies: stripped });
+    const mismatches = (await decideAll({ ...world, roles })).filter((d) => !d.ok);
+    expect(mismatches.map((d) => [d.role, d.spec.action, d.result, d.spec.why])).toEqual([
+      [
+        "state machine",
+        "eks:DescribeCluster",
+        "ImplicitlyDenied",
+        "made by an execution of the deployed definition",
+      ],
+      ["state machine", "eks:DescribeCluster", "ImplicitlyDenied", "recorded from state machine"],
     ]);
   });
 
