@@ -8,8 +8,7 @@
  * After a deliberate change: `UPDATE_CALLS=1 npx jest tests/local-recorded-calls.test.ts` adds
  * this run's new calls to recorded-local.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { requestId } from "../proof/calls/iam-requests";
 import {
@@ -21,19 +20,9 @@ import {
 } from "../proof/calls/recorded";
 import { WORKLOADS } from "../proof/iam/calls";
 import { writeRecordedSet } from "../local/record-calls";
-import { ensureProcessorBuilt, exitOf, LocalRuns, ROOT } from "./support/local-run";
+import { exitOf, localRunSuite, ROOT } from "./support/local-run";
 
-const work = mkdtempSync(path.join(tmpdir(), "local-recorded-calls-"));
-const runs = new LocalRuns();
-
-beforeAll(() => {
-  ensureProcessorBuilt();
-}, 120_000);
-
-afterAll(() => {
-  runs.killAll();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, runs } = localRunSuite("local-recorded-calls-");
 
 /** `label: request` of every request of `set` that `committed` lacks. */
 function missingFrom(set: RecordedSet, committed: RecordedSet): string[] {

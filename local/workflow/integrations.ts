@@ -63,7 +63,7 @@ export function integrationHandler(
   /** The signal of the job scope in force when a job starts (see Executions: a failed branch). */
   jobScope: () => AbortSignal | undefined = () => undefined,
 ): (request: any) => Promise<unknown> {
-  const handler = serviceHandler(services, machine, state, resource, context);
+  const handler = serviceHandler(services, machine, state, resource, context, jobScope);
   return services.record ? recordingHandler(resource, handler, services.record) : handler;
 }
 
@@ -73,6 +73,7 @@ function serviceHandler(
   state: string,
   resource: string,
   context: object,
+  jobScope: () => AbortSignal | undefined,
 ): (request: any) => Promise<unknown> {
   const { s3, dynamo, bus, jobs, workflow } = services;
   switch (integrationOf(resource)) {
