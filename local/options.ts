@@ -39,6 +39,8 @@ export interface LocalOptions {
   readonly serve: boolean;
   /** With `serve`: write the stack's outputs here, as `pulumi stack output --json` prints them. */
   readonly outputsJson: string | undefined;
+  /** Write every AWS call the workloads made, as the IAM requests the proof decides, here. */
+  readonly recordCalls: string | undefined;
   readonly help: boolean;
 }
 
@@ -67,6 +69,7 @@ export const DEFAULT_OPTIONS: LocalOptions = {
   plain: false,
   serve: false,
   outputsJson: undefined,
+  recordCalls: undefined,
   help: false,
 };
 
@@ -98,6 +101,9 @@ options:
   --serve               after the run, keep the emulator, the scalers and the bucket notification
                         working until Ctrl-C or SIGTERM (SIGUSR2 pauses/resumes the consumer)
   --outputs-json FILE   with --serve: write the stack's outputs there, as \`pulumi stack output --json\`
+  --record-calls FILE   write every AWS call the workloads made (each with its own access key, through
+                        a recording proxy; KEDA's scaler; the state machine's integrations) as the
+                        IAM requests \`npm run proof\` decides, per workload
   -h, --help            this text
 `;
 
@@ -130,6 +136,7 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
         plain: { type: "boolean" },
         serve: { type: "boolean" },
         "outputs-json": { type: "string" },
+        "record-calls": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -168,6 +175,8 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
   if (outputsJson !== undefined && (values.serve !== true || outputsJson.trim() === "")) {
     throw new OptionsError("--outputs-json FILE goes with --serve and must name a file");
   }
+  const recordCalls = str("record-calls");
+  if (recordCalls?.trim() === "") throw new OptionsError("--record-calls must name a file");
   return {
     stack,
     input,
@@ -223,6 +232,7 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
     plain: values.plain === true,
     serve: values.serve === true,
     outputsJson,
+    recordCalls,
     help: values.help === true,
   };
 }

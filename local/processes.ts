@@ -43,6 +43,8 @@ export interface Launcher {
   readonly processorBin: string;
   /** Variables every child gets (emulator endpoint, region, credentials, log level). */
   readonly env: Readonly<Record<string, string>>;
+  /** The access key id a command signs with (each workload its own: the recording tells them apart). */
+  readonly accessKeyFor?: (command: string) => string;
   /** Where child output goes, one line at a time, prefixed with the child's name. */
   readonly log: Writable;
   /** Called with every stdout line that is a JSON object (the processor logs JSON lines). */
@@ -87,7 +89,10 @@ export function spawnProcessor(
   args: readonly string[] = [],
 ): Child {
   const proc: ChildProcess = spawn(launcher.node, [launcher.processorBin, command, ...args], {
-    env: childEnvironment(process.env, env, launcher.env),
+    env: childEnvironment(process.env, env, {
+      ...launcher.env,
+      ...(launcher.accessKeyFor ? { AWS_ACCESS_KEY_ID: launcher.accessKeyFor(command) } : {}),
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(proc);

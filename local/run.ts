@@ -29,6 +29,8 @@ import { startWatch } from "./watch";
 import type { PodSupervisor } from "./pod-supervisor";
 import { workflowLiveLine } from "./workflow/report";
 import { startWorkflow, type WorkflowRun } from "./workflow/workflow";
+import { localTokens, recordedSetOf, writeRecordedSet } from "./record-calls";
+import type { IntegrationTokens } from "../proof/calls/integrations";
 
 /** Where a run writes and what may stop it. */
 export interface RunIo {
@@ -50,9 +52,14 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
   const { region } = stack.settings;
   const view = new LiveView(io.out, io.tty);
   const note = (text: string) => view.note(elapsed(), text);
-  const env = await openRunEnvironment(region, logDirFor(options.logDir, io.root, t0));
+  const env = await openRunEnvironment(
+    region,
+    logDirFor(options.logDir, io.root, t0),
+    options.recordCalls !== undefined,
+  );
   let pods: PodSupervisor | undefined;
   let workflow: WorkflowRun | undefined;
+  let tokens: IntegrationTokens | undefined;
   try {
     const run = await prepareStack(env, stack, options.timeScale, note);
     const { resources, rules } = run;
@@ -61,7 +68,9 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       ...{ stack, env, resources, files, note, timeScale: options.timeScale },
       launcher: processorLauncher(env, io.root, region),
       graceMs: run.specs.graceMs.preprocess,
+      record: env.recorder?.integrationCalls,
     });
+    tokens = localTokens(resources, workflow?.stack);
     const setupSeconds = elapsed() / 1000;
 
     const reports: ProducerReport[] = [];
@@ -88,7 +97,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     );
 
     const depth = emptyDepths();
-    const scalers = startScalers(rules, resources, env.clients.sqs, pods, note, depth);
+    const scalers = startScalers(rules, resources, env.kedaSqs, pods, note, depth);
     let phase = "working";
     const watched = {
       elapsed,
@@ -149,6 +158,10 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
   } finally {
     await workflow?.close();
     await pods?.stopAll();
+    // Everything has stopped: the recording is complete (the --serve phase's calls included).
+    if (options.recordCalls !== undefined && env.recorder && tokens) {
+      writeRecordedSet(options.recordCalls, recordedSetOf(env.recorder, tokens));
+    }
     await env.close();
   }
 }

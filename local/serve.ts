@@ -70,7 +70,7 @@ export async function serveAfterRun(
   const scalers = startScalers(
     run.rules,
     run.resources,
-    env.clients.sqs,
+    env.kedaSqs,
     workloads,
     note,
     emptyDepths(),

@@ -28,6 +28,7 @@ import {
 } from "./specs";
 import type { LocalStack } from "./stack";
 import { PodSupervisor } from "./pod-supervisor";
+import { accessKeyOf, kedaOperatorSqs, startCallRecorder, type CallRecorder } from "./record-calls";
 
 /** The run's machinery outside the pods: its log file and the emulator with its clients. */
 export interface RunEnvironment {
@@ -36,6 +37,12 @@ export interface RunEnvironment {
   readonly logFile: string;
   readonly emulator: Emulator;
   readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient };
+  /** Where the workloads reach the emulator: the recording proxy's endpoint when recording. */
+  readonly workloadEndpoint: string;
+  /** The local KEDA operator's SQS client: its own access key, to {@link workloadEndpoint}. */
+  readonly kedaSqs: SQSClient;
+  /** With `--record-calls`: the recording. */
+  readonly recorder?: CallRecorder;
   /** Closes the clients, stops the emulator and flushes the log. */
   close(): Promise<void>;
 }
@@ -54,21 +61,33 @@ export function logDirFor(logDir: string | undefined, root: string, startedAt: n
   );
 }
 
-/** Opens the processes log and starts the emulator. */
-export async function openRunEnvironment(region: string, logDir: string): Promise<RunEnvironment> {
+/** Opens the processes log and starts the emulator (and the recording proxy, with `record`). */
+export async function openRunEnvironment(
+  region: string,
+  logDir: string,
+  record = false,
+): Promise<RunEnvironment> {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, "processes.log");
   const log = createWriteStream(logFile);
   const emulator = await startEmulator(region);
   const clients = emulatorClients(emulator.endpoint, region);
+  const recorder = record ? await startCallRecorder(emulator.endpoint) : undefined;
+  const workloadEndpoint = recorder?.endpoint ?? emulator.endpoint;
+  const kedaSqs = kedaOperatorSqs(workloadEndpoint, region);
   return {
     log,
     logFile,
     emulator,
     clients,
+    workloadEndpoint,
+    kedaSqs,
+    ...(recorder ? { recorder } : {}),
     async close() {
       clients.s3.destroy();
       clients.sqs.destroy();
+      kedaSqs.destroy();
+      await recorder?.proxy.close();
       await emulator.stop();
       await new Promise<void>((resolve) => log.end(resolve));
     },
@@ -102,7 +121,10 @@ export async function prepareStack(
   return { resources, specs, rules };
 }
 
-/** How a run starts processor commands: this Node, the built CLI, the emulator, the log. */
+/**
+ * How a run starts processor commands: this Node, the built CLI, the emulator (through the
+ * recording proxy when recording), each command signing as its workload, the log.
+ */
 export function processorLauncher(
   env: RunEnvironment,
   root: string,
@@ -112,7 +134,8 @@ export function processorLauncher(
   return {
     node: process.execPath,
     processorBin: path.join(root, "processor", "bin", "processor.js"),
-    env: launcherEnv(env.emulator.endpoint, region),
+    env: launcherEnv(env.workloadEndpoint, region),
+    accessKeyFor: accessKeyOf,
     log: env.log,
     onLog,
   };

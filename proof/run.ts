@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { runProgramFile } from "../harness/program";
 import { stackNames } from "../policy/run";
-import { decideAll, policyWorld } from "./iam/evaluate";
+import { decideAll, proofWorld } from "./iam/evaluate";
 import { matchRules } from "./patterns/cases";
 import { orchestrationOf, rulesOf } from "./program";
 import { runScenarios } from "./stepfunctions/scenarios";
@@ -39,7 +39,7 @@ interface StackProof {
 /** Runs every part for one stack. */
 export async function proveStack(stack: string): Promise<StackProof> {
   const run = await runProgramFile(join(ROOT, "index.ts"), stack, {}, (load) => load());
-  const decisions = await decideAll(policyWorld(run));
+  const decisions = await decideAll(await proofWorld(run));
   const roles = [...new Set(decisions.map((d) => d.role))];
   const iam = roles.map((role) => {
     const mine = decisions.filter((d) => d.role === role);

@@ -237,6 +237,7 @@ describe("options", () => {
     expect(
       parseOptions(["--files", "3", "--events", "500", "--time-scale", "0.05", "--no-bad-file"]),
     ).toMatchObject({ files: 3, events: 500, timeScale: 0.05, badFile: false });
+    expect(parseOptions(["--record-calls", "calls.json"]).recordCalls).toBe("calls.json");
   });
 
   it.each([
@@ -245,6 +246,7 @@ describe("options", () => {
     [["--bad-ratio", "2"], /--bad-ratio must be a number 0..1/],
     [["--min-rows", "10", "--max-rows", "5"], /--max-rows \(5\) must be at least --min-rows/],
     [["--frobnicate"], /Unknown option/],
+    [["--record-calls", " "], /--record-calls must name a file/],
   ])("rejects %j naming the option", (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(OptionsError);
     expect(() => parseOptions(argv)).toThrow(message);

@@ -14,6 +14,7 @@
 import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CopyObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { integrationOf, jsonataPassHandler, TaskError } from "../../harness/stepfunctions";
+import { recordingHandler, type IntegrationCall } from "../../proof/calls/integrations";
 import type { PreparedMachine } from "../../harness/stepfunctions";
 import type { EventBus } from "./bus";
 import { eksJobCommand, emrJobCommand, type JobRunner } from "./jobs";
@@ -45,9 +46,14 @@ export interface Services {
   readonly bus: EventBus;
   readonly jobs: JobRunner;
   readonly workflow: WorkflowStack;
+  /**
+   * With `--record-calls`: every integration call is appended here (what Step Functions would ask
+   * AWS with the state machine's role; proof/calls/integrations.ts maps it to IAM requests).
+   */
+  readonly record?: IntegrationCall[];
 }
 
-/** The handler of one Task state, chosen by its Resource. */
+/** The handler of one Task state, chosen by its Resource (recorded when `services.record`). */
 export function integrationHandler(
   services: Services,
   machine: PreparedMachine,
@@ -56,6 +62,18 @@ export function integrationHandler(
   context: object,
   /** The signal of the job scope in force when a job starts (see Executions: a failed branch). */
   jobScope: () => AbortSignal | undefined = () => undefined,
+): (request: any) => Promise<unknown> {
+  const handler = serviceHandler(services, machine, state, resource, context, jobScope);
+  return services.record ? recordingHandler(resource, handler, services.record) : handler;
+}
+
+function serviceHandler(
+  services: Services,
+  machine: PreparedMachine,
+  state: string,
+  resource: string,
+  context: object,
+  jobScope: () => AbortSignal | undefined,
 ): (request: any) => Promise<unknown> {
   const { s3, dynamo, bus, jobs, workflow } = services;
   switch (integrationOf(resource)) {

@@ -38,6 +38,8 @@ export interface WorkflowStack {
   readonly eventBusName: string;
   /** The notification topic's name (the program lets AWS name it; locally it needs one). */
   readonly topicName: string;
+  /** The EKS cluster the `eks` engine's Job requests name (a stand-in: nothing serves it). */
+  readonly clusterName: string;
 }
 
 /** The engine's names for local mode: the cluster's stand-ins (nothing reads them but the Job). */
@@ -110,5 +112,6 @@ export function workflowStack(
     tableName: names.resultsTable,
     eventBusName: names.eventBus,
     topicName: `${names.eventBus}-notifications`,
+    clusterName: names.cluster,
   };
 }

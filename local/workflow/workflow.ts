@@ -5,6 +5,7 @@
  * {@link startWorkflow} returns undefined for a stack without the variant.
  */
 import { KEYS } from "@pipeline/processor/contract";
+import type { IntegrationCall } from "../../proof/calls/integrations";
 import type { Tracker } from "../drivers";
 import { sequencerSource, uploadAndNotify, type Upload } from "../notifier";
 import type { Launcher } from "../processes";
@@ -76,6 +77,8 @@ export async function startWorkflow(ctx: {
   readonly timeScale: number;
   readonly graceMs: number;
   readonly note: (text: string) => void;
+  /** With `--record-calls`: the integration calls go here (local/workflow/integrations.ts). */
+  readonly record?: IntegrationCall[];
 }): Promise<WorkflowRun | undefined> {
   const w = workflowStack(ctx.stack, ctx.resources);
   if (!w) return undefined;
@@ -86,7 +89,14 @@ export async function startWorkflow(ctx: {
   const bus = new EventBus(w, clients.sns, created.topicArn);
   const jobs = new JobRunner(ctx.launcher, ctx.timeScale, ctx.graceMs);
   const executions = new Executions(
-    { s3, dynamo: clients.dynamo, bus, jobs, workflow: w },
+    {
+      s3,
+      dynamo: clients.dynamo,
+      bus,
+      jobs,
+      workflow: w,
+      ...(ctx.record ? { record: ctx.record } : {}),
+    },
     ctx.timeScale,
     ctx.note,
   );

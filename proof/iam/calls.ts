@@ -1,6 +1,7 @@
 /**
- * The committed set of AWS calls each workload makes (recorded from the processor's code paths
- * and the state machine's integrations) and the probes each must NOT be able to make. Resources
+ * The hand-written calls of the processor's workloads (beside the ones recorded on the wire,
+ * proof/calls/recorded.ts; KEDA's operator and the state machine have only derived and recorded
+ * calls, proof/calls/derived.ts) and the probes each workload must NOT be able to make. Resources
  * are templates over the stack's own names: `{raw}` a bucket, `{preprocessQueue}` a queue ARN,
  * `{dataKey}` the data key ARN, `{region}` the stack's region (resolved in evaluate.ts).
  *
@@ -222,14 +223,9 @@ export const WORKLOADS: readonly Workload[] = [
   {
     role: "identity-keda-operator",
     label: "keda-operator",
-    calls: [
-      {
-        action: "sqs:GetQueueAttributes",
-        resource: "{preprocessQueue}",
-        why: "scale the preprocess jobs",
-      },
-      { action: "sqs:GetQueueAttributes", resource: "{eventsQueue}", why: "scale the consumers" },
-    ],
+    // Derived from the ScaledObject's and ScaledJob's triggers (proof/calls/derived.ts) and
+    // recorded from local mode's scaler (proof/calls/recorded-local.json).
+    calls: [],
     probes: [
       { action: "sqs:ReceiveMessage", resource: "{preprocessQueue}", why: "read messages" },
       {
@@ -242,43 +238,9 @@ export const WORKLOADS: readonly Workload[] = [
   {
     role: "orchestration-state-machine",
     label: "state machine",
-    calls: [
-      {
-        action: "eks:DescribeCluster",
-        resource: "{cluster}",
-        why: "eks:runJob.sync finds the cluster",
-      },
-      { action: "s3:GetObject", resource: "{raw}/batch/a.csv", why: "CopyObject reads the source" },
-      {
-        action: "s3:GetObjectVersion",
-        resource: "{raw}/batch/a.csv",
-        why: "CopySource names the version",
-      },
-      {
-        action: "s3:PutObject",
-        resource: "{lake}/raw/batch/a.csv",
-        why: "CopyObject writes the lake copy",
-      },
-      {
-        action: "kms:Decrypt",
-        resource: "{dataKey}",
-        context: viaS3,
-        why: "S3 decrypts the source",
-      },
-      {
-        action: "kms:GenerateDataKey",
-        resource: "{dataKey}",
-        context: viaS3,
-        why: "S3 encrypts the copy",
-      },
-      {
-        action: "s3:GetObject",
-        resource: `{processed}/${resultKeysFor("batch/a.csv", "batch/").metricsKey}`,
-        why: "ReadQualityMetrics",
-      },
-      { action: "dynamodb:UpdateItem", resource: "{table}", why: "StoreResults / RecordFailure" },
-      { action: "events:PutEvents", resource: "{bus}", why: "AnnounceProcessed / AnnounceFailure" },
-    ],
+    // Derived from the proof's executions of the deployed definition (proof/calls/derived.ts)
+    // and recorded from local mode's integration handlers (proof/calls/recorded-local.json).
+    calls: [],
     probes: [
       { action: "s3:GetObject", resource: "{raw}/input/a.csv", why: "the KEDA path's prefix" },
       { action: "s3:PutObject", resource: "{raw}/batch/a.csv", why: "write to the raw bucket" },

@@ -6,6 +6,7 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { byType, MOCK_ACCOUNT, MOCK_PARTITION, type ProgramRun } from "../../harness/program";
+import { derivedCalls } from "../calls/derived";
 import { readRecorded, withRecordedCalls } from "../calls/recorded";
 import type { CallSpec, Workload } from "./calls";
 
@@ -33,6 +34,8 @@ export interface PolicyWorld {
   readonly names: Record<string, string>;
   /** Bucket name / queue ARN / key ARN → its resource policy. */
   readonly resourcePolicies: Map<string, any>;
+  /** Workload label → the calls derived from the program (proof/calls/derived.ts). */
+  readonly derived: Readonly<Record<string, readonly CallSpec[]>>;
 }
 
 const stateOf = (run: ProgramRun, type: string, name: string) =>
@@ -88,7 +91,12 @@ export function policyWorld(run: ProgramRun): PolicyWorld {
     if (k.inputs.policy)
       resourcePolicies.set(k.state.arn as string, JSON.parse(k.inputs.policy as string));
   }
-  return { region, roles, names: names as Record<string, string>, resourcePolicies };
+  return { region, roles, names: names as Record<string, string>, resourcePolicies, derived: {} };
+}
+
+/** {@link policyWorld} with the calls derived from the program: KEDA's and the state machine's. */
+export async function proofWorld(run: ProgramRun): Promise<PolicyWorld> {
+  return { ...policyWorld(run), derived: await derivedCalls(run) };
 }
 
 /** A template resolved to an ARN (`{raw}/x` → `arn:aws:s3:::<raw>/x`). */
@@ -151,11 +159,12 @@ export async function decide(
 
 /**
  * Decides every call and probe of every workload whose role the stack has: the hand-written calls
- * and probes of calls.ts and the calls recorded on the wire (proof/calls/recorded.json).
+ * and probes of calls.ts, the calls derived from the program (`w.derived`) and the committed
+ * recordings (proof/calls/recorded.ts).
  */
 export async function decideAll(
   w: PolicyWorld,
-  workloads: readonly Workload[] = withRecordedCalls(readRecorded()),
+  workloads: readonly Workload[] = withRecordedCalls(readRecorded(), undefined, w.derived),
 ): Promise<Decision[]> {
   const out: Decision[] = [];
   for (const workload of workloads) {

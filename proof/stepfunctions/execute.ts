@@ -12,6 +12,7 @@ import {
   type EventLog,
   type PreparedMachine,
 } from "../../harness/stepfunctions";
+import { recordingHandler, type IntegrationCall } from "../calls/integrations";
 import { World, type Faults } from "./world";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ASL definitions and payloads are JSON */
@@ -27,6 +28,8 @@ export interface Execution {
   readonly retries: Record<string, number>;
   /** States entered, in order (branch states included). */
   readonly entered: string[];
+  /** Every integration call the execution made: what Step Functions asks AWS on its behalf. */
+  readonly integrationCalls: IntegrationCall[];
 }
 
 /** How one execution starts. */
@@ -47,14 +50,16 @@ export async function execute(input: ExecutionInput): Promise<Execution> {
   const world = new World(input.faults ?? {}, input.metrics);
   for (const [bucket, key, body, version] of input.objects) world.put(bucket, key, body, version);
   const handlers: Record<string, (request: any) => Promise<any>> = {};
+  const integrationCalls: IntegrationCall[] = [];
   const retryIntervalOverrides: Record<string, number> = {};
   const prepared = prepareMachine(input.definition);
   const { machine, executable } = prepared;
   for (const [name, state] of statesOf(executable)) {
     if (state.Retry) retryIntervalOverrides[name] = 0;
     if (state.Type !== "Task") continue;
-    const handler = integration(world, name, state.Resource as string, prepared, input);
-    handlers[name] = async (request) => handler(request);
+    const resource = state.Resource as string;
+    const handler = integration(world, name, resource, prepared, input);
+    handlers[name] = recordingHandler(resource, handler, integrationCalls);
   }
   const run = machine.run(input.event, {
     overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
@@ -82,7 +87,7 @@ export async function execute(input: ExecutionInput): Promise<Execution> {
     if (e.type === "StateRetried") retries[e.state.name] = (retries[e.state.name] ?? 0) + 1;
     if (e.type === "StateEntered") entered.push(e.state.name);
   }
-  return { status, output, error, world, retries, entered };
+  return { status, output, error, world, retries, entered, integrationCalls };
 }
 
 /** The local handler of one Task state, chosen by its integration. */
