@@ -4,12 +4,16 @@
  * progress), print the report, and remove what the run created unless `--keep`.
  */
 import type { Writable } from "node:stream";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { PipelineOutputs, Settings } from "../../config";
+import { LAKE_RAW_PREFIX, RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { queueDepth } from "../../local/emulator";
 import { loadStack } from "../../local/stack";
-import { createS3Client, createSqsClient } from "../../processor/src/aws";
+import type { BusEvent } from "../../local/workflow/bus";
+import { drainNotifications } from "../../local/workflow/collect";
 import { pollIntervalMs, smokeBudgets, type StepBudget } from "./budget";
+import { endpointFor, smokeClients, type SmokeClients } from "./clients";
 import {
   daysBetween,
   expectedFolders,
@@ -21,10 +25,16 @@ import {
   storedStatus,
   type StepStatus,
 } from "./checks";
-import { checkOutputs, readOutputs, type RunCommand } from "./outputs";
+import {
+  closeNotificationQueue,
+  notificationQueueName,
+  openNotificationQueue,
+  type NotificationQueue,
+} from "./notifications";
+import { checkOutputs, readOutputs, workflowPlaces, type RunCommand } from "./outputs";
 import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
-import { exists, listUnder, readNewObjects, readUploadResults } from "./probe";
+import { exists, listUnder, readItem, readNewObjects, readUploadResults } from "./probe";
 import {
   dlqNote,
   finalReport,
@@ -34,6 +44,7 @@ import {
   type StepResult,
 } from "./report";
 import { remove, sendEvents, upload, type Created } from "./send";
+import { isMissingTable, itemReadFailure, itemStatus, notificationStatus } from "./workflow-checks";
 
 /** Where a run reads and writes. */
 export interface SmokeIo {
@@ -57,6 +68,7 @@ interface Step {
   readonly budget: StepBudget;
   readonly check: () => Promise<StepStatus>;
   sentAt: number;
+  readonly subject?: string;
   status: StepStatus;
   latencySeconds: number | undefined;
   timedOut: boolean;
@@ -86,9 +98,14 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
     settings = loadStack(settingsStack, io.root).settings;
     const raw = await readOutputs({ file: options.outputs, stack: options.stack }, io.root, io.run);
     outputs = checkOutputs(raw, settings.orchestration.enabled);
+    const endpoint = endpointFor(io.env, "S3");
+    const dynamo = endpointFor(io.env, "DYNAMODB");
     say(
       `smoke: stack ${options.stack ?? "(from --outputs)"}, settings Pulumi.${settingsStack}.yaml, ` +
-        `region ${settings.region}${io.env.AWS_ENDPOINT_URL ? `, endpoint ${io.env.AWS_ENDPOINT_URL}` : ""}`,
+        `region ${settings.region}${endpoint ? `, endpoint ${endpoint}` : ""}` +
+        (settings.orchestration.enabled && dynamo !== endpoint
+          ? `, DynamoDB ${dynamo ?? "AWS"}`
+          : ""),
     );
   } catch (err) {
     // Unreadable or broken outputs (OutputsError), an unknown stack file, invalid settings.
@@ -96,51 +113,97 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
     say(`smoke: ${err.message}`);
     return 2;
   }
-  const aws = { region: settings.region, endpoint: io.env.AWS_ENDPOINT_URL || undefined };
-  const s3 = createS3Client(aws);
-  const sqs = createSqsClient(aws);
+  const clients = smokeClients(settings.region, io.env);
   try {
     const plan = planSmoke(settings, options, newRunId());
     const created: Created[] = [];
-    const { steps, eventObjects } = buildSteps(plan, settings, outputs, s3, options.timeScale);
-    const before = await readDepths(sqs, outputs);
-    say(
-      `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
-        `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
-        `(1 invalid) to ${outputs.eventsQueueUrl}`,
-    );
+    const notified: { queue?: NotificationQueue; readonly events: BusEvent[] } = { events: [] };
+    const { steps, eventObjects } = buildSteps(plan, settings, outputs, clients, {
+      timeScale: options.timeScale,
+      notified,
+    });
+    const before = await readDepths(clients.sqs, outputs);
+    const made = { created, eventObjects, notified };
     try {
-      for (const [i, u] of plan.uploads.entries()) {
-        created.push(await upload(s3, outputs.rawBucketName, u));
-        const step = steps[i];
-        if (step) step.sentAt = Date.now();
+      const topicArn = outputs.notificationTopicArn;
+      if (topicArn !== undefined && plan.uploads.length > 1) {
+        try {
+          await openNotificationQueue(clients, topicArn, plan.runId, (q) => (notified.queue = q));
+        } catch (err) {
+          say(
+            `smoke: could not subscribe a queue of its own to the notification topic ${topicArn}: ` +
+              `${(err as Error).message} (the smoke needs sqs:CreateQueue, sqs:SetQueueAttributes ` +
+              "and sns:Subscribe on it)",
+          );
+          return 1;
+        }
+        say(
+          `smoke: subscribed its own queue ${notified.queue?.queueUrl} to ${topicArn} ` +
+            `(${notified.queue?.subscriptionArn ?? "no subscription ARN"}; removed at the end)`,
+        );
       }
-      await sendEvents(sqs, outputs.eventsQueueUrl, plan.events);
-      for (const s of steps)
-        if (s.kind === "stored" || s.kind === "quarantined") s.sentAt = Date.now();
-    } catch (err) {
-      say(`smoke: sending failed: ${(err as Error).message}`);
-      await cleanUp(s3, plan, outputs, { created, eventObjects }, options.keep, say);
-      return 1;
-    }
-    await watch(steps, io, pollIntervalMs(options.timeScale), say);
-    if (io.signal?.aborted) {
       say(
-        `smoke: interrupted (${String(io.signal.reason)}); removing what it created so far ` +
-          "(results a job writes after this stay)",
+        `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
+          `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
+          `(1 invalid) to ${outputs.eventsQueueUrl}`,
       );
+      try {
+        for (const u of plan.uploads) {
+          created.push(await upload(clients.s3, outputs.rawBucketName, u));
+          for (const s of steps) if (s.subject === u.key) s.sentAt = Date.now();
+        }
+        await sendEvents(clients.sqs, outputs.eventsQueueUrl, plan.events);
+        for (const s of steps)
+          if (s.kind === "stored" || s.kind === "quarantined") s.sentAt = Date.now();
+      } catch (err) {
+        say(`smoke: sending failed: ${(err as Error).message}`);
+        await cleanUp(clients, plan, outputs, made, options.keep, say);
+        return 1;
+      }
+      await watch(steps, io, pollIntervalMs(options.timeScale), say);
+      if (io.signal?.aborted) {
+        say(
+          `smoke: interrupted (${String(io.signal.reason)}); removing what it created so far ` +
+            "(results a job writes after this stay)",
+        );
+      }
+      const after = await readDepths(clients.sqs, outputs);
+      io.out.write(finalReport(steps.map(resultOf), outputs, settings.region, after));
+      const dlqGrowth = dlqNote(before, after);
+      if (dlqGrowth) say(dlqGrowth);
+      await cleanUp(clients, plan, outputs, made, options.keep, say);
+      if (io.signal?.aborted) return 130;
+      return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
+    } finally {
+      // The subscription and its queue go whatever happened (a failure, Ctrl-C), unless --keep.
+      await closeQueue(clients, notified.queue, options.keep, say);
     }
-    const after = await readDepths(sqs, outputs);
-    io.out.write(finalReport(steps.map(resultOf), outputs, settings.region, after));
-    const dlqGrowth = dlqNote(before, after);
-    if (dlqGrowth) say(dlqGrowth);
-    await cleanUp(s3, plan, outputs, { created, eventObjects }, options.keep, say);
-    if (io.signal?.aborted) return 130;
-    return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
   } finally {
-    s3.destroy();
-    sqs.destroy();
+    clients.destroy();
   }
+}
+
+/** Unsubscribes and deletes the run's queue (or, with `keep`, says where they are). */
+async function closeQueue(
+  clients: SmokeClients,
+  queue: NotificationQueue | undefined,
+  keep: boolean,
+  say: (t: string) => void,
+): Promise<void> {
+  if (queue === undefined) return;
+  if (keep) {
+    say(
+      `smoke: --keep: left the queue ${queue.queueUrl} and its subscription ` +
+        `${queue.subscriptionArn ?? "(none)"}: remove them with aws sns unsubscribe and aws sqs delete-queue`,
+    );
+    return;
+  }
+  const failures = await closeNotificationQueue(clients, queue);
+  say(
+    failures.length === 0
+      ? `smoke: removed its subscription and queue ${queue.queueUrl}`
+      : `smoke: could not remove: ${failures.join("; ")}`,
+  );
 }
 
 function resultOf(s: Step): StepResult {
@@ -152,6 +215,7 @@ function resultOf(s: Step): StepResult {
     status: s.status,
     latencySeconds: s.latencySeconds,
     timedOut: s.timedOut,
+    subject: s.subject,
   };
 }
 
@@ -161,18 +225,26 @@ interface EventObjects {
   readonly quarantined: Map<string, string>;
 }
 
+/** What the notification steps read: the run's queue, once subscribed, and what it received. */
+interface Notified {
+  queue?: NotificationQueue;
+  readonly events: BusEvent[];
+}
+
 /**
- * The steps of `plan`: one per upload, then the stored events and the quarantined one; also the
- * event objects their checks read (the cleanup decides from them what it may remove).
+ * The steps of `plan`: one per upload (and for an upload under the orchestration prefix its item
+ * and notification too), then the stored events and the quarantined one; also the event objects
+ * their checks read (the cleanup decides from them what it may remove).
  */
 function buildSteps(
   plan: SmokePlan,
   settings: Settings,
   outputs: PipelineOutputs,
-  s3: S3Client,
-  timeScale: number,
+  clients: SmokeClients,
+  run: { readonly timeScale: number; readonly notified: Notified },
 ): { steps: Step[]; eventObjects: EventObjects } {
-  const budgets = smokeBudgets(settings, timeScale);
+  const { s3 } = clients;
+  const budgets = smokeBudgets(settings, run.timeScale);
   const startedAt = Date.now();
   const step = (
     kind: StepKind,
@@ -180,28 +252,72 @@ function buildSteps(
     where: string,
     budget: StepBudget,
     check: Step["check"],
+    subject?: string,
   ): Step => ({
     kind,
     name,
     where,
     budget,
     check,
+    subject,
     sentAt: startedAt,
     status: { done: false, detail: "not yet" },
     latencySeconds: undefined,
     timedOut: false,
   });
   const bucket = outputs.processedBucketName;
-  const steps = plan.uploads.map((u) => {
+  const steps: Step[] = [];
+  for (const u of plan.uploads) {
     const kind: StepKind = u.pathPrefix === plan.uploads[0]?.pathPrefix ? "outputs" : "workflow";
-    return step(
-      kind,
-      kind === "outputs" ? "outputs (input/)" : `workflow outputs (${u.pathPrefix})`,
-      `s3://${bucket}/${u.results.resultsPrefix}`,
-      kind === "outputs" ? budgets.outputs : budgets.workflow,
-      async () => outputsStatus(u, await readUploadResults(s3, bucket, u)),
+    steps.push(
+      step(
+        kind,
+        kind === "outputs" ? "outputs (input/)" : `workflow outputs (${u.pathPrefix})`,
+        `s3://${bucket}/${u.results.resultsPrefix}`,
+        kind === "outputs" ? budgets.outputs : budgets.workflow,
+        async () => outputsStatus(u, await readUploadResults(s3, bucket, u)),
+        u.key,
+      ),
     );
-  });
+    const table = outputs.resultsTableName;
+    const topicArn = outputs.notificationTopicArn;
+    if (kind === "outputs" || table === undefined || topicArn === undefined) continue;
+    const where = { table, processedBucket: bucket };
+    const { notified } = run;
+    steps.push(
+      step(
+        "item",
+        `workflow item (${u.pathPrefix})`,
+        `the results table ${table}, item ${RESULTS_TABLE_KEY} = ${u.key}`,
+        budgets.item,
+        async () => {
+          try {
+            return itemStatus(u, await readItem(clients.dynamo, table, u.key), where);
+          } catch (err) {
+            const failure = itemReadFailure(err, table);
+            if (failure) return failure;
+            throw err;
+          }
+        },
+        u.key,
+      ),
+      step(
+        "notification",
+        `workflow notification (${u.pathPrefix})`,
+        `the smoke's queue ${notificationQueueName(plan.runId)}, subscribed to ${topicArn}`,
+        budgets.notification,
+        async () => {
+          if (notified.queue) {
+            notified.events.push(
+              ...(await drainNotifications(clients.sqs, notified.queue.queueUrl)),
+            );
+          }
+          return notificationStatus(u, notified.events, topicArn);
+        },
+        u.key,
+      ),
+    );
+  }
   const events = outputs.eventsBucketName;
   const stored = new Map<string, string>();
   const storedFolders = [...new Set(expectedFolders(plan.events).values())];
@@ -232,7 +348,6 @@ function buildSteps(
   );
   return { steps, eventObjects: { stored, quarantined } };
 }
-
 /** Looks at every pending step every `pollMs` until none is pending, printing progress. */
 async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string) => void) {
   const start = Date.now();
@@ -259,36 +374,49 @@ async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string
   if (io.tty) io.out.write("\n");
 }
 
-async function readDepths(
-  sqs: ReturnType<typeof createSqsClient>,
-  outputs: PipelineOutputs,
-): Promise<QueueDepths> {
+async function readDepths(sqs: SQSClient, outputs: PipelineOutputs): Promise<QueueDepths> {
   const depth = (url: string) => queueDepth(sqs, url).catch(() => undefined);
-  const [preprocess, preprocessDlq, events, eventsDlq] = await Promise.all([
+  const places = outputs.stateMachineArn === undefined ? undefined : workflowPlaces(outputs);
+  const rulesDlq = async () => {
+    if (!places) return undefined;
+    try {
+      const got = await sqs.send(new GetQueueUrlCommand({ QueueName: places.rulesDlqName }));
+      return got.QueueUrl ? await depth(got.QueueUrl) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [preprocess, preprocessDlq, events, eventsDlq, rules] = await Promise.all([
     depth(outputs.preprocessQueueUrl),
     depth(outputs.preprocessDlqUrl),
     depth(outputs.eventsQueueUrl),
     depth(outputs.eventsDlqUrl),
+    rulesDlq(),
   ]);
-  return { preprocess, preprocessDlq, events, eventsDlq };
+  return { preprocess, preprocessDlq, events, eventsDlq, rulesDlq: rules };
 }
 
 /**
- * Removes the uploads (their exact versions), their results and error reports, and the event
- * objects that hold only the run's own events; says what it left.
+ * Removes the uploads (their exact versions), their results and error reports, the event objects
+ * that hold only the run's own events, and the results table's items of its workflow uploads (their
+ * keys are the run's own); says what it left.
  */
 async function cleanUp(
-  s3: S3Client,
+  clients: SmokeClients,
   plan: SmokePlan,
   outputs: PipelineOutputs,
   made: { readonly created: readonly Created[]; readonly eventObjects: EventObjects },
   keep: boolean,
   say: (t: string) => void,
 ): Promise<void> {
+  const { s3 } = clients;
   const { created, eventObjects } = made;
+  const workflow = plan.uploads.filter((u) => u.pathPrefix !== plan.uploads[0]?.pathPrefix);
+  const table = outputs.resultsTableName;
   if (keep) {
     say(
-      `smoke: --keep: left ${created.map((c) => `s3://${c.bucket}/${c.key}`).join(", ")} and their results`,
+      `smoke: --keep: left ${created.map((c) => `s3://${c.bucket}/${c.key}`).join(", ")} and their results` +
+        (workflow.length > 0 && table ? ` (and their items in ${table})` : ""),
     );
     return;
   }
@@ -306,16 +434,32 @@ async function cleanUp(
   const events = ownObjects(new Map([...eventObjects.stored, ...eventObjects.quarantined]), ids);
   for (const key of events.own) targets.push({ bucket: outputs.eventsBucketName, key });
   const failures = await remove(s3, targets);
-  const workflow = plan.uploads.filter((u) => u.pathPrefix !== plan.uploads[0]?.pathPrefix);
+  const objects = targets.length - failures.length;
+  let items = 0;
+  if (table !== undefined) {
+    for (const u of workflow) {
+      try {
+        await clients.dynamo.send(
+          new DeleteItemCommand({ TableName: table, Key: { [RESULTS_TABLE_KEY]: { S: u.key } } }),
+        );
+        items++;
+      } catch (err) {
+        // No table, no item: nothing of the run's to remove.
+        if (isMissingTable(err)) continue;
+        failures.push(`the item ${u.key} of ${table}: ${(err as Error).message}`);
+      }
+    }
+  }
   if (workflow.length > 0) {
-    // The outputs name neither the lake bucket nor a way to delete the results item safely.
+    // The outputs do not name the lake bucket, and the lake keeps current objects for good.
     say(
-      `smoke: left the workflow's own records of ${workflow.map((u) => u.key).join(", ")}: ` +
-        `its copy in the lake bucket and its item in ${outputs.resultsTableName ?? "the results table"}`,
+      `smoke: left the workflow's copy of ${workflow.map((u) => u.key).join(", ")} in the lake ` +
+        `bucket (${LAKE_RAW_PREFIX}<key>, ${plan.uploads[0]?.body.length ?? 0} bytes each)`,
     );
   }
   say(
-    `smoke: removed ${targets.length - failures.length} object(s) it created` +
+    `smoke: removed ${objects} object(s) it created` +
+      (items > 0 ? ` and ${items} results table item(s)` : "") +
       (events.shared.length > 0
         ? `; left ${events.shared.length} event object(s) that also hold other events`
         : "") +
