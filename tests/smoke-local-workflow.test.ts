@@ -7,44 +7,22 @@
  * subscription; and with the results table deleted it fails at once, saying what did not appear,
  * where, and where to look next — and still removes them.
  */
-import path from "node:path";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { OPTIONAL_OUTPUTS } from "../config";
 import { outputsProblems } from "../scripts/smoke/outputs";
-import { exitOf, localRunSuite } from "./support/local-run";
-import {
-  bucketKeys,
-  runSmokeAgainst,
-  serveLocal,
-  servedS3,
-  smokeArgs,
-  type Served,
-} from "./support/serve-smoke";
+import { exitOf } from "./support/local-run";
+import { servedClientConfig, servedSuite, type Served } from "./support/serve-smoke";
 
-const { work, runs } = localRunSuite("smoke-local-workflow-");
-const TIME_SCALE = "0.05";
+const suite = servedSuite("smoke-local-workflow-", "orchestrated", [
+  ...["--files", "1", "--no-bad-file", "--max-rows", "200", "--events", "20"],
+]);
+const { smoke } = suite;
 
 let local: Served;
-let s3: S3Client;
 let sns: SNSClient;
 let sqs: SQSClient;
-
-const smoke = () => runSmokeAgainst(runs, local, smokeArgs(local, "orchestrated", TIME_SCALE));
-
-/** The emulator's clients as the smoke's environment configures them. */
-function clientConfig(endpoint: string | undefined) {
-  return {
-    region: local.vars.AWS_REGION,
-    endpoint,
-    credentials: {
-      accessKeyId: local.vars.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: local.vars.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  };
-}
 
 /** The topic's subscriptions and the emulator's queues whose name starts with `smoke-`. */
 async function smokeLeftovers(): Promise<{ subscriptions: string[]; queues: string[] }> {
@@ -57,19 +35,15 @@ async function smokeLeftovers(): Promise<{ subscriptions: string[]; queues: stri
   };
 }
 
-beforeAll(async () => {
-  local = await serveLocal(runs, work, [
-    ...["--stack", "orchestrated", "--files", "1", "--no-bad-file", "--max-rows", "200"],
-    ...["--events", "20", "--time-scale", TIME_SCALE, "--plain"],
-    ...["--log-dir", path.join(work, "logs")],
-  ]);
-  s3 = servedS3(local);
-  sns = new SNSClient(clientConfig(local.vars.AWS_ENDPOINT_URL));
-  sqs = new SQSClient(clientConfig(local.vars.AWS_ENDPOINT_URL));
-}, 120_000);
+beforeAll(() => {
+  local = suite.local();
+  sns = new SNSClient(servedClientConfig(local));
+  sqs = new SQSClient(servedClientConfig(local));
+});
 
 afterAll(() => {
-  for (const c of [s3, sns, sqs]) c?.destroy();
+  sns?.destroy();
+  sqs?.destroy();
 });
 
 it("writes the orchestration outputs beside the required ones, and DynamoDB's own endpoint for clients", () => {
@@ -84,7 +58,7 @@ it("writes the orchestration outputs beside the required ones, and DynamoDB's ow
 });
 
 it("passes against the served orchestrated stack with the item and the notification checked, and removes its queue and subscription", async () => {
-  const before = await bucketKeys(s3, local);
+  const before = await suite.bucketKeys();
   const leftoversBefore = await smokeLeftovers();
   const run = await smoke();
   if (run.code !== 0)
@@ -110,13 +84,15 @@ it("passes against the served orchestrated stack with the item and the notificat
     /serve: EventBridge notification: Object Created for batch\/smoke-\S+\.csv/,
   );
   expect(local.output()).toMatch(/execution \w+ for batch\/smoke-\S+\.csv: SUCCEEDED/);
-  expect(await bucketKeys(s3, local)).toEqual(before);
+  expect(await suite.bucketKeys()).toEqual(before);
   expect(await smokeLeftovers()).toEqual(leftoversBefore);
 }, 90_000);
 
 it("fails with exit 1 when the results table is gone, naming the item, the failure notification and where to look, and still removes its queue and subscription", async () => {
   const leftoversBefore = await smokeLeftovers();
-  const dynamo = new DynamoDBClient(clientConfig(local.vars.AWS_ENDPOINT_URL_DYNAMODB));
+  const dynamo = new DynamoDBClient(
+    servedClientConfig(local, local.vars.AWS_ENDPOINT_URL_DYNAMODB),
+  );
   const table = String(local.outputs().resultsTableName);
   await dynamo.send(new DeleteTableCommand({ TableName: table }));
   dynamo.destroy();

@@ -7,39 +7,20 @@
  * as a whole if a test fails (tests/support/serve-smoke.ts).
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { outputsProblems } from "../scripts/smoke/outputs";
 import { stackOutputJson } from "../local/serve-outputs";
-import { exitOf, localRunSuite, waitFor } from "./support/local-run";
-import {
-  bucketKeys,
-  runSmokeAgainst,
-  serveLocal,
-  servedS3,
-  smokeArgs,
-  type Served,
-} from "./support/serve-smoke";
+import { exitOf, waitFor } from "./support/local-run";
+import { servedSuite, type Served } from "./support/serve-smoke";
 
-const { work, runs } = localRunSuite("smoke-local-");
-const TIME_SCALE = "0.05";
+const suite = servedSuite("smoke-local-", "dev", [
+  ...["--files", "1", "--no-bad-file", "--max-rows", "200", "--events", "40"],
+]);
+const { runs, smoke } = suite;
+const allKeys = suite.bucketKeys;
 
 let local: Served;
-let s3: S3Client;
-
-const allKeys = () => bucketKeys(s3, local);
-const smoke = () => runSmokeAgainst(runs, local, smokeArgs(local, "dev", TIME_SCALE));
-
-beforeAll(async () => {
-  local = await serveLocal(runs, work, [
-    ...["--files", "1", "--no-bad-file", "--max-rows", "200", "--events", "40"],
-    ...["--time-scale", TIME_SCALE, "--plain", "--log-dir", path.join(work, "logs")],
-  ]);
-  s3 = servedS3(local);
-}, 120_000);
-
-afterAll(() => {
-  s3?.destroy();
+beforeAll(() => {
+  local = suite.local();
 });
 
 it("writes the emulator stack's outputs with every output of the contract, as pulumi prints them", () => {
@@ -91,7 +72,7 @@ it("fails with exit 1, naming what did not appear, where, and where to look, whe
 }, 90_000);
 
 it("an interrupted smoke test exits 130 and removes its upload", async () => {
-  const run = runs.script("scripts/smoke/main.ts", smokeArgs(local, "dev", TIME_SCALE), local.env);
+  const run = runs.script("scripts/smoke/main.ts", suite.smokeArgs(), local.env);
   const m = await waitFor(run.output, /uploading (input\/smoke-\S+\.csv)/, 20_000);
   await waitFor(run.output, /^\[\d+\.\d s\] /m, 20_000);
   process.kill(run.proc.pid as number, "SIGTERM");

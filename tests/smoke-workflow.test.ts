@@ -13,12 +13,12 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { parseSettings, physicalNames, PROJECT, type PipelineOutputs } from "../config";
+import { parseSettings, type PipelineOutputs } from "../config";
 import { DETAIL_TYPES, METRIC_ATTRIBUTES, RESULTS_TABLE_KEY } from "../config/workflow-names";
 import { buildDefinition } from "../infra/orchestration/definition";
 import { newUploads } from "../local/input-watch";
 import { servedEnvironment } from "../local/serve";
-import { emulatorStackOutputs, workflowOutputs } from "../local/serve-outputs";
+import { workflowOutputs } from "../local/serve-outputs";
 import { drainNotifications } from "../local/workflow/collect";
 import type { BusEvent } from "../local/workflow/bus";
 import { smokeBudgets } from "../scripts/smoke/budget";
@@ -37,6 +37,7 @@ import {
   notificationStatus,
   type ResultsItem,
 } from "../scripts/smoke/workflow-checks";
+import { localStackOutputs } from "./support/smoke-fixtures";
 
 const orchestrated = parseSettings({ region: "eu-west-1", orchestration: { enabled: true } });
 const plan = planSmoke(orchestrated, { rows: 50, events: 4 }, "smoke-20261202T000000Z-0000abcd");
@@ -296,22 +297,8 @@ describe("budgets", () => {
 });
 
 describe("report", () => {
-  const dev = {
-    name: "orchestrated",
-    settings: orchestrated,
-    names: physicalNames(PROJECT, "orchestrated"),
-  };
-  const resources = {
-    rawBucket: "raw",
-    processedBucket: "processed",
-    eventsBucket: "events",
-    preprocessQueueUrl: "http://q/preprocess",
-    preprocessDlqUrl: "http://q/preprocess-dlq",
-    eventsQueueUrl: "http://q/events",
-    eventsDlqUrl: "http://q/events-dlq",
-  };
   const outputs = {
-    ...emulatorStackOutputs(dev, resources),
+    ...localStackOutputs("orchestrated", orchestrated),
     ...workflowOutputs(
       {
         stateMachineArn: "arn:aws:states:eu-west-1:1:stateMachine:sm",

@@ -7,7 +7,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { exitOf, waitFor, type LocalRuns } from "./local-run";
+import { exitOf, localRunSuite, waitFor, type LocalRuns } from "./local-run";
+
+/** The time scale the served stacks run at, and the smoke's timeouts with them. */
+export const SERVE_TIME_SCALE = "0.05";
 
 /** A local mode serving its stack. */
 export interface Served {
@@ -63,17 +66,21 @@ export async function runSmokeAgainst(
   return { code: exit.code, output: run.output() };
 }
 
-/** An S3 client of the served emulator. */
-export function servedS3(served: Served): S3Client {
-  return new S3Client({
+/** A client configuration for the served emulator at `endpoint` (default: its S3/SQS/SNS one). */
+export function servedClientConfig(served: Served, endpoint = served.vars.AWS_ENDPOINT_URL) {
+  return {
     region: served.vars.AWS_REGION,
-    endpoint: served.vars.AWS_ENDPOINT_URL,
-    forcePathStyle: true,
+    endpoint,
     credentials: {
       accessKeyId: served.vars.AWS_ACCESS_KEY_ID ?? "",
       secretAccessKey: served.vars.AWS_SECRET_ACCESS_KEY ?? "",
     },
-  });
+  };
+}
+
+/** An S3 client of the served emulator. */
+export function servedS3(served: Served): S3Client {
+  return new S3Client({ ...servedClientConfig(served), forcePathStyle: true });
 }
 
 /** Every key (`bucket/key`) of the served stack's raw, processed and events buckets, sorted. */
@@ -86,4 +93,37 @@ export async function bucketKeys(s3: S3Client, served: Served): Promise<string[]
     keys.push(...(listed.Contents ?? []).map((o) => `${bucket}/${o.Key}`));
   }
   return keys.sort();
+}
+
+/**
+ * The set-up of a test file that runs the smoke against local mode serving `stack` (with `args`
+ * after `--serve --outputs-json FILE --stack`, at {@link SERVE_TIME_SCALE}): the served stack and an
+ * S3 client of it before the tests, everything killed and removed after them. Call at the top level.
+ */
+export function servedSuite(prefix: string, stack: string, args: readonly string[]) {
+  const { work, runs } = localRunSuite(prefix);
+  let served: Served | undefined;
+  let s3: S3Client | undefined;
+  beforeAll(async () => {
+    served = await serveLocal(runs, work, [
+      ...["--stack", stack, ...args, "--time-scale", SERVE_TIME_SCALE, "--plain"],
+      ...["--log-dir", path.join(work, "logs")],
+    ]);
+    s3 = servedS3(served);
+  }, 120_000);
+  afterAll(() => s3?.destroy());
+  const local = (): Served => {
+    if (!served) throw new Error("local mode is not serving (its beforeAll failed)");
+    return served;
+  };
+  return {
+    runs,
+    local,
+    /** The smoke's arguments against the served stack. */
+    smokeArgs: () => smokeArgs(local(), stack, SERVE_TIME_SCALE),
+    /** Runs the smoke against the served stack. */
+    smoke: () => runSmokeAgainst(runs, local(), smokeArgs(local(), stack, SERVE_TIME_SCALE)),
+    /** Every key of the served stack's three buckets. */
+    bucketKeys: () => bucketKeys(s3 as S3Client, local()),
+  };
 }
