@@ -12,7 +12,7 @@ import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns"
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { OPTIONAL_OUTPUTS } from "../config";
 import { outputsProblems } from "../scripts/smoke/outputs";
-import { exitOf } from "./support/local-run";
+import { exitOf, waitFor } from "./support/local-run";
 import { servedClientConfig, servedSuite, type Served } from "./support/serve-smoke";
 
 const suite = servedSuite("smoke-local-workflow-", "orchestrated", [
@@ -132,6 +132,18 @@ it("fails with exit 1 when the results table is gone, naming the item, the failu
   expect(Date.now() - started).toBeLessThan(60_000);
   expect(await smokeLeftovers()).toEqual(leftoversBefore);
 }, 90_000);
+
+it("an interrupted smoke test exits 130 and still removes its queue and subscription", async () => {
+  const leftoversBefore = await smokeLeftovers();
+  const run = suite.runs.script("scripts/smoke/main.ts", suite.smokeArgs(), local.env);
+  await waitFor(run.output, /subscribed its own queue/, 20_000);
+  expect((await smokeLeftovers()).queues.length).toBe(leftoversBefore.queues.length + 1);
+  await waitFor(run.output, /^\[\d+\.\d s\] /m, 20_000);
+  process.kill(run.proc.pid as number, "SIGTERM");
+  expect(await exitOf(run.proc)).toEqual({ code: 130, signal: null });
+  expect(run.output()).toMatch(/removed its subscription and queue \S+smoke-\S+-notifications\n/);
+  expect(await smokeLeftovers()).toEqual(leftoversBefore);
+}, 60_000);
 
 it("stops serving on SIGTERM with exit 0", async () => {
   process.kill(local.proc.pid as number, "SIGTERM");
