@@ -238,6 +238,7 @@ describe("options", () => {
       parseOptions(["--files", "3", "--events", "500", "--time-scale", "0.05", "--no-bad-file"]),
     ).toMatchObject({ files: 3, events: 500, timeScale: 0.05, badFile: false });
     expect(parseOptions(["--record-calls", "calls.json"]).recordCalls).toBe("calls.json");
+    expect(parseOptions(["--report", "run.html"]).report).toBe("run.html");
   });
 
   it.each([
@@ -247,6 +248,7 @@ describe("options", () => {
     [["--min-rows", "10", "--max-rows", "5"], /--max-rows \(5\) must be at least --min-rows/],
     [["--frobnicate"], /Unknown option/],
     [["--record-calls", " "], /--record-calls must name a file/],
+    [["--report", ""], /--report must name a file/],
   ])("rejects %j naming the option", (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(OptionsError);
     expect(() => parseOptions(argv)).toThrow(message);
