@@ -20,8 +20,8 @@ import {
 } from "../local/report/svg";
 import { DEFAULT_REPORT_NAME, reportFileFor, writeReport } from "../local/report/write";
 import { halve, mergeSamples, SampleLog, sampleOf, type RunSample } from "../local/samples";
-import { renderSummary, type RunSummary } from "../local/summary";
-import type { Snapshot } from "../local/view";
+import { renderSummary } from "../local/summary";
+import { snapshotFixture, summaryFixture } from "./support/run-fixtures";
 
 const sample = (t: number, fields: Partial<RunSample> = {}): RunSample => ({
   t,
@@ -40,50 +40,7 @@ const sample = (t: number, fields: Partial<RunSample> = {}): RunSample => ({
   ...fields,
 });
 
-const summary: RunSummary = {
-  ok: true,
-  stack: "dev",
-  timeScale: 0.05,
-  timings: { totalSeconds: 20, setupSeconds: 0.5, workSeconds: 4, scaleToZeroSeconds: 15 },
-  accounting: {
-    ok: true,
-    problems: [],
-    files: [
-      { key: "input/a.csv", rows: 10, expected: "outputs", found: "outputs", totalRows: 10 },
-      { key: 'input/<b> & "c".csv', rows: 2, expected: "error-report", found: "error-report" },
-    ],
-    events: {
-      produced: 100,
-      stored: 98,
-      quarantined: 2,
-      duplicates: 0,
-      byType: { sale_event: 60, inventory_event: 38 },
-      objects: 2,
-    },
-    queues: { preprocess: { visible: 0, inFlight: 0 }, events: { visible: 0, inFlight: 0 } },
-    dlqs: { preprocess: 0, events: 0 },
-  },
-  producedInvalid: 2,
-  scaling: {
-    jobsStarted: 2,
-    jobsSucceeded: 2,
-    jobsFailed: 0,
-    jobRetries: 0,
-    peakRunningJobs: 2,
-    peakConsumers: 1,
-    consumerRestarts: 0,
-    backToZero: true,
-    consumerMinReplicas: 0,
-  },
-  latency: {
-    seconds: { "input/a.csv": 1.25 },
-    files: 1,
-    p50Seconds: 1.25,
-    p95Seconds: 1.25,
-    maxSeconds: 1.25,
-  },
-  logFile: ".local-run/x/processes.log",
-};
+const summary = summaryFixture();
 
 /** The `points` of every polyline in `svg`, as point counts, in order. */
 const polylinePointCounts = (svg: string) =>
@@ -93,27 +50,16 @@ const polylinePointCounts = (svg: string) =>
 
 describe("samples", () => {
   it("take each charted number of the live view's snapshot", () => {
-    const snapshot: Snapshot = {
-      elapsedMs: 1500,
-      phase: "working",
-      preprocessQueue: { visible: 3, inFlight: 2 },
-      preprocessDlq: 1,
-      eventsQueue: { visible: 40, inFlight: 80 },
-      eventsDlq: 4,
-      jobs: { running: 2, max: 10, succeeded: 3, failed: 0, strategy: "accurate" },
-      consumers: { replicas: 5, max: 5, terminating: 1 },
-      files: { uploaded: 6, total: 6, outputs: 3, errors: 1 },
-      events: { target: 2000, produced: undefined, stored: 1650, quarantined: 31 },
-    };
+    const snapshot = snapshotFixture({ elapsedMs: 1500, preprocessDlq: 1, eventsDlq: 4 });
     expect(sampleOf(snapshot)).toEqual({
       t: 1.5,
       preprocessVisible: 3,
       preprocessInFlight: 2,
       preprocessDlq: 1,
-      eventsVisible: 40,
-      eventsInFlight: 80,
+      eventsVisible: 400,
+      eventsInFlight: 800,
       eventsDlq: 4,
-      consumers: 5,
+      consumers: 2,
       jobs: 2,
       stored: 1650,
       quarantined: 31,

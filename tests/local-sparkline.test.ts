@@ -4,20 +4,15 @@
  */
 import { Writable } from "node:stream";
 import { binMax, BLOCKS, RecentDepths, sparkline, trendLine } from "../local/sparkline";
-import { LiveView, renderLive, type Snapshot } from "../local/view";
+import { LiveView, renderLive } from "../local/view";
+import { snapshotFixture } from "./support/run-fixtures";
 
-const snapshot = (elapsedMs: number, preprocess: number, events: number): Snapshot => ({
-  elapsedMs,
-  phase: "working",
-  preprocessQueue: { visible: preprocess, inFlight: 0 },
-  preprocessDlq: 0,
-  eventsQueue: { visible: 0, inFlight: events },
-  eventsDlq: 0,
-  jobs: { running: 0, max: 10, succeeded: 0, failed: 0, strategy: "accurate" },
-  consumers: { replicas: 1, max: 5, terminating: 0 },
-  files: { uploaded: 1, total: 1, outputs: 0, errors: 0 },
-  events: { target: 10, produced: undefined, stored: 0, quarantined: 0 },
-});
+const snapshot = (elapsedMs: number, preprocess: number, events: number) =>
+  snapshotFixture({
+    elapsedMs,
+    preprocessQueue: { visible: preprocess, inFlight: 0 },
+    eventsQueue: { visible: 0, inFlight: events },
+  });
 
 describe("sparkline", () => {
   it("scales to the peak: 0 is the lowest block, the peak the highest", () => {

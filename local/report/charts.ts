@@ -34,52 +34,42 @@ const series = (
 
 const X_LABEL = "seconds since the run started";
 
+/** A chart over the run's time. */
+const chart = (title: string, yLabel: string, series: Series[]): LineChart => ({
+  title,
+  xLabel: X_LABEL,
+  yLabel,
+  series,
+});
+
+/** A queue's chart: its visible and in-flight messages and its DLQ's depth. */
+function queueChart(
+  title: string,
+  queue: "preprocess" | "events",
+  samples: readonly RunSample[],
+): LineChart {
+  return chart(title, "messages", [
+    series("visible", samples, (s) => s[`${queue}Visible`]),
+    series("in flight", samples, (s) => s[`${queue}InFlight`]),
+    series("DLQ", samples, (s) => s[`${queue}Dlq`]),
+  ]);
+}
+
 /** The report's charts over `samples`. */
 export function runCharts(samples: readonly RunSample[]): LineChart[] {
   return [
-    {
-      title: "Preprocess queue",
-      xLabel: X_LABEL,
-      yLabel: "messages",
-      series: [
-        series("visible", samples, (s) => s.preprocessVisible),
-        series("in flight", samples, (s) => s.preprocessInFlight),
-        series("DLQ", samples, (s) => s.preprocessDlq),
-      ],
-    },
-    {
-      title: "Events queue",
-      xLabel: X_LABEL,
-      yLabel: "messages",
-      series: [
-        series("visible", samples, (s) => s.eventsVisible),
-        series("in flight", samples, (s) => s.eventsInFlight),
-        series("DLQ", samples, (s) => s.eventsDlq),
-      ],
-    },
-    {
-      title: "Pods",
-      xLabel: X_LABEL,
-      yLabel: "pods",
-      series: [
-        series("consumer replicas", samples, (s) => s.consumers),
-        series("running jobs", samples, (s) => s.jobs),
-      ],
-    },
-    {
-      title: "Events stored per second",
-      xLabel: X_LABEL,
-      yLabel: `events/s (over ${RATE_WINDOW_SECONDS} s)`,
-      series: [{ name: "stored", points: storedPerSecond(samples) }],
-    },
-    {
-      title: "Files",
-      xLabel: X_LABEL,
-      yLabel: "files",
-      series: [
-        series("uploaded", samples, (s) => s.filesUploaded),
-        series("done (outputs or error report)", samples, (s) => s.filesDone),
-      ],
-    },
+    queueChart("Preprocess queue", "preprocess", samples),
+    queueChart("Events queue", "events", samples),
+    chart("Pods", "pods", [
+      series("consumer replicas", samples, (s) => s.consumers),
+      series("running jobs", samples, (s) => s.jobs),
+    ]),
+    chart("Events stored per second", `events/s (over ${RATE_WINDOW_SECONDS} s)`, [
+      { name: "stored", points: storedPerSecond(samples) },
+    ]),
+    chart("Files", "files", [
+      series("uploaded", samples, (s) => s.filesUploaded),
+      series("done (outputs or error report)", samples, (s) => s.filesDone),
+    ]),
   ];
 }
