@@ -130,7 +130,8 @@ async function runCase(c: BatchCase): Promise<BatchResult> {
 /**
  * The SDK decorates every promise it makes for its leak report (three properties, a stack trace and
  * two more promises each): a fifth of a run here, and the report only prints at process exit. The
- * graph is the same without it (tests/settings-property-batch.test.ts compares digests).
+ * graph is the same without it (tests/support/settings-property.ts compares the batch's digest with
+ * the harness's own run).
  */
 function skipPromiseDecoration(): void {
   if (process.env.BATCH_DEBUGGABLE_PROMISES) return;
@@ -148,7 +149,7 @@ async function child(input: string): Promise<void> {
   process.stdout.write(`${MARKER}${JSON.stringify(results)}\n`);
 }
 
-if (process.argv[2] === "--child") {
+if (require.main === module && process.argv[2] === "--child") {
   child(process.argv[3] ?? "").catch((err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exitCode = 1;

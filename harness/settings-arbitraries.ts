@@ -7,8 +7,10 @@
  */
 import fc from "fast-check";
 import {
+  AUTO_MODE_MAX_EXPIRE_HOURS,
   BUCKET_PREFIX_MAX_LENGTH,
   LOG_RETENTION_DAYS,
+  NODE_AUTOSCALING_MODES,
   parseSettings,
   PROJECT,
   S3_RESERVED_PREFIXES,
@@ -148,8 +150,13 @@ const sections = fc.record({
     preprocessMaxInputMiB: int(1, 8_000),
   }),
   image: some({ keepLastImages: int(1, 1000) }),
-  nodeAutoscaling: fc.option(fc.constantFrom("karpenter", "none"), { nil: undefined }),
+  nodeAutoscaling: fc.option(fc.constantFrom(...NODE_AUTOSCALING_MODES), { nil: undefined }),
   karpenter: some({
+    // Hours up to twice Auto Mode's 21-day ceiling, so auto-mode draws land on both sides of it.
+    expireAfter: fc.oneof(
+      int(1, 2 * AUTO_MODE_MAX_EXPIRE_HOURS).map((h) => `${h}h`),
+      fc.constant("Never"),
+    ),
     jobCpuLimit: int(64, 10_000),
     generalCpuLimit: int(32, 10_000),
     jobMemoryLimitGiB: int(256, 100_000),

@@ -189,7 +189,11 @@ export class Cluster extends pulumi.ComponentResource {
         version: c.kubernetesVersion,
         vpcId: args.vpcId,
         privateSubnetIds: args.privateSubnetIds,
-        publicSubnetIds: args.publicSubnetIds,
+        // Auto Mode's built-in pool launches nodes through its default NodeClass, which takes every
+        // subnet the cluster has, fixed at creation (aws/containers-roadmap#2793,
+        // terraform-aws-modules/terraform-aws-eks#3284): an Auto Mode cluster gets the private ones
+        // only (nothing here needs a public load balancer).
+        publicSubnetIds: this.autoMode ? undefined : args.publicSubnetIds,
         nodeAssociatePublicIpAddress: false,
         endpointPrivateAccess: true,
         endpointPublicAccess: c.endpointPublicAccess,

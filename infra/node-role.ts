@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { policyDocument, type PolicyDocument } from "./iam/documents";
 
 /** AWS-managed policies of the node role: join the cluster, pull images, run the VPC CNI. */
 export const NODE_MANAGED_POLICIES = [
@@ -13,18 +14,13 @@ export const NODE_MANAGED_POLICIES = [
 ] as const;
 
 /** The node trust policy: EC2 instances only. */
-export function nodeTrustPolicy(): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AllowEc2Instances",
-        Effect: "Allow",
-        Principal: { Service: "ec2.amazonaws.com" },
-        Action: "sts:AssumeRole",
-      },
-    ],
-  };
+export function nodeTrustPolicy(): PolicyDocument {
+  return policyDocument({
+    Sid: "AllowEc2Instances",
+    Effect: "Allow",
+    Principal: { Service: "ec2.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
 }
 
 /** A node role and its worker-policy attachments. */

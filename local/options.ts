@@ -31,6 +31,8 @@ export interface LocalOptions {
   readonly seed: number;
   /** Where to write the machine-readable summary (JSON). */
   readonly summaryJson: string | undefined;
+  /** Where to write the run's HTML report; undefined = report.html in the log directory. */
+  readonly report: string | undefined;
   /** Directory for the run's logs; undefined = .local-run/<timestamp>. */
   readonly logDir: string | undefined;
   /** Force plain log lines even on a TTY. */
@@ -65,6 +67,7 @@ export const DEFAULT_OPTIONS: LocalOptions = {
   timeoutSeconds: undefined,
   seed: 42,
   summaryJson: undefined,
+  report: undefined,
   logDir: undefined,
   plain: false,
   serve: false,
@@ -96,7 +99,10 @@ options:
   --timeout S           give up after S seconds (120, or 1200 × the time scale if more)
   --seed N              seed of the generated files (${DEFAULT_OPTIONS.seed})
   --summary-json FILE   also write the summary as JSON
-  --log-dir DIR         where the processes' logs go (.local-run/<time>)
+  --report FILE         write the run's HTML report there: charts over time of the queues, DLQs,
+                        pods, events stored per second and files done, the summary and the
+                        accounting, in one self-contained page (report.html in the log folder)
+  --log-dir DIR         where the processes' logs and the report go (.local-run/<time>)
   --plain               plain log lines even on a terminal
   --serve               after the run, keep the emulator, the scalers and the bucket notification
                         (and the orchestrated workflow) working until Ctrl-C or SIGTERM (SIGUSR2
@@ -133,6 +139,7 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
         timeout: { type: "string" },
         seed: { type: "string" },
         "summary-json": { type: "string" },
+        report: { type: "string" },
         "log-dir": { type: "string" },
         plain: { type: "boolean" },
         serve: { type: "boolean" },
@@ -176,6 +183,8 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
   if (outputsJson !== undefined && (values.serve !== true || outputsJson.trim() === "")) {
     throw new OptionsError("--outputs-json FILE goes with --serve and must name a file");
   }
+  const report = str("report");
+  if (report?.trim() === "") throw new OptionsError("--report must name a file");
   const recordCalls = str("record-calls");
   if (recordCalls?.trim() === "") throw new OptionsError("--record-calls must name a file");
   return {
@@ -229,6 +238,7 @@ export function parseOptions(argv: readonly string[]): LocalOptions {
       "a non-negative integer",
     ),
     summaryJson: str("summary-json"),
+    report,
     logDir: str("log-dir"),
     plain: values.plain === true,
     serve: values.serve === true,

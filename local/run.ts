@@ -22,6 +22,8 @@ import {
 import { loadStack } from "./stack";
 import type { RunSummary } from "./summary";
 import { LiveView } from "./view";
+import { reportFileFor, writeReport } from "./report/write";
+import { SampleLog, sampleOf } from "./samples";
 import { runFiles } from "./user-input";
 import { serveAfterRun } from "./serve";
 import { renderSummary } from "./summary";
@@ -52,11 +54,9 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
   const { region } = stack.settings;
   const view = new LiveView(io.out, io.tty);
   const note = (text: string) => view.note(elapsed(), text);
-  const env = await openRunEnvironment(
-    region,
-    logDirFor(options.logDir, io.root, t0),
-    options.recordCalls !== undefined,
-  );
+  const logDir = logDirFor(options.logDir, io.root, t0);
+  const env = await openRunEnvironment(region, logDir, options.recordCalls !== undefined);
+  const samples = new SampleLog();
   let pods: PodSupervisor | undefined;
   let workflow: WorkflowRun | undefined;
   let tokens: IntegrationTokens | undefined;
@@ -111,7 +111,9 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       eventsTarget: options.events,
       workflowLine: workflow && (() => workflowLiveLine((workflow as WorkflowRun).status())),
     };
-    const watch = startWatch(view, io.tty, env.clients, resources, watched, note);
+    const watch = startWatch(view, io.tty, env.clients, resources, watched, note, (snapshot) =>
+      samples.add(sampleOf(snapshot)),
+    );
 
     const limit = options.timeoutSeconds ?? defaultTimeoutSeconds(options.timeScale);
     const work = { sqs: env.clients.sqs, resources, rules, pods, uploads, producers, workflow };
@@ -147,9 +149,15 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
       latency: fileLatency(uploads.uploadedAt, resultTimes),
       logFile: path.relative(io.root, env.logFile),
     });
-    const combined: RunSummary = workflowSummary
-      ? { ...summary, ok: summary.ok && workflowSummary.ok, workflow: workflowSummary }
-      : summary;
+    const reportFile = reportFileFor(options.report, logDir);
+    const combined = writeReport(
+      reportFile,
+      path.relative(io.root, path.resolve(reportFile)),
+      workflowSummary
+        ? { ...summary, ok: summary.ok && workflowSummary.ok, workflow: workflowSummary }
+        : summary,
+      samples.all(),
+    );
     if (options.serve && combined.aborted === undefined) {
       io.out.write(`\n${renderSummary(combined)}`);
       await serveAfterRun(env, run, stack, workflow, options, io);

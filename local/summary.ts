@@ -44,6 +44,8 @@ export interface RunSummary {
   readonly workflow?: WorkflowSummary;
   /** What `--results` downloaded, when asked. */
   readonly results?: DownloadedResults;
+  /** The HTML report of the run (local/report/), and why it could not be written if it was not. */
+  readonly report?: { readonly file: string; readonly failure?: string };
   /** Upload → results seconds per file, and p50/p95 over the files. */
   readonly latency?: Latency;
   readonly logFile: string;
@@ -71,6 +73,23 @@ function zeroText(sc: RunSummary["scaling"]): string {
   return "pods still running at the end";
 }
 
+/** A file's upload → results time as the summary prints it ("-" when it was not measured). */
+export function latencyText(summary: RunSummary, key: string): string {
+  const seconds = summary.latency?.seconds[key];
+  return seconds === undefined ? "-" : s1(seconds);
+}
+
+/** Every reason a run failed, one line each: the accounting's, the workflow's, an early stop… */
+export function runProblems(summary: RunSummary): string[] {
+  return [
+    ...summary.accounting.problems,
+    ...(summary.workflow?.accounting.problems ?? []).map((p) => `workflow: ${p}`),
+    ...(summary.aborted ? [summary.aborted] : []),
+    ...(summary.results?.failure ? [`results: ${summary.results.failure}`] : []),
+    ...(summary.report?.failure ? [`report: ${summary.report.failure}`] : []),
+  ];
+}
+
 /** The summary table. */
 export function renderSummary(summary: RunSummary): string {
   const a = summary.accounting;
@@ -82,8 +101,7 @@ export function renderSummary(summary: RunSummary): string {
   );
   if (summary.aborted) lines.push(`Stopped early: ${summary.aborted}`);
   lines.push("");
-  const latency = summary.latency?.seconds ?? {};
-  const took = (key: string) => (latency[key] === undefined ? "-" : s1(latency[key]));
+  const took = (key: string) => latencyText(summary, key);
   const fileRows = [
     ["File", "Rows", "Expected", "Found", "Upload→results", ""],
     ...a.files.map((f) => [
@@ -133,6 +151,12 @@ export function renderSummary(summary: RunSummary): string {
     const failed = r.failure === undefined ? "" : `; download FAILED: ${r.failure}`;
     lines.push(`  Results  ${n(r.objects)} object(s) in ${r.dir}${failed}`);
   }
+  if (summary.report) {
+    const r = summary.report;
+    lines.push(
+      `  Report   ${r.file}${r.failure === undefined ? "" : `; writing it FAILED: ${r.failure}`}`,
+    );
+  }
   lines.push(`  Logs     ${summary.logFile}`);
   lines.push("");
   if (summary.ok) {
@@ -146,10 +170,7 @@ export function renderSummary(summary: RunSummary): string {
     }
   } else {
     lines.push("Accounting FAILED:");
-    for (const p of a.problems) lines.push(`  - ${p}`);
-    for (const p of summary.workflow?.accounting.problems ?? []) lines.push(`  - workflow: ${p}`);
-    if (summary.aborted) lines.push(`  - ${summary.aborted}`);
-    if (summary.results?.failure) lines.push(`  - results: ${summary.results.failure}`);
+    for (const p of runProblems(summary)) lines.push(`  - ${p}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -5,6 +5,7 @@
  */
 import type { Writable } from "node:stream";
 import type { QueueDepth } from "../k8s/scaling";
+import { RecentDepths, type TrendQueue } from "./sparkline";
 
 /** One picture of the run. */
 export interface Snapshot {
@@ -52,16 +53,26 @@ export function bar(done: number, total: number, width = 20): string {
   return `[${"#".repeat(full)}${".".repeat(width - full)}]`;
 }
 
-/** The live block (a few lines) for a terminal. */
-export function renderLive(s: Snapshot): string[] {
+/** A main queue's depth: its visible and in-flight messages. */
+export const depthOf = (d: QueueDepth): number => d.visible + d.inFlight;
+
+/**
+ * The live block (a few lines) for a terminal; with `trends`, each main queue's line is followed
+ * by its depth over the last minute ({@link RecentDepths.lines}).
+ */
+export function renderLive(s: Snapshot, trends?: Readonly<Record<TrendQueue, string>>): string[] {
   const q = (d: QueueDepth) => `${n(d.visible)} visible, ${n(d.inFlight)} in flight`;
   const doneFiles = s.files.outputs + s.files.errors;
   const accounted = s.events.stored + s.events.quarantined;
   const produced = s.events.produced === undefined ? "" : `${n(s.events.produced)} produced, `;
+  const trend = (queue: TrendQueue) =>
+    trends === undefined ? [] : [`    depth, last minute  ${trends[queue]}`];
   return [
     `local mode  ${secs(s.elapsedMs)}  ${s.phase}`,
     `  preprocess queue  ${q(s.preprocessQueue)}, DLQ ${s.preprocessDlq}  | jobs ${s.jobs.running}/${s.jobs.max} running, ${s.jobs.succeeded} done, ${s.jobs.failed} failed (${s.jobs.strategy})`,
+    ...trend("preprocess"),
     `  events queue      ${q(s.eventsQueue)}, DLQ ${s.eventsDlq}  | consumers ${s.consumers.replicas}/${s.consumers.max}${s.consumers.terminating ? ` (+${s.consumers.terminating} stopping)` : ""}`,
+    ...trend("events"),
     `  files   ${bar(doneFiles, s.files.total)} ${doneFiles}/${s.files.total} (${s.files.uploaded} uploaded, ${s.files.outputs} with outputs, ${s.files.errors} error report(s))`,
     `  events  ${bar(accounted, s.events.target)} ${n(accounted)}/${n(s.events.target)} (${produced}${n(s.events.stored)} stored, ${n(s.events.quarantined)} quarantined)`,
     ...(s.workflow === undefined ? [] : [s.workflow]),
@@ -101,6 +112,7 @@ export class LiveView {
   private drawn = 0;
   private lastSignature = "";
   private lastPlainAt = Number.NEGATIVE_INFINITY;
+  private readonly recent = new RecentDepths();
 
   constructor(
     private readonly out: Writable,
@@ -117,7 +129,11 @@ export class LiveView {
   /** Shows `s`. */
   update(s: Snapshot): void {
     if (this.tty) {
-      const lines = renderLive(s);
+      this.recent.add(s.elapsedMs, {
+        preprocess: depthOf(s.preprocessQueue),
+        events: depthOf(s.eventsQueue),
+      });
+      const lines = renderLive(s, this.recent.lines(s.elapsedMs));
       this.clear();
       this.out.write(`${lines.join("\n")}\n`);
       this.drawn = lines.length;

@@ -70,7 +70,10 @@ export function snapshotOf(w: Watched, progress: ProgressReader): Snapshot {
   };
 }
 
-/** Redraws `view` every 250 ms on a terminal (500 ms otherwise) until `stop()`. */
+/**
+ * Redraws `view` every 250 ms on a terminal (500 ms otherwise) until `stop()`, passing each tick's
+ * snapshot to `sample` too (the report's series).
+ */
 export function startWatch(
   view: LiveView,
   tty: boolean,
@@ -78,6 +81,7 @@ export function startWatch(
   resources: LocalResources,
   watched: Watched,
   note: (text: string) => void,
+  sample: (s: Snapshot) => void,
 ): { stop(): Promise<void> } {
   const { sqs } = clients;
   const { depth } = watched;
@@ -101,7 +105,9 @@ export function startWatch(
       } catch {
         // The emulator is going away at shutdown; the next tick or the accounting reports.
       }
-      view.update(snapshotOf(watched, progress));
+      const snapshot = snapshotOf(watched, progress);
+      sample(snapshot);
+      view.update(snapshot);
     },
     loopError(note, "live view"),
   );

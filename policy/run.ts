@@ -10,9 +10,9 @@
  * Each stack runs in its own child process (`--child <stack>`): the Pulumi SDK keeps its state in
  * the module registry and on the global object, so one program run per process keeps them apart.
  */
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { childResultLine, runChildForResult } from "../harness/child-result";
 import { runProgramFile, type RecordedResource } from "../harness/program";
 import { evaluatePolicies, governedCount, type EvaluatedResource, type Finding } from "./evaluate";
 import { policies, POLICY_PACK_NAME } from "./policies";
@@ -59,26 +59,9 @@ async function evaluateStack(stack: string): Promise<StackResult> {
 
 /** Runs one stack in a child process and reads its result line. */
 function runChild(stack: string): StackResult {
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, "--child", stack], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const line = child.stdout
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith(RESULT_MARKER));
-  if (child.status !== 0 || !line) {
-    const output = `${child.stdout}\n${child.stderr}`.trim().split("\n").slice(-20).join("\n");
-    return {
-      stack,
-      resources: 0,
-      findings: {},
-      governed: {},
-      error: output || `exit ${child.status}`,
-    };
-  }
-  return JSON.parse(line.slice(RESULT_MARKER.length)) as StackResult;
+  const result = runChildForResult<StackResult>(__filename, [stack], RESULT_MARKER, ROOT);
+  if (result.ok) return result.value;
+  return { stack, resources: 0, findings: {}, governed: {}, error: result.output };
 }
 
 /**
@@ -109,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--child") {
     const stack = argv[1] ?? "dev";
     const result = await evaluateStack(stack);
-    process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(result)}\n`);
+    process.stdout.write(childResultLine(RESULT_MARKER, result));
     return 0;
   }
   const stacks = argv.length ? argv : stackNames(ROOT);

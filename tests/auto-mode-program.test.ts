@@ -6,7 +6,6 @@
  * pack and limits catalog at zero findings.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped provider payloads. */
-import { AUTO_MODE_CLUSTER_POLICIES, AUTO_MODE_NODE_POLICIES } from "../infra/iam/auto-mode";
 import {
   AUTO_MODE_GENERAL_POOL,
   DO_NOT_DISRUPT_ANNOTATION,
@@ -34,8 +33,10 @@ const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 
 let run: ProgramRun;
+let karpenterRun: ProgramRun;
 beforeAll(async () => {
   run = await runProgram("dev", AUTO_MODE_OVERRIDES);
+  karpenterRun = await runProgram("dev");
 });
 
 /** The managed policy names attached to `role`. */
@@ -63,6 +64,17 @@ describe("the Auto Mode cluster", () => {
     expect(cluster.inputs.authenticationMode).toBe("API");
   });
 
+  it("gives the cluster only the private subnets, where the built-in pool's default NodeClass puts nodes", () => {
+    const cluster = one(run, "eks:index:Cluster");
+    const subnets = byType(run, "aws:ec2/subnet:Subnet");
+    const idsOf = (kind: string) => subnets.filter((s) => s.name.includes(kind)).map((s) => s.id);
+    expect(idsOf("private").length).toBeGreaterThan(0);
+    expect(cluster.inputs.privateSubnetIds).toEqual(idsOf("private"));
+    expect(cluster.inputs.publicSubnetIds).toBeUndefined();
+    // The karpenter stack keeps both (its nodes come from node groups and NodeClasses on private ones).
+    expect(one(karpenterRun, "eks:index:Cluster").inputs.publicSubnetIds).toEqual(idsOf("public"));
+  });
+
   it("gives EKS a cluster role with session tags and exactly the five Auto Mode policies", () => {
     const role = one(run, "aws:iam/role:Role", "cluster-service");
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).toEqual([
@@ -73,7 +85,14 @@ describe("the Auto Mode cluster", () => {
         Action: ["sts:AssumeRole", "sts:TagSession"],
       },
     ]);
-    expect(policiesOf(role.urn)).toEqual([...AUTO_MODE_CLUSTER_POLICIES].sort());
+    // docs.aws.amazon.com/eks/latest/userguide/auto-learn-iam.html, "EKS Auto Mode cluster IAM role".
+    expect(policiesOf(role.urn)).toEqual([
+      "AmazonEKSBlockStoragePolicy",
+      "AmazonEKSClusterPolicy",
+      "AmazonEKSComputePolicy",
+      "AmazonEKSLoadBalancingPolicy",
+      "AmazonEKSNetworkingPolicy",
+    ]);
     // The cluster is created after its role can act (EKS checks the policies at CreateCluster).
     const cluster = one(run, "eks:index:Cluster");
     for (const a of byType(run, ATTACHMENT).filter((x) => x.parent === role.urn)) {
@@ -87,7 +106,11 @@ describe("the Auto Mode cluster", () => {
     expect(trust.map((s: any) => [s.Principal, s.Action])).toEqual([
       [{ Service: "ec2.amazonaws.com" }, "sts:AssumeRole"],
     ]);
-    expect(policiesOf(role.urn)).toEqual([...AUTO_MODE_NODE_POLICIES].sort());
+    // The same page, "EKS Auto Mode node IAM role".
+    expect(policiesOf(role.urn)).toEqual([
+      "AmazonEC2ContainerRegistryPullOnly",
+      "AmazonEKSWorkerNodeMinimalPolicy",
+    ]);
     expect(policiesOf(role.urn)).not.toContain("AmazonEKS_CNI_Policy");
   });
 
@@ -199,6 +222,24 @@ describe("the workloads' scheduling contract under Auto Mode", () => {
       ]);
       expect(spec.tolerations).toBeUndefined();
     }
+  });
+
+  it("lets DNS reach the resolver Auto Mode runs on each node (there are no kube-dns pods to name)", () => {
+    const policy = one(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    const dns = (policy.inputs.spec.egress as any[]).filter((r) =>
+      (r.ports ?? []).some((p: any) => p.port === 53),
+    );
+    expect(dns).toEqual([
+      {
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ]);
+    // With CoreDNS pods (the karpenter stack) DNS goes to them only.
+    const karpenterPolicy = one(karpenterRun, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(JSON.stringify(karpenterPolicy.inputs.spec.egress)).toContain('"k8s-app":"kube-dns"');
   });
 
   it("turns on Auto Mode's network policy controller, so the namespace's NetworkPolicies hold", () => {

@@ -1,6 +1,7 @@
 /** Local mode's per-file latency: upload → results from the job's own log lines, p50/p95 by rank. */
 import { fileLatency, percentile, resultTimeOf } from "../local/latency";
-import { renderSummary, type RunSummary } from "../local/summary";
+import { renderSummary } from "../local/summary";
+import { summaryFixture } from "./support/run-fixtures";
 
 describe("upload → results latency", () => {
   it("a file's results are marked by the preprocess job's written or error-report line, with its key", () => {
@@ -43,30 +44,13 @@ describe("upload → results latency", () => {
   });
 
   it("the summary shows each file's latency and the p50/p95 line", () => {
-    const file = (key: string) => ({ key, rows: 1, expected: "outputs", found: "outputs" });
-    const summary = {
-      ok: true,
-      stack: "dev",
+    const file = (key: string) =>
+      ({ key, rows: 1, expected: "outputs", found: "outputs" }) as const;
+    const summary = summaryFixture({
       timeScale: 1,
-      timings: { totalSeconds: 1, setupSeconds: 0, workSeconds: 0, scaleToZeroSeconds: 0 },
       accounting: {
-        ok: true,
-        problems: [],
+        ...summaryFixture().accounting,
         files: [file("input/a.csv"), file("input/b.csv")],
-        events: { produced: 0, stored: 0, quarantined: 0, duplicates: 0, byType: {}, objects: 0 },
-        queues: { preprocess: { visible: 0, inFlight: 0 }, events: { visible: 0, inFlight: 0 } },
-        dlqs: { preprocess: 0, events: 0 },
-      },
-      scaling: {
-        jobsStarted: 2,
-        jobsSucceeded: 2,
-        jobsFailed: 0,
-        jobRetries: 0,
-        peakRunningJobs: 2,
-        peakConsumers: 0,
-        consumerRestarts: 0,
-        backToZero: true,
-        consumerMinReplicas: 0,
       },
       latency: fileLatency(
         new Map([
@@ -78,8 +62,7 @@ describe("upload → results latency", () => {
           ["input/b.csv", 20_000],
         ]),
       ),
-      logFile: "x.log",
-    } as unknown as RunSummary;
+    });
     const text = renderSummary(summary);
     expect(text).toMatch(/input\/a\.csv .* 12\.3 s {2}ok/);
     expect(text).toContain(

@@ -9,35 +9,49 @@ import { gzipSync } from "node:zlib";
 import { random, seedCsv } from "../local/seed";
 import type { RunSummary } from "../local/summary";
 import { resultKeysFor } from "../processor/src/contract";
-import { alive, childPids, exitOf, localRunSuite } from "./support/local-run";
+import { DEFAULT_REPORT_NAME } from "../local/report/write";
+import type { RunSample } from "../local/samples";
+import { itInChromium, openInChromium } from "./support/chromium";
+import { alive, childPids, exitOf, localRunSuite, ROOT } from "./support/local-run";
+import { probeReport } from "./support/report-probe";
 
 const { work, runs } = localRunSuite("local-mode-");
 const start = (args: readonly string[]) => runs.start(args);
 
-it("processes every file and event and exits 0 with the accounting holding", async () => {
-  const summaryFile = path.join(work, "summary.json");
-  const run = start([
-    "--files",
-    "2",
-    "--max-rows",
-    "300",
-    "--events",
-    "200",
-    "--rate",
-    "400",
-    "--time-scale",
-    "0.05",
-    "--plain",
-    "--summary-json",
-    summaryFile,
-    "--log-dir",
-    path.join(work, "logs"),
-  ]);
-  const exit = await exitOf(run.proc);
-  if (exit.code !== 0)
-    throw new Error(`local mode exited ${exit.code ?? exit.signal}:\n${run.output()}`);
+/** The first run: started by the first test that needs it, shared with the tests after it. */
+let firstRun: Promise<{ summary: RunSummary; output: string; logs: string }> | undefined;
+function theFirstRun() {
+  firstRun ??= (async () => {
+    const summaryFile = path.join(work, "summary.json");
+    const logs = path.join(work, "logs");
+    const run = start([
+      "--files",
+      "2",
+      "--max-rows",
+      "300",
+      "--events",
+      "200",
+      "--rate",
+      "400",
+      "--time-scale",
+      "0.05",
+      "--plain",
+      "--summary-json",
+      summaryFile,
+      "--log-dir",
+      logs,
+    ]);
+    const exit = await exitOf(run.proc);
+    if (exit.code !== 0)
+      throw new Error(`local mode exited ${exit.code ?? exit.signal}:\n${run.output()}`);
+    const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary;
+    return { summary, output: run.output(), logs };
+  })();
+  return firstRun;
+}
 
-  const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RunSummary;
+it("processes every file and event and exits 0 with the accounting holding", async () => {
+  const { summary, output } = await theFirstRun();
   expect(summary.ok).toBe(true);
   expect(summary.aborted).toBeUndefined();
   const a = summary.accounting;
@@ -68,14 +82,78 @@ it("processes every file and event and exits 0 with the accounting holding", asy
   expect(latency?.p50Seconds).toBeGreaterThan(0);
   expect(latency?.p50Seconds).toBeLessThanOrEqual(latency?.p95Seconds ?? 0);
   expect(latency?.p95Seconds).toBeLessThanOrEqual(latency?.maxSeconds ?? 0);
-  expect(run.output()).toMatch(/Latency {2}upload → results over 3 file\(s\): p50 /);
+  expect(output).toMatch(/Latency {2}upload → results over 3 file\(s\): p50 /);
   expect(summary.scaling.jobsFailed).toBe(0);
   expect(summary.scaling.peakConsumers).toBeGreaterThanOrEqual(1);
   expect(summary.scaling.backToZero).toBe(true);
-  expect(run.output()).toContain("Accounting OK");
-  expect(run.output()).toMatch(/consumer ScaledObject: 0 -> 1 replicas \(activated/);
-  expect(run.output()).toMatch(/consumer ScaledObject: 1 -> 0 replicas \(cooldown-elapsed/);
+  expect(output).toContain("Accounting OK");
+  expect(output).toMatch(/consumer ScaledObject: 0 -> 1 replicas \(activated/);
+  expect(output).toMatch(/consumer ScaledObject: 1 -> 0 replicas \(cooldown-elapsed/);
 }, 90_000);
+
+itInChromium(
+  "writes report.html to the log folder, which draws the run's series in a real browser",
+  async () => {
+    const { summary, logs } = await theFirstRun();
+    const file = path.join(logs, DEFAULT_REPORT_NAME);
+    expect(summary.report).toEqual({ file: path.relative(ROOT, file) });
+    const opened = await openInChromium(file);
+    try {
+      const report = await probeReport(opened.page);
+      const samples = report.samples;
+      // One sample per live-view tick (500 ms with --plain) over the run, which lasts seconds.
+      expect(samples.length).toBeGreaterThan(summary.timings.workSeconds);
+      const last = samples[samples.length - 1] as RunSample;
+      expect(last.t).toBeLessThanOrEqual(summary.timings.totalSeconds);
+      // The series are this run's: its files and events all arrive before the watch stops.
+      expect(last.filesDone).toBe(summary.accounting.files.length);
+      expect(last.stored).toBe(summary.accounting.events.stored);
+      expect(last.quarantined).toBe(summary.accounting.events.quarantined);
+      expect(Math.max(...samples.map((s) => s.consumers))).toBeGreaterThanOrEqual(1);
+
+      expect(report.charts.map((c) => [c.title, c.legend])).toEqual([
+        ["Preprocess queue", ["visible", "in flight", "DLQ"]],
+        ["Events queue", ["visible", "in flight", "DLQ"]],
+        ["Pods", ["consumer replicas", "running jobs"]],
+        ["Events stored per second", ["stored"]],
+        ["Files", ["uploaded", "done (outputs or error report)"]],
+      ]);
+      for (const chart of report.charts) {
+        expect(chart.xLabel).toBe("seconds since the run started");
+        expect(chart.yLabel).not.toBe("");
+        expect(chart.box.width).toBeGreaterThan(400);
+        for (const line of chart.lines) {
+          // The browser parsed one point per sample and drew a line across the run's time.
+          expect([chart.title, line.name, line.points]).toEqual([
+            chart.title,
+            line.name,
+            samples.length,
+          ]);
+          expect(line.drawnWidth).toBeGreaterThan(chart.box.width / 2);
+        }
+      }
+      // Where the files line ends is where its axis says the file count is.
+      const files = report.charts.find((c) => c.title === "Files");
+      const done = files?.lines.find((l) => l.name.startsWith("done"));
+      const tick = files?.yTicks.find((t) => t.label === String(summary.accounting.files.length));
+      expect(tick).toBeDefined();
+      expect(Math.abs((done?.lastY ?? 0) - (tick?.y ?? -100))).toBeLessThan(1);
+
+      expect(report.tableText).toContain(summary.accounting.files[0]?.key);
+      expect(report.verdict).toBe("Accounting OK");
+      const screenshot = process.env.REPORT_SCREENSHOT ?? path.join(work, "report.png");
+      const png = await opened.page.screenshot({ path: screenshot, fullPage: true });
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+
+      expect(opened.consoleErrors).toEqual([]);
+      expect(opened.pageErrors).toEqual([]);
+      expect(opened.requests).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  },
+  120_000,
+);
 
 it("uploads the user's files with --input and downloads every result by key with --results", async () => {
   const data = path.join(work, "data");

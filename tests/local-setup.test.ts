@@ -22,7 +22,8 @@ import { podEnvironments } from "../local/pod-env";
 import { fileSizes, SEED_COLUMNS, seedFiles } from "../local/seed";
 import { localWorkloadSpecs, timeScaled } from "../local/specs";
 import { loadStack } from "../local/stack";
-import { renderPlain, renderLive, type Snapshot } from "../local/view";
+import { renderPlain, renderLive } from "../local/view";
+import { snapshotFixture } from "./support/run-fixtures";
 
 const root = path.resolve(__dirname, "..");
 
@@ -238,6 +239,7 @@ describe("options", () => {
       parseOptions(["--files", "3", "--events", "500", "--time-scale", "0.05", "--no-bad-file"]),
     ).toMatchObject({ files: 3, events: 500, timeScale: 0.05, badFile: false });
     expect(parseOptions(["--record-calls", "calls.json"]).recordCalls).toBe("calls.json");
+    expect(parseOptions(["--report", "run.html"]).report).toBe("run.html");
   });
 
   it.each([
@@ -247,6 +249,7 @@ describe("options", () => {
     [["--min-rows", "10", "--max-rows", "5"], /--max-rows \(5\) must be at least --min-rows/],
     [["--frobnicate"], /Unknown option/],
     [["--record-calls", " "], /--record-calls must name a file/],
+    [["--report", ""], /--report must name a file/],
   ])("rejects %j naming the option", (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(OptionsError);
     expect(() => parseOptions(argv)).toThrow(message);
@@ -265,18 +268,7 @@ describe("options", () => {
 });
 
 describe("live view", () => {
-  const snapshot: Snapshot = {
-    elapsedMs: 12345,
-    phase: "working",
-    preprocessQueue: { visible: 3, inFlight: 2 },
-    preprocessDlq: 0,
-    eventsQueue: { visible: 400, inFlight: 800 },
-    eventsDlq: 0,
-    jobs: { running: 2, max: 10, succeeded: 3, failed: 0, strategy: "accurate" },
-    consumers: { replicas: 2, max: 5, terminating: 0 },
-    files: { uploaded: 6, total: 6, outputs: 3, errors: 1 },
-    events: { target: 2000, produced: undefined, stored: 1650, quarantined: 31 },
-  };
+  const snapshot = snapshotFixture();
 
   it("shows queue depths, replicas and jobs, files and events in a few lines", () => {
     const lines = renderLive(snapshot);

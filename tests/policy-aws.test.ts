@@ -491,6 +491,25 @@ describe("EKS rules", () => {
     ).toEqual(["set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false"]);
   });
 
+  test("an Auto Mode eks.Cluster with built-in pools and public subnets violates eks-default-nodes-private; without them, or with the pools off, it complies", async () => {
+    const auto = (computeConfig: Record<string, unknown>, subnets: Record<string, unknown>) =>
+      res(EKS, "auto", { ...good, autoMode: { enabled: true, computeConfig }, ...subnets });
+    const both = { privateSubnetIds: ["subnet-a"], publicSubnetIds: ["subnet-p"] };
+    const message =
+      "Auto Mode's built-in node pools put nodes in every subnet of the cluster: give it no publicSubnetIds, or turn the built-in pools off (computeConfig.nodePools: [])";
+    expect(
+      await violations("eks-default-nodes-private", auto({ nodePools: ["general-purpose"] }, both)),
+    ).toEqual([message]);
+    expect(await violations("eks-default-nodes-private", auto({}, both))).toEqual([message]);
+    expect(
+      await violations(
+        "eks-default-nodes-private",
+        auto({ nodePools: ["general-purpose"] }, { privateSubnetIds: ["subnet-a"] }),
+        auto({ nodePools: [] }, both),
+      ),
+    ).toEqual([]);
+  });
+
   test("an Auto Mode NodeClass selecting the stack's private subnets by ID complies with eks-private-nodes", async () => {
     const nc = res(AUTO_MODE_NODE_CLASS, "jobs", {
       spec: { subnetSelectorTerms: [{ id: "subnet-a" }] },

@@ -128,8 +128,9 @@ describe("oldSpaceMiB", () => {
     expect(() => oldSpaceMiB(128)).toThrow(/raise the limit/);
   });
 
-  it("never exceeds its cap and shrinks with what is reserved", () => {
-    expect(oldSpaceMiB(2048, 0, 160)).toBe(160);
-    expect(oldSpaceMiB(512, 100)).toBeLessThan(oldSpaceMiB(512));
+  it("leaves the native baseline and 15 % of the rest outside the heap (512 Mi: 305, 256 Mi: 88)", () => {
+    // (512 - 96) x 0.85 - 3 x 16 = 305.6; (256 - 96) x 0.85 - 48 = 88.
+    expect(oldSpaceMiB(512)).toBe(305);
+    expect(oldSpaceMiB(256)).toBe(88);
   });
 });

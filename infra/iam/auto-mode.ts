@@ -8,7 +8,7 @@
  * otherwise), so each needs its policy; the node role carries no CNI policy (Auto Mode's nodes
  * network pods themselves) and pulls images only.
  */
-import type { PolicyDocument } from "./documents";
+import { policyDocument, type PolicyDocument } from "./documents";
 
 /** AWS-managed policies of an Auto Mode cluster role, one per capability plus the cluster's own. */
 export const AUTO_MODE_CLUSTER_POLICIES = [
@@ -27,15 +27,10 @@ export const AUTO_MODE_NODE_POLICIES = [
 
 /** The Auto Mode cluster role's trust policy: the EKS service, with session tags. */
 export function autoModeClusterTrustPolicy(): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AllowEksAutoMode",
-        Effect: "Allow",
-        Principal: { Service: "eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-      },
-    ],
-  };
+  return policyDocument({
+    Sid: "AllowEksAutoMode",
+    Effect: "Allow",
+    Principal: { Service: "eks.amazonaws.com" },
+    Action: ["sts:AssumeRole", "sts:TagSession"],
+  });
 }

@@ -1,14 +1,36 @@
 /**
  * Default-deny for the workload namespace: ingress only to the metrics/health port, egress only to
- * cluster DNS, the EKS Pod Identity agent and HTTPS (S3, SQS and STS are reached over 443).
+ * cluster DNS (port 53), the EKS Pod Identity agent and HTTPS (S3, SQS and STS are reached over 443).
  */
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicyEgressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule";
 import { METRICS_PORT } from "@pipeline/processor/contract";
 import { PROJECT, type Settings } from "../../config";
 import type { Manifest } from "./common";
 
 /** Link-local address of the EKS Pod Identity agent (a hostNetwork DaemonSet on every node). */
 export const POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32";
+
+/**
+ * Where the pods' DNS queries go. With CoreDNS pods (karpenter, none) only to them. EKS Auto Mode
+ * has no CoreDNS pods: it answers DNS on each node ("Caching DNS queries on the node",
+ * docs.aws.amazon.com/eks/latest/userguide/auto-networking.html), so a rule naming kube-dns pods
+ * matches nothing and blocks every lookup (aws/containers-roadmap#2552, #2546); there port 53 is
+ * allowed to any address, and nothing else is.
+ */
+export function dnsDestination(
+  mode: Settings["nodeAutoscaling"],
+): Pick<INetworkPolicyEgressRule, "to"> {
+  if (mode === "auto-mode") return {};
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      },
+    ],
+  };
+}
 
 /** The namespace's NetworkPolicy; it selects every pod in the namespace. */
 export function workloadNetworkPolicySpec(settings: Settings): Manifest<INetworkPolicy> {
@@ -27,12 +49,7 @@ export function workloadNetworkPolicySpec(settings: Settings): Manifest<INetwork
       ingress: [{ ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
       egress: [
         {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-          ],
+          ...dnsDestination(settings.nodeAutoscaling),
           ports: [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },

@@ -181,13 +181,25 @@ export function checkPrivateNodes(resources: readonly StackResource[]): Violatio
 
 /**
  * An `eks.Cluster` component either skips its built-in self-managed node group (nodes come from
- * managed node groups and Karpenter) or keeps those nodes off public IP addresses. Checked on the
+ * managed node groups and Karpenter) or keeps those nodes off public IP addresses, and an Auto Mode
+ * one with built-in node pools has no public subnets. Checked on the
  * component's inputs: its outputs do not repeat them, and under mocks it has no children.
  */
 export function defaultNodeGroupProblems(props: Props): string[] {
-  if (props.skipDefaultNodeGroup === true || props.nodeAssociatePublicIpAddress === false)
-    return [];
-  return ["set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false"];
+  const problems: string[] = [];
+  if (props.skipDefaultNodeGroup !== true && props.nodeAssociatePublicIpAddress !== false)
+    problems.push("set skipDefaultNodeGroup: true, or nodeAssociatePublicIpAddress: false");
+  // Auto Mode's built-in pools (both when nodePools is not given) launch nodes through the default
+  // NodeClass, which takes every subnet of the cluster (aws/containers-roadmap#2793).
+  const auto = props.autoMode as { enabled?: unknown; computeConfig?: Props } | undefined;
+  const pools = auto?.computeConfig?.nodePools;
+  const builtInPools = !Array.isArray(pools) || pools.length > 0;
+  if (auto?.enabled === true && builtInPools && asList(props.publicSubnetIds).length > 0) {
+    problems.push(
+      "Auto Mode's built-in node pools put nodes in every subnet of the cluster: give it no publicSubnetIds, or turn the built-in pools off (computeConfig.nodePools: [])",
+    );
+  }
+  return problems;
 }
 
 const CLUSTERS = [AWS_CLUSTER_TYPE, EKS_CLUSTER_TYPE];
@@ -205,7 +217,7 @@ export const eksPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
   {
     name: "eks-default-nodes-private",
     description:
-      "An eks.Cluster skips its built-in node group or gives those nodes no public IP addresses.",
+      "An eks.Cluster skips its built-in node group or gives those nodes no public IP addresses; with Auto Mode's built-in pools it has no public subnets.",
     enforcementLevel: "mandatory",
     validateResource: forTypes([EKS_CLUSTER_TYPE], defaultNodeGroupProblems),
   },

@@ -10,9 +10,9 @@
  * Each stack runs in its own child process (`--child <stack>`): the Pulumi SDK keeps its state in
  * the module registry and on the global object, so one program run per process keeps them apart.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { childResultLine, runChildForResult } from "../../harness/child-result";
 import { runProgramFile, stackNames } from "../../harness/program";
 import {
   architectureDocument,
@@ -35,20 +35,10 @@ const USAGE = `usage: npm run diagram [-- --check | --stack NAME]
 `;
 
 function runChild(stack: string): StackDiagrams {
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, "--child", stack], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const line = child.stdout
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith(RESULT_MARKER));
-  if (child.status !== 0 || !line) {
-    const output = `${child.stdout}\n${child.stderr}`.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`${stack}: the program did not run under mocks:\n${output}`);
-  }
-  return JSON.parse(line.slice(RESULT_MARKER.length)) as StackDiagrams;
+  const result = runChildForResult<StackDiagrams>(__filename, [stack], RESULT_MARKER, ROOT);
+  if (!result.ok)
+    throw new Error(`${stack}: the program did not run under mocks:\n${result.output}`);
+  return result.value;
 }
 
 /** The files the generator writes, by path relative to the root, from each stack's diagrams. */
@@ -77,7 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === "--child") {
     const stack = argv[1] ?? README_STACK;
     const run = await runProgramFile(join(ROOT, "index.ts"), stack, {}, (load) => load());
-    process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(stackDiagrams(run))}\n`);
+    process.stdout.write(childResultLine(RESULT_MARKER, stackDiagrams(run)));
     return 0;
   }
   const known = stackNames();

@@ -9,7 +9,12 @@
  * `npm test` runs {@link DEFAULT_RUNS} cases per stack file (what fits the suite's budget on two
  * cores); `npm run property` runs PROPERTY_RUNS=500 per stack file, and CI runs both.
  */
-import { parseSettings, PROJECT, settingsInputFromConfig } from "../../config";
+import {
+  NODE_AUTOSCALING_MODES,
+  parseSettings,
+  PROJECT,
+  settingsInputFromConfig,
+} from "../../config";
 import {
   runBatch,
   graphDigest,
@@ -91,6 +96,17 @@ export function settingsProperty(stack: string): void {
       const seen = new Set(cases.flatMap((c) => [...c.stack]));
       expect(acceptedNameChars(stack).filter((c) => !seen.has(c))).toEqual([]);
       expect(cases.filter((c) => c.project !== PROJECT).length).toBeGreaterThan(0);
+    });
+
+    test("the cases cover every node autoscaling mode, each with accepted settings", () => {
+      const modes = new Set(
+        cases.map(
+          (c) =>
+            parseSettings(settingsInputFromConfig(c.config), { project: c.project, stack: c.stack })
+              .nodeAutoscaling,
+        ),
+      );
+      expect([...modes].sort()).toEqual([...NODE_AUTOSCALING_MODES].sort());
     });
 
     test("a batch run is the harness's run: same graph, and nothing leaks from run to run", async () => {

@@ -16,8 +16,7 @@ export const SEMI_SPACE_MIB = 16;
 export const NATIVE_BASELINE_MIB = 96;
 
 /**
- * The share of what is left of the limit (after the baseline and the workload's own off-heap
- * reserve) that the heap may fill: the rest absorbs native growth the baseline does not see
+ * The share of what is left of the limit (after the baseline) that the heap may fill: the rest absorbs native growth the baseline does not see
  * (sockets and TLS buffers under load, zlib streams, page rounding of the heap's spaces).
  */
 export const HEAP_SHARE = 0.85;
@@ -26,17 +25,17 @@ export const HEAP_SHARE = 0.85;
 export const MIN_OLD_SPACE_MIB = 64;
 
 /**
- * The old-space size, MiB, for a container limited to `memoryLimitMiB` that keeps `reservedMiB`
- * outside the main thread's heap (worker isolates, typed-array tables), at most `capMiB`.
+ * The old-space size, MiB, for a container limited to `memoryLimitMiB`: what is left after the
+ * native baseline, times {@link HEAP_SHARE}, less the young generation.
  * Throws when the limit cannot hold {@link MIN_OLD_SPACE_MIB}: raise the limit.
  */
-export function oldSpaceMiB(memoryLimitMiB: number, reservedMiB = 0, capMiB = Infinity): number {
-  const heapLimit = (memoryLimitMiB - NATIVE_BASELINE_MIB - reservedMiB) * HEAP_SHARE;
-  const old = Math.min(capMiB, Math.floor(heapLimit - 3 * SEMI_SPACE_MIB));
+export function oldSpaceMiB(memoryLimitMiB: number): number {
+  const heapLimit = (memoryLimitMiB - NATIVE_BASELINE_MIB) * HEAP_SHARE;
+  const old = Math.floor(heapLimit - 3 * SEMI_SPACE_MIB);
   if (!(old >= MIN_OLD_SPACE_MIB)) {
     throw new RangeError(
-      `a memory limit of ${memoryLimitMiB} MiB with ${reservedMiB} MiB reserved leaves a V8 old ` +
-        `space of ${old} MiB, under the ${MIN_OLD_SPACE_MIB} MiB minimum: raise the limit`,
+      `a memory limit of ${memoryLimitMiB} MiB leaves a V8 old space of ${old} MiB, under the ` +
+        `${MIN_OLD_SPACE_MIB} MiB minimum: raise the limit`,
     );
   }
   return old;
@@ -66,7 +65,7 @@ export const WORKER_HEAP_MIB =
 
 /**
  * The preprocess main thread's old space that `npm run bench:preprocess` measured the job's peaks
- * with (config/preprocess-size.ts): a job's heap is never raised above it, only lowered when its
- * limit cannot hold it.
+ * with (config/preprocess-size.ts): every job runs with it, and the job's memory limit is derived
+ * from those peaks (so it always holds this heap), not the heap from the limit.
  */
 export const PREPROCESS_MEASURED_OLD_SPACE_MIB = 160;
