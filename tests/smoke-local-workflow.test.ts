@@ -4,16 +4,26 @@
  * notification → the upload rule → state machine executions with real jobs → results table on
  * dynalite → bus → topic) and writes the orchestration outputs; `npm run smoke -- --outputs FILE`
  * passes against it with the item and the notification checked, removing its queue and its
- * subscription; and with the results table deleted it fails at once, saying what did not appear,
- * where, and where to look next — and still removes them.
+ * subscription (left, and named, with --keep); with the results table deleted it fails at once,
+ * saying what did not appear, where, and where to look next — and still removes them, as it does
+ * when interrupted.
  */
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+  UnsubscribeCommand,
+} from "@aws-sdk/client-sns";
+import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { OPTIONAL_OUTPUTS } from "../config";
 import { outputsProblems } from "../scripts/smoke/outputs";
 import { exitOf, waitFor } from "./support/local-run";
-import { servedClientConfig, servedSuite, type Served } from "./support/serve-smoke";
+import {
+  runSmokeAgainst,
+  servedClientConfig,
+  servedSuite,
+  type Served,
+} from "./support/serve-smoke";
 
 const suite = servedSuite("smoke-local-workflow-", "orchestrated", [
   ...["--files", "1", "--no-bad-file", "--max-rows", "200", "--events", "20"],
@@ -85,6 +95,21 @@ it("passes against the served orchestrated stack with the item and the notificat
   );
   expect(local.output()).toMatch(/execution \w+ for batch\/smoke-\S+\.csv: SUCCEEDED/);
   expect(await suite.bucketKeys()).toEqual(before);
+  expect(await smokeLeftovers()).toEqual(leftoversBefore);
+}, 90_000);
+
+it("with --keep leaves its queue and subscription, and names them", async () => {
+  const leftoversBefore = await smokeLeftovers();
+  const run = await runSmokeAgainst(suite.runs, local, [...suite.smokeArgs(), "--keep"]);
+  expect(run.code).toBe(0);
+  const m = /--keep: left the queue (\S+) and its subscription (\S+):/.exec(run.output);
+  if (!m) throw new Error(`no --keep line:\n${run.output}`);
+  const after = await smokeLeftovers();
+  expect(after.queues).toEqual([...leftoversBefore.queues, m[1]]);
+  expect(after.subscriptions.length).toBe(leftoversBefore.subscriptions.length + 1);
+  // What a user does with the names it printed.
+  await sns.send(new UnsubscribeCommand({ SubscriptionArn: m[2] }));
+  await sqs.send(new DeleteQueueCommand({ QueueUrl: m[1] }));
   expect(await smokeLeftovers()).toEqual(leftoversBefore);
 }, 90_000);
 

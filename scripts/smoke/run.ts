@@ -1,40 +1,32 @@
 /**
  * One smoke run against a deployed stack: read its settings and outputs, upload the planned files
  * and send the planned events, watch each step until it passes, fails or runs out of time (live
- * progress), print the report, and remove what the run created unless `--keep`.
+ * progress), print the report, and remove what the run created unless `--keep` (cleanup.ts).
  */
 import type { Writable } from "node:stream";
-import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { PipelineOutputs, Settings } from "../../config";
-import { LAKE_RAW_PREFIX, RESULTS_TABLE_KEY } from "../../config/workflow-names";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { queueDepth } from "../../local/emulator";
 import { loadStack } from "../../local/stack";
-import type { BusEvent } from "../../local/workflow/bus";
 import { drainNotifications } from "../../local/workflow/collect";
 import { pollIntervalMs, smokeBudgets, type StepBudget } from "./budget";
-import { endpointFor, smokeClients, type SmokeClients } from "./clients";
 import {
   daysBetween,
   expectedFolders,
   outputsStatus,
-  ownObjects,
   quarantineFolder,
   quarantinedStatus,
-  sentIds,
   storedStatus,
   type StepStatus,
 } from "./checks";
-import {
-  closeNotificationQueue,
-  notificationQueueName,
-  openNotificationQueue,
-  type NotificationQueue,
-} from "./notifications";
+import { cleanUp, closeQueue, subscribe, type EventObjects, type Notified } from "./cleanup";
+import { endpointFor, smokeClients, type SmokeClients } from "./clients";
+import { notificationQueueName } from "./notifications";
 import { checkOutputs, readOutputs, workflowPlaces, type RunCommand } from "./outputs";
 import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
-import { exists, listUnder, readItem, readNewObjects, readUploadResults } from "./probe";
+import { readItem, readNewObjects, readUploadResults } from "./probe";
 import {
   dlqNote,
   finalReport,
@@ -43,8 +35,8 @@ import {
   type StepKind,
   type StepResult,
 } from "./report";
-import { remove, sendEvents, upload, type Created } from "./send";
-import { isMissingTable, itemReadFailure, itemStatus, notificationStatus } from "./workflow-checks";
+import { sendEvents, upload, type Created } from "./send";
+import { itemReadFailure, itemStatus, notificationStatus } from "./workflow-checks";
 
 /** Where a run reads and writes. */
 export interface SmokeIo {
@@ -117,7 +109,7 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
   try {
     const plan = planSmoke(settings, options, newRunId());
     const created: Created[] = [];
-    const notified: { queue?: NotificationQueue; readonly events: BusEvent[] } = { events: [] };
+    const notified: Notified = { events: [] };
     const { steps, eventObjects } = buildSteps(plan, settings, outputs, clients, {
       timeScale: options.timeScale,
       notified,
@@ -125,23 +117,10 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
     const before = await readDepths(clients.sqs, outputs);
     const made = { created, eventObjects, notified };
     try {
-      const topicArn = outputs.notificationTopicArn;
-      if (topicArn !== undefined && plan.uploads.length > 1) {
-        try {
-          await openNotificationQueue(clients, topicArn, plan.runId, (q) => (notified.queue = q));
-        } catch (err) {
-          say(
-            `smoke: could not subscribe a queue of its own to the notification topic ${topicArn}: ` +
-              `${(err as Error).message} (the smoke needs sqs:CreateQueue, sqs:SetQueueAttributes ` +
-              "and sns:Subscribe on it)",
-          );
-          return 1;
-        }
-        say(
-          `smoke: subscribed its own queue ${notified.queue?.queueUrl} to ${topicArn} ` +
-            `(${notified.queue?.subscriptionArn ?? "no subscription ARN"}; removed at the end)`,
-        );
-      }
+      const subscribed =
+        !settings.orchestration.enabled ||
+        (await subscribe(clients, outputs, plan.runId, notified, say));
+      if (!subscribed) return 1;
       say(
         `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
           `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
@@ -183,29 +162,6 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
   }
 }
 
-/** Unsubscribes and deletes the run's queue (or, with `keep`, says where they are). */
-async function closeQueue(
-  clients: SmokeClients,
-  queue: NotificationQueue | undefined,
-  keep: boolean,
-  say: (t: string) => void,
-): Promise<void> {
-  if (queue === undefined) return;
-  if (keep) {
-    say(
-      `smoke: --keep: left the queue ${queue.queueUrl} and its subscription ` +
-        `${queue.subscriptionArn ?? "(none)"}: remove them with aws sns unsubscribe and aws sqs delete-queue`,
-    );
-    return;
-  }
-  const failures = await closeNotificationQueue(clients, queue);
-  say(
-    failures.length === 0
-      ? `smoke: removed its subscription and queue ${queue.queueUrl}`
-      : `smoke: could not remove: ${failures.join("; ")}`,
-  );
-}
-
 function resultOf(s: Step): StepResult {
   return {
     kind: s.kind,
@@ -217,18 +173,6 @@ function resultOf(s: Step): StepResult {
     timedOut: s.timedOut,
     subject: s.subject,
   };
-}
-
-/** The event objects read so far (key → text), by bucket folder kind. */
-interface EventObjects {
-  readonly stored: Map<string, string>;
-  readonly quarantined: Map<string, string>;
-}
-
-/** What the notification steps read: the run's queue, once subscribed, and what it received. */
-interface Notified {
-  queue?: NotificationQueue;
-  readonly events: BusEvent[];
 }
 
 /**
@@ -394,75 +338,4 @@ async function readDepths(sqs: SQSClient, outputs: PipelineOutputs): Promise<Que
     rulesDlq(),
   ]);
   return { preprocess, preprocessDlq, events, eventsDlq, rulesDlq: rules };
-}
-
-/**
- * Removes the uploads (their exact versions), their results and error reports, the event objects
- * that hold only the run's own events, and the results table's items of its workflow uploads (their
- * keys are the run's own); says what it left.
- */
-async function cleanUp(
-  clients: SmokeClients,
-  plan: SmokePlan,
-  outputs: PipelineOutputs,
-  made: { readonly created: readonly Created[]; readonly eventObjects: EventObjects },
-  keep: boolean,
-  say: (t: string) => void,
-): Promise<void> {
-  const { s3 } = clients;
-  const { created, eventObjects } = made;
-  const workflow = plan.uploads.filter((u) => u.pathPrefix !== plan.uploads[0]?.pathPrefix);
-  const table = outputs.resultsTableName;
-  if (keep) {
-    say(
-      `smoke: --keep: left ${created.map((c) => `s3://${c.bucket}/${c.key}`).join(", ")} and their results` +
-        (workflow.length > 0 && table ? ` (and their items in ${table})` : ""),
-    );
-    return;
-  }
-  const targets: Created[] = [...created];
-  const processed = outputs.processedBucketName;
-  for (const u of plan.uploads) {
-    for (const o of await listUnder(s3, processed, u.results.resultsPrefix)) {
-      targets.push({ bucket: processed, key: o.key });
-    }
-    if (await exists(s3, processed, u.results.errorReportKey)) {
-      targets.push({ bucket: processed, key: u.results.errorReportKey });
-    }
-  }
-  const ids = sentIds(plan.events);
-  const events = ownObjects(new Map([...eventObjects.stored, ...eventObjects.quarantined]), ids);
-  for (const key of events.own) targets.push({ bucket: outputs.eventsBucketName, key });
-  const failures = await remove(s3, targets);
-  const objects = targets.length - failures.length;
-  let items = 0;
-  if (table !== undefined) {
-    for (const u of workflow) {
-      try {
-        await clients.dynamo.send(
-          new DeleteItemCommand({ TableName: table, Key: { [RESULTS_TABLE_KEY]: { S: u.key } } }),
-        );
-        items++;
-      } catch (err) {
-        // No table, no item: nothing of the run's to remove.
-        if (isMissingTable(err)) continue;
-        failures.push(`the item ${u.key} of ${table}: ${(err as Error).message}`);
-      }
-    }
-  }
-  if (workflow.length > 0) {
-    // The outputs do not name the lake bucket, and the lake keeps current objects for good.
-    say(
-      `smoke: left the workflow's copy of ${workflow.map((u) => u.key).join(", ")} in the lake ` +
-        `bucket (${LAKE_RAW_PREFIX}<key>, ${plan.uploads[0]?.body.length ?? 0} bytes each)`,
-    );
-  }
-  say(
-    `smoke: removed ${objects} object(s) it created` +
-      (items > 0 ? ` and ${items} results table item(s)` : "") +
-      (events.shared.length > 0
-        ? `; left ${events.shared.length} event object(s) that also hold other events`
-        : "") +
-      (failures.length > 0 ? `; could not remove: ${failures.join("; ")}` : ""),
-  );
 }
