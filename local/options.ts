@@ -105,7 +105,8 @@ options:
   --log-dir DIR         where the processes' logs and the report go (.local-run/<time>)
   --plain               plain log lines even on a terminal
   --serve               after the run, keep the emulator, the scalers and the bucket notification
-                        working until Ctrl-C or SIGTERM (SIGUSR2 pauses/resumes the consumer)
+                        (and the orchestrated workflow) working until Ctrl-C or SIGTERM (SIGUSR2
+                        pauses/resumes the consumer)
   --outputs-json FILE   with --serve: write the stack's outputs there, as \`pulumi stack output --json\`
   --record-calls FILE   write every AWS call the workloads made (each with its own access key, through
                         a recording proxy; KEDA's scaler; the state machine's integrations) as the

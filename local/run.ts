@@ -160,7 +160,7 @@ export async function runLocal(options: LocalOptions, io: RunIo): Promise<RunSum
     );
     if (options.serve && combined.aborted === undefined) {
       io.out.write(`\n${renderSummary(combined)}`);
-      await serveAfterRun(env, run, stack, options, io);
+      await serveAfterRun(env, run, stack, workflow, options, io);
     }
     return combined;
   } finally {

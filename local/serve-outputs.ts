@@ -1,21 +1,37 @@
 /**
  * The emulator stack's outputs in the shape of `pulumi stack output --json --show-secrets`: every
  * output every stack has (config/outputs.ts), the buckets and queues local mode created, and
- * stand-ins for what local mode does not have (no VPC, no cluster, no alarm topic), so a tool that
+ * stand-ins for what local mode does not have (no VPC, no cluster, no alarm topic), and for the
+ * orchestrated variant its state machine, results table, bus and notification topic, so a tool that
  * reads a stack's outputs — `npm run smoke -- --outputs FILE` — runs against local mode unchanged.
  * Pure.
  */
 import {
   PROJECT,
   stackPhysicalNames,
+  type OptionalOutputName,
   type PipelineOutputs,
   type RequiredOutputName,
 } from "../config";
 import { EMULATOR_ACCOUNT, type LocalResources } from "./emulator";
 import { LOCAL_IMAGE } from "./specs";
 import type { LocalStack } from "./stack";
+import type { WorkflowStack } from "./workflow/stack";
 
-/** The required outputs of the emulator stack (local mode runs the KEDA path only). */
+/** The orchestrated variant's part of the outputs, from the workflow local mode runs. */
+export function workflowOutputs(
+  w: Pick<WorkflowStack, "stateMachineArn" | "tableName" | "eventBusName">,
+  topicArn: string,
+): Record<OptionalOutputName, string> {
+  return {
+    stateMachineArn: w.stateMachineArn,
+    resultsTableName: w.tableName,
+    eventBusName: w.eventBusName,
+    notificationTopicArn: topicArn,
+  };
+}
+
+/** The required outputs of the emulator stack (the KEDA path's and the stand-ins). */
 export function emulatorStackOutputs(
   stack: LocalStack,
   resources: LocalResources,

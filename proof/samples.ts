@@ -8,7 +8,7 @@
  * - AWS Health: https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html
  */
 import { MOCK_ACCOUNT } from "../harness/mocks";
-import { DETAIL_TYPES, EVENT_SOURCE } from "../infra/orchestration/workflow-names";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../config/workflow-names";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- events are JSON */
 

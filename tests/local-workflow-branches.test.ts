@@ -17,7 +17,7 @@ import { Executions } from "../local/workflow/executions";
 import { JobRunner } from "../local/workflow/jobs";
 import { objectCreatedEvent } from "../local/workflow/s3-events";
 import { workflowStack, type WorkflowStack } from "../local/workflow/stack";
-import { STATE_NAMES } from "../infra/orchestration/workflow-names";
+import { STATE_NAMES } from "../config/workflow-names";
 import { ROOT } from "./support/local-run";
 
 const stack = loadStack("orchestrated", ROOT);

@@ -5,7 +5,7 @@
  */
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { runProgram } from "../harness/program";
-import { DETAIL_TYPES, STATE_NAMES as N } from "../infra/orchestration/workflow-names";
+import { DETAIL_TYPES, STATE_NAMES as N } from "../config/workflow-names";
 import { EventBus, type BusEvent } from "../local/workflow/bus";
 import { checkWorkflow, type WorkflowReadings } from "../local/workflow/accounting";
 import { objectCreatedEvent } from "../local/workflow/s3-events";

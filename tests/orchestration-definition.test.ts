@@ -14,7 +14,7 @@ import {
   EVENT_SOURCE,
   METRIC_ATTRIBUTES,
   STATE_NAMES as N,
-} from "../infra/orchestration/workflow-names";
+} from "../config/workflow-names";
 import { buildJobManifest } from "../k8s/specs/batch-job";
 
 const job = buildJobManifest({

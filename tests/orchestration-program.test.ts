@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped */
 import aslValidator from "asl-validator";
-import { DETAIL_TYPES, STATE_NAMES } from "../infra/orchestration/workflow-names";
+import { DETAIL_TYPES, STATE_NAMES } from "../config/workflow-names";
 import { orchestratorGroup } from "../k8s/specs/orchestrator";
 import {
   byType,

@@ -4,7 +4,7 @@
  * and every failure path end with the right output, events and results-table item.
  */
 import { runProgram } from "../harness/program";
-import { STATE_NAMES as N } from "../infra/orchestration/workflow-names";
+import { STATE_NAMES as N } from "../config/workflow-names";
 import fc from "fast-check";
 import { resultKeysFor } from "../processor/src/contract";
 import { orchestrationOf, type Orchestration } from "../proof/program";

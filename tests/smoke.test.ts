@@ -13,8 +13,7 @@ import { parseSettings, REQUIRED_OUTPUTS, type PipelineOutputs } from "../config
 import { parseOptions } from "../local/options";
 import { newUploads } from "../local/input-watch";
 import { pausableConsumer } from "../local/serve";
-import { emulatorStackOutputs, stackOutputJson } from "../local/serve-outputs";
-import { physicalNames, PROJECT } from "../config";
+import { stackOutputJson } from "../local/serve-outputs";
 import { validateEventMessage } from "../processor/src/events/event";
 import { smokeBudgets, POD_START_SECONDS } from "../scripts/smoke/budget";
 import {
@@ -30,26 +29,13 @@ import { outputsProblems, pulumiOutputArgs, readOutputs } from "../scripts/smoke
 import { planSmoke } from "../scripts/smoke/plan";
 import { finalReport, type QueueDepths, type StepResult } from "../scripts/smoke/report";
 import { runSmoke } from "../scripts/smoke/run";
+import { localStackOutputs } from "./support/smoke-fixtures";
 
 const root = path.resolve(__dirname, "..");
 const dev = parseSettings({ region: "eu-west-1" });
 const orchestrated = parseSettings({ region: "eu-west-1", orchestration: { enabled: true } });
 
-const resources = {
-  rawBucket: "raw",
-  processedBucket: "processed",
-  eventsBucket: "events",
-  preprocessQueueUrl: "http://q/preprocess",
-  preprocessDlqUrl: "http://q/preprocess-dlq",
-  eventsQueueUrl: "http://q/events",
-  eventsDlqUrl: "http://q/events-dlq",
-};
-const localOutputs = (): Record<string, unknown> => ({
-  ...emulatorStackOutputs(
-    { name: "dev", settings: dev, names: physicalNames(PROJECT, "dev") },
-    resources,
-  ),
-});
+const localOutputs = (): Record<string, unknown> => ({ ...localStackOutputs("dev", dev) });
 
 let uuidSeq = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++uuidSeq).padStart(12, "0")}`;

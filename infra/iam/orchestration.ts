@@ -5,7 +5,7 @@
  */
 import { errorReportsPrefixOf, resultsRootsOf } from "@pipeline/processor/contract";
 import { kmsThroughS3, listUnderPrefixes, writeObjects, type KmsScope } from "../identity";
-import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../orchestration/workflow-names";
+import { LAKE_ARTIFACTS_PREFIX, LAKE_RAW_PREFIX } from "../../config/workflow-names";
 import {
   arnWithSuffix,
   concat,

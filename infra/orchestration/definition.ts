@@ -35,7 +35,7 @@ import {
   STATE_NAMES,
   METRIC_ATTRIBUTES,
   RESULTS_TABLE_KEY,
-} from "./workflow-names";
+} from "../../config/workflow-names";
 
 /** The processing job as a Kubernetes Job on the cluster (`eks:runJob.sync`). */
 export interface EksEngineInput {

@@ -16,7 +16,7 @@ import { podIdentityTrustPolicy, type KmsScope } from "../identity";
 import type { PolicyDocument } from "../iam/documents";
 import type { Settings, StackPhysicalNames } from "../../config";
 import { SPARK_ENTRY_POINT, type EngineValues } from "./engine-input";
-import { LAKE_ARTIFACTS_PREFIX } from "./workflow-names";
+import { LAKE_ARTIFACTS_PREFIX } from "../../config/workflow-names";
 import { jobRolePolicy, type EngineAccess } from "../iam/orchestration";
 import {
   batchJobServiceAccountSpec,

@@ -14,7 +14,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { orchestrationAlarmSpecs } from "./alarms";
 import { buildDefinition } from "./definition";
-import { RESULTS_TABLE_KEY } from "./workflow-names";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { createEksEngine, createEmrEngine, engineInput } from "./engines";
 import { createLake } from "./lake";
 import { announcementsPattern, objectCreatedPattern } from "./patterns";

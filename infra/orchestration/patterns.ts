@@ -2,7 +2,7 @@
  * EventBridge event patterns of the orchestrated variant. Pure: plain objects the component
  * serialises, and tests assert field by field.
  */
-import { DETAIL_TYPES, EVENT_SOURCE } from "./workflow-names";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../../config/workflow-names";
 
 /** An EventBridge event pattern (the subset used here). */
 export interface EventPattern {

@@ -6,7 +6,7 @@
  * `./collect` reads the services.
  */
 import { RESULT_FILES, resultKeysFor } from "@pipeline/processor/contract";
-import { DETAIL_TYPES, LAKE_RAW_PREFIX } from "../../infra/orchestration/workflow-names";
+import { DETAIL_TYPES, LAKE_RAW_PREFIX } from "../../config/workflow-names";
 import type { BusEvent } from "./bus";
 import type { ExecutionStatus } from "./executions";
 

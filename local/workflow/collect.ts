@@ -11,7 +11,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { RESULT_FILES } from "@pipeline/processor/contract";
-import { RESULTS_TABLE_KEY } from "../../infra/orchestration/workflow-names";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { listKeys, readText } from "../bucket-reads";
 import type { Item, WorkflowReadings } from "./accounting";
 import type { BusEvent } from "./bus";

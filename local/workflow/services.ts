@@ -9,7 +9,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { RESULTS_TABLE_KEY } from "../../infra/orchestration/workflow-names";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { EMULATOR_CREDENTIALS } from "../emulator";
 import type { WorkflowStack } from "./stack";
 

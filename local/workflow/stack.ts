@@ -14,7 +14,7 @@ import {
 } from "../../infra/orchestration/engine-input";
 import { announcementsPattern, objectCreatedPattern } from "../../infra/orchestration/patterns";
 import type { EventPattern } from "../../infra/orchestration/patterns";
-import { LAKE_ARTIFACTS_PREFIX } from "../../infra/orchestration/workflow-names";
+import { LAKE_ARTIFACTS_PREFIX } from "../../config/workflow-names";
 import { sparkSubmitParameters } from "../../k8s/specs";
 import { EMULATOR_ACCOUNT, type LocalResources } from "../emulator";
 import { LOCAL_IMAGE } from "../specs";

@@ -45,6 +45,10 @@ export interface WorkflowSummary {
 /** The workflow of a running local mode. */
 export interface WorkflowRun {
   readonly stack: WorkflowStack;
+  /** The notification topic on the emulator's SNS. */
+  readonly topicArn: string;
+  /** Where dynalite serves the results table (not the emulator's endpoint). */
+  readonly dynamoEndpoint: string;
   readonly uploads: Tracker;
   /** Every upload to the raw bucket goes to EventBridge too: the upload rule decides. */
   onUpload(upload: Upload): void;
@@ -144,6 +148,8 @@ export async function startWorkflow(ctx: {
   };
   return {
     stack: w,
+    topicArn: created.topicArn,
+    dynamoEndpoint: dynamo.endpoint,
     uploads: {
       get finished() {
         return state.finished;

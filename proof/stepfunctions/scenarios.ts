@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { MOCK_ACCOUNT } from "../../harness/mocks";
-import { DETAIL_TYPES, STATE_NAMES as N } from "../../infra/orchestration/workflow-names";
+import { DETAIL_TYPES, STATE_NAMES as N } from "../../config/workflow-names";
 import { resultKeysFor } from "../../processor/src/contract";
 import type { Orchestration } from "../program";
 import { objectCreated } from "../samples";

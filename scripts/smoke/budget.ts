@@ -19,6 +19,13 @@ export const RECEIVE_WAIT_SECONDS = 20;
 /** Slack for S3 and SQS calls and the smoke's own polling. */
 export const SLACK_SECONDS = 30;
 
+/**
+ * The orchestrated variant's quick hops: EventBridge delivering the upload's event to the state
+ * machine, then reading the metrics and writing the item after the job — or the bus rule and the
+ * topic delivering the announcement. Seconds each; the job dominates.
+ */
+export const WORKFLOW_HOP_SECONDS = 30;
+
 /** One step's time limit and what it is made of (printed when the step times out). */
 export interface StepBudget {
   readonly seconds: number;
@@ -33,6 +40,10 @@ export interface SmokeBudgets {
   readonly events: StepBudget;
   /** The four outputs of an upload under the orchestration prefix. */
   readonly workflow: StepBudget;
+  /** The upload's item in the results table. */
+  readonly item: StepBudget;
+  /** The upload's notification on the topic. */
+  readonly notification: StepBudget;
 }
 
 function budget(parts: readonly (readonly [string, number])[], timeScale: number): StepBudget {
@@ -45,6 +56,10 @@ function budget(parts: readonly (readonly [string, number])[], timeScale: number
 /** Each step's limit for `settings`, times `timeScale` (a local-mode stack's time scale). */
 export function smokeBudgets(settings: Settings, timeScale = 1): SmokeBudgets {
   const { preprocess, consumer } = settings.keda;
+  const workflowJob = [
+    ["pod start", POD_START_SECONDS],
+    ["workflow job timeout", settings.orchestration.jobTimeoutSeconds],
+  ] as const;
   return {
     outputs: budget(
       [
@@ -65,10 +80,22 @@ export function smokeBudgets(settings: Settings, timeScale = 1): SmokeBudgets {
       ],
       timeScale,
     ),
-    workflow: budget(
+    workflow: budget([...workflowJob, ["slack", SLACK_SECONDS]], timeScale),
+    item: budget(
       [
-        ["pod start", POD_START_SECONDS],
-        ["workflow job timeout", settings.orchestration.jobTimeoutSeconds],
+        ["upload event to execution", WORKFLOW_HOP_SECONDS],
+        ...workflowJob,
+        ["metrics read and item write", WORKFLOW_HOP_SECONDS],
+        ["slack", SLACK_SECONDS],
+      ],
+      timeScale,
+    ),
+    notification: budget(
+      [
+        ["upload event to execution", WORKFLOW_HOP_SECONDS],
+        ...workflowJob,
+        ["metrics read and item write", WORKFLOW_HOP_SECONDS],
+        ["bus rule and topic delivery", WORKFLOW_HOP_SECONDS],
         ["slack", SLACK_SECONDS],
       ],
       timeScale,

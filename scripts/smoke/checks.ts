@@ -18,6 +18,8 @@ export interface StepStatus {
   readonly failure?: string;
   /** What has appeared so far, for the progress line. */
   readonly detail: string;
+  /** The Step Functions execution the step's records name, once one does (orchestrated only). */
+  readonly executionArn?: string;
 }
 
 const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);

@@ -32,8 +32,10 @@ export const USAGE = `usage: npm run smoke -- --stack NAME [options]
 
 Checks a deployed stack end to end: uploads one small CSV file under input/ (and under the
 orchestrated prefix when that variant is on), sends store events (one of them invalid), waits until
-the four outputs, the stored events and the quarantined one appear, checks their contents, prints
-each step's latency and removes what it uploaded. Exit code 0 when everything appeared, 1 when
+the four outputs, the stored events and the quarantined one appear (and for the orchestrated
+variant the upload's results table item and its notification, through a queue of its own
+subscribed to the topic for the run), checks their contents, prints each step's latency and removes
+what it created. Exit code 0 when everything appeared, 1 when
 something did not (with where it should be and where to look next), 2 for bad options or outputs,
 130 when interrupted (Ctrl-C or SIGTERM: it still removes what it created so far).
 
@@ -45,12 +47,14 @@ options:
   --events N          events to send, one of them invalid (20; 2..500)
   --rows N            data rows of the uploaded CSV file (50; 1..100000)
   --time-scale X      multiply every derived timeout, 0 < X <= 1 (1; for local mode's --time-scale)
-  --keep              leave the uploaded file, its results and the stored events in place
+  --keep              leave the uploaded file, its results, the stored events, the item and the
+                      notification queue with its subscription in place
   --plain             plain log lines even on a terminal
   -h, --help          this text
 
 Credentials and endpoint: the AWS SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, ...);
-AWS_ENDPOINT_URL points it at an emulator such as local mode's.
+AWS_ENDPOINT_URL points it at an emulator such as local mode's; AWS_ENDPOINT_URL_<SERVICE> (S3, SQS,
+SNS, DYNAMODB) overrides it for one service.
 `;
 
 /** A Pulumi stack name, optionally qualified by organization and project. */

@@ -7,8 +7,10 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import {
   OPTIONAL_OUTPUTS,
+  PROJECT,
   REQUIRED_OUTPUTS,
   outputTypeProblem,
+  stackPhysicalNames,
   type OutputName,
   type PipelineOutputs,
 } from "../../config";
@@ -123,4 +125,29 @@ export async function readOutputs(
   } catch {
     throw new OutputsError(`${where} is not JSON (expected \`pulumi stack output --json\`)`);
   }
+}
+
+/** The orchestrated variant's places the outputs do not name, for where to look next. */
+export interface WorkflowPlaces {
+  /** The dead-letter queue of its two EventBridge rules (upload → state machine, bus → topic). */
+  readonly rulesDlqName: string;
+  /** The rule on the default bus that starts an execution per upload. */
+  readonly uploadRuleName: string;
+}
+
+/**
+ * The places of {@link WorkflowPlaces}, by the program's physical names of the stack whose cluster
+ * is `clusterName` (`<project>-<stack>`); undefined when the name is not the program's. Pure.
+ */
+export function workflowPlaces(outputs: Pick<PipelineOutputs, "clusterName">) {
+  const prefix = `${PROJECT}-`;
+  if (!outputs.clusterName.startsWith(prefix)) return undefined;
+  const names = stackPhysicalNames({
+    project: PROJECT,
+    stack: outputs.clusterName.slice(prefix.length),
+  });
+  return {
+    rulesDlqName: names.queues.batchRulesDlq,
+    uploadRuleName: names.uploadRule,
+  } satisfies WorkflowPlaces;
 }

@@ -1,8 +1,11 @@
 /**
  * What the smoke test reads from the stack, read-only: the objects under an upload's results
- * prefix and its quality metrics and the event objects written since the run started (queue
- * depths: local/emulator.ts `queueDepth`, the reading KEDA's scaler makes). Every read names its bucket and prefix, so it never lists more than the run needs.
+ * prefix and its quality metrics, the event objects written since the run started, and an
+ * upload's item in the results table (queue depths: local/emulator.ts `queueDepth`, the reading
+ * KEDA's scaler makes). Every read names its bucket and prefix, or its table key, so it never
+ * reads more than the run needs.
  */
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -10,7 +13,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { RESULT_FILES } from "@pipeline/processor/contract";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import type { PlannedUpload } from "./plan";
+import type { ResultsItem } from "./workflow-checks";
 
 /** An object found under a prefix. */
 export interface Listed {
@@ -101,4 +106,23 @@ export async function readNewObjects(
       seen.set(o.key, await readText(s3, bucket, o.key));
     }
   }
+}
+
+/**
+ * The results table's item of `key` (the raw object's key, the table's partition key), read
+ * strongly consistent: the state machine's write is visible as soon as it returned.
+ */
+export async function readItem(
+  dynamo: DynamoDBClient,
+  table: string,
+  key: string,
+): Promise<ResultsItem | undefined> {
+  const got = await dynamo.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { [RESULTS_TABLE_KEY]: { S: key } },
+      ConsistentRead: true,
+    }),
+  );
+  return got.Item;
 }

@@ -1,30 +1,32 @@
 /**
  * One smoke run against a deployed stack: read its settings and outputs, upload the planned files
  * and send the planned events, watch each step until it passes, fails or runs out of time (live
- * progress), print the report, and remove what the run created unless `--keep`.
+ * progress), print the report, and remove what the run created unless `--keep` (cleanup.ts).
  */
 import type { Writable } from "node:stream";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { PipelineOutputs, Settings } from "../../config";
+import { RESULTS_TABLE_KEY } from "../../config/workflow-names";
 import { queueDepth } from "../../local/emulator";
 import { loadStack } from "../../local/stack";
-import { createS3Client, createSqsClient } from "../../processor/src/aws";
+import { drainNotifications } from "../../local/workflow/collect";
 import { pollIntervalMs, smokeBudgets, type StepBudget } from "./budget";
 import {
   daysBetween,
   expectedFolders,
   outputsStatus,
-  ownObjects,
   quarantineFolder,
   quarantinedStatus,
-  sentIds,
   storedStatus,
   type StepStatus,
 } from "./checks";
-import { checkOutputs, readOutputs, type RunCommand } from "./outputs";
+import { cleanUp, closeQueue, subscribe, type EventObjects, type Notified } from "./cleanup";
+import { endpointFor, smokeClients, type SmokeClients } from "./clients";
+import { notificationQueueName } from "./notifications";
+import { checkOutputs, readOutputs, workflowPlaces, type RunCommand } from "./outputs";
 import { settingsStackOf, type SmokeOptions } from "./options";
 import { newRunId, planSmoke, type SmokePlan } from "./plan";
-import { exists, listUnder, readNewObjects, readUploadResults } from "./probe";
+import { readItem, readNewObjects, readUploadResults } from "./probe";
 import {
   dlqNote,
   finalReport,
@@ -33,7 +35,8 @@ import {
   type StepKind,
   type StepResult,
 } from "./report";
-import { remove, sendEvents, upload, type Created } from "./send";
+import { sendEvents, upload, type Created } from "./send";
+import { itemReadFailure, itemStatus, notificationStatus } from "./workflow-checks";
 
 /** Where a run reads and writes. */
 export interface SmokeIo {
@@ -57,6 +60,7 @@ interface Step {
   readonly budget: StepBudget;
   readonly check: () => Promise<StepStatus>;
   sentAt: number;
+  readonly subject?: string;
   status: StepStatus;
   latencySeconds: number | undefined;
   timedOut: boolean;
@@ -86,9 +90,14 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
     settings = loadStack(settingsStack, io.root).settings;
     const raw = await readOutputs({ file: options.outputs, stack: options.stack }, io.root, io.run);
     outputs = checkOutputs(raw, settings.orchestration.enabled);
+    const endpoint = endpointFor(io.env, "S3");
+    const dynamo = endpointFor(io.env, "DYNAMODB");
     say(
       `smoke: stack ${options.stack ?? "(from --outputs)"}, settings Pulumi.${settingsStack}.yaml, ` +
-        `region ${settings.region}${io.env.AWS_ENDPOINT_URL ? `, endpoint ${io.env.AWS_ENDPOINT_URL}` : ""}`,
+        `region ${settings.region}${endpoint ? `, endpoint ${endpoint}` : ""}` +
+        (settings.orchestration.enabled && dynamo !== endpoint
+          ? `, DynamoDB ${dynamo ?? "AWS"}`
+          : ""),
     );
   } catch (err) {
     // Unreadable or broken outputs (OutputsError), an unknown stack file, invalid settings.
@@ -96,50 +105,60 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
     say(`smoke: ${err.message}`);
     return 2;
   }
-  const aws = { region: settings.region, endpoint: io.env.AWS_ENDPOINT_URL || undefined };
-  const s3 = createS3Client(aws);
-  const sqs = createSqsClient(aws);
+  const clients = smokeClients(settings.region, io.env);
   try {
     const plan = planSmoke(settings, options, newRunId());
     const created: Created[] = [];
-    const { steps, eventObjects } = buildSteps(plan, settings, outputs, s3, options.timeScale);
-    const before = await readDepths(sqs, outputs);
-    say(
-      `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
-        `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
-        `(1 invalid) to ${outputs.eventsQueueUrl}`,
-    );
+    const notified: Notified = { events: [] };
+    const { steps, eventObjects } = buildSteps(plan, settings, outputs, clients, {
+      timeScale: options.timeScale,
+      notified,
+    });
+    const before = await readDepths(clients.sqs, outputs);
+    const made = { created, eventObjects, notified };
     try {
-      for (const [i, u] of plan.uploads.entries()) {
-        created.push(await upload(s3, outputs.rawBucketName, u));
-        const step = steps[i];
-        if (step) step.sentAt = Date.now();
-      }
-      await sendEvents(sqs, outputs.eventsQueueUrl, plan.events);
-      for (const s of steps)
-        if (s.kind === "stored" || s.kind === "quarantined") s.sentAt = Date.now();
-    } catch (err) {
-      say(`smoke: sending failed: ${(err as Error).message}`);
-      await cleanUp(s3, plan, outputs, { created, eventObjects }, options.keep, say);
-      return 1;
-    }
-    await watch(steps, io, pollIntervalMs(options.timeScale), say);
-    if (io.signal?.aborted) {
+      const subscribed =
+        !settings.orchestration.enabled ||
+        (await subscribe(clients, outputs, plan.runId, notified, say));
+      if (!subscribed) return 1;
       say(
-        `smoke: interrupted (${String(io.signal.reason)}); removing what it created so far ` +
-          "(results a job writes after this stay)",
+        `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
+          `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
+          `(1 invalid) to ${outputs.eventsQueueUrl}`,
       );
+      try {
+        for (const u of plan.uploads) {
+          created.push(await upload(clients.s3, outputs.rawBucketName, u));
+          for (const s of steps) if (s.subject === u.key) s.sentAt = Date.now();
+        }
+        await sendEvents(clients.sqs, outputs.eventsQueueUrl, plan.events);
+        for (const s of steps)
+          if (s.kind === "stored" || s.kind === "quarantined") s.sentAt = Date.now();
+      } catch (err) {
+        say(`smoke: sending failed: ${(err as Error).message}`);
+        await cleanUp(clients, plan, outputs, made, options.keep, say);
+        return 1;
+      }
+      await watch(steps, io, pollIntervalMs(options.timeScale), say);
+      if (io.signal?.aborted) {
+        say(
+          `smoke: interrupted (${String(io.signal.reason)}); removing what it created so far ` +
+            "(results a job writes after this stay)",
+        );
+      }
+      const after = await readDepths(clients.sqs, outputs);
+      io.out.write(finalReport(steps.map(resultOf), outputs, settings.region, after));
+      const dlqGrowth = dlqNote(before, after);
+      if (dlqGrowth) say(dlqGrowth);
+      await cleanUp(clients, plan, outputs, made, options.keep, say);
+      if (io.signal?.aborted) return 130;
+      return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
+    } finally {
+      // The subscription and its queue go whatever happened (a failure, Ctrl-C), unless --keep.
+      await closeQueue(clients, notified.queue, options.keep, say);
     }
-    const after = await readDepths(sqs, outputs);
-    io.out.write(finalReport(steps.map(resultOf), outputs, settings.region, after));
-    const dlqGrowth = dlqNote(before, after);
-    if (dlqGrowth) say(dlqGrowth);
-    await cleanUp(s3, plan, outputs, { created, eventObjects }, options.keep, say);
-    if (io.signal?.aborted) return 130;
-    return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
   } finally {
-    s3.destroy();
-    sqs.destroy();
+    clients.destroy();
   }
 }
 
@@ -152,27 +171,24 @@ function resultOf(s: Step): StepResult {
     status: s.status,
     latencySeconds: s.latencySeconds,
     timedOut: s.timedOut,
+    subject: s.subject,
   };
 }
 
-/** The event objects read so far (key → text), by bucket folder kind. */
-interface EventObjects {
-  readonly stored: Map<string, string>;
-  readonly quarantined: Map<string, string>;
-}
-
 /**
- * The steps of `plan`: one per upload, then the stored events and the quarantined one; also the
- * event objects their checks read (the cleanup decides from them what it may remove).
+ * The steps of `plan`: one per upload (and for an upload under the orchestration prefix its item
+ * and notification too), then the stored events and the quarantined one; also the event objects
+ * their checks read (the cleanup decides from them what it may remove).
  */
 function buildSteps(
   plan: SmokePlan,
   settings: Settings,
   outputs: PipelineOutputs,
-  s3: S3Client,
-  timeScale: number,
+  clients: SmokeClients,
+  run: { readonly timeScale: number; readonly notified: Notified },
 ): { steps: Step[]; eventObjects: EventObjects } {
-  const budgets = smokeBudgets(settings, timeScale);
+  const { s3 } = clients;
+  const budgets = smokeBudgets(settings, run.timeScale);
   const startedAt = Date.now();
   const step = (
     kind: StepKind,
@@ -180,28 +196,72 @@ function buildSteps(
     where: string,
     budget: StepBudget,
     check: Step["check"],
+    subject?: string,
   ): Step => ({
     kind,
     name,
     where,
     budget,
     check,
+    subject,
     sentAt: startedAt,
     status: { done: false, detail: "not yet" },
     latencySeconds: undefined,
     timedOut: false,
   });
   const bucket = outputs.processedBucketName;
-  const steps = plan.uploads.map((u) => {
+  const steps: Step[] = [];
+  for (const u of plan.uploads) {
     const kind: StepKind = u.pathPrefix === plan.uploads[0]?.pathPrefix ? "outputs" : "workflow";
-    return step(
-      kind,
-      kind === "outputs" ? "outputs (input/)" : `workflow outputs (${u.pathPrefix})`,
-      `s3://${bucket}/${u.results.resultsPrefix}`,
-      kind === "outputs" ? budgets.outputs : budgets.workflow,
-      async () => outputsStatus(u, await readUploadResults(s3, bucket, u)),
+    steps.push(
+      step(
+        kind,
+        kind === "outputs" ? "outputs (input/)" : `workflow outputs (${u.pathPrefix})`,
+        `s3://${bucket}/${u.results.resultsPrefix}`,
+        kind === "outputs" ? budgets.outputs : budgets.workflow,
+        async () => outputsStatus(u, await readUploadResults(s3, bucket, u)),
+        u.key,
+      ),
     );
-  });
+    const table = outputs.resultsTableName;
+    const topicArn = outputs.notificationTopicArn;
+    if (kind === "outputs" || table === undefined || topicArn === undefined) continue;
+    const where = { table, processedBucket: bucket };
+    const { notified } = run;
+    steps.push(
+      step(
+        "item",
+        `workflow item (${u.pathPrefix})`,
+        `the results table ${table}, item ${RESULTS_TABLE_KEY} = ${u.key}`,
+        budgets.item,
+        async () => {
+          try {
+            return itemStatus(u, await readItem(clients.dynamo, table, u.key), where);
+          } catch (err) {
+            const failure = itemReadFailure(err, table);
+            if (failure) return failure;
+            throw err;
+          }
+        },
+        u.key,
+      ),
+      step(
+        "notification",
+        `workflow notification (${u.pathPrefix})`,
+        `the smoke's queue ${notificationQueueName(plan.runId)}, subscribed to ${topicArn}`,
+        budgets.notification,
+        async () => {
+          if (notified.queue) {
+            notified.events.push(
+              ...(await drainNotifications(clients.sqs, notified.queue.queueUrl)),
+            );
+          }
+          return notificationStatus(u, notified.events, topicArn);
+        },
+        u.key,
+      ),
+    );
+  }
   const events = outputs.eventsBucketName;
   const stored = new Map<string, string>();
   const storedFolders = [...new Set(expectedFolders(plan.events).values())];
@@ -232,7 +292,6 @@ function buildSteps(
   );
   return { steps, eventObjects: { stored, quarantined } };
 }
-
 /** Looks at every pending step every `pollMs` until none is pending, printing progress. */
 async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string) => void) {
   const start = Date.now();
@@ -259,66 +318,24 @@ async function watch(steps: Step[], io: SmokeIo, pollMs: number, say: (t: string
   if (io.tty) io.out.write("\n");
 }
 
-async function readDepths(
-  sqs: ReturnType<typeof createSqsClient>,
-  outputs: PipelineOutputs,
-): Promise<QueueDepths> {
+async function readDepths(sqs: SQSClient, outputs: PipelineOutputs): Promise<QueueDepths> {
   const depth = (url: string) => queueDepth(sqs, url).catch(() => undefined);
-  const [preprocess, preprocessDlq, events, eventsDlq] = await Promise.all([
+  const places = outputs.stateMachineArn === undefined ? undefined : workflowPlaces(outputs);
+  const rulesDlq = async () => {
+    if (!places) return undefined;
+    try {
+      const got = await sqs.send(new GetQueueUrlCommand({ QueueName: places.rulesDlqName }));
+      return got.QueueUrl ? await depth(got.QueueUrl) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [preprocess, preprocessDlq, events, eventsDlq, rules] = await Promise.all([
     depth(outputs.preprocessQueueUrl),
     depth(outputs.preprocessDlqUrl),
     depth(outputs.eventsQueueUrl),
     depth(outputs.eventsDlqUrl),
+    rulesDlq(),
   ]);
-  return { preprocess, preprocessDlq, events, eventsDlq };
-}
-
-/**
- * Removes the uploads (their exact versions), their results and error reports, and the event
- * objects that hold only the run's own events; says what it left.
- */
-async function cleanUp(
-  s3: S3Client,
-  plan: SmokePlan,
-  outputs: PipelineOutputs,
-  made: { readonly created: readonly Created[]; readonly eventObjects: EventObjects },
-  keep: boolean,
-  say: (t: string) => void,
-): Promise<void> {
-  const { created, eventObjects } = made;
-  if (keep) {
-    say(
-      `smoke: --keep: left ${created.map((c) => `s3://${c.bucket}/${c.key}`).join(", ")} and their results`,
-    );
-    return;
-  }
-  const targets: Created[] = [...created];
-  const processed = outputs.processedBucketName;
-  for (const u of plan.uploads) {
-    for (const o of await listUnder(s3, processed, u.results.resultsPrefix)) {
-      targets.push({ bucket: processed, key: o.key });
-    }
-    if (await exists(s3, processed, u.results.errorReportKey)) {
-      targets.push({ bucket: processed, key: u.results.errorReportKey });
-    }
-  }
-  const ids = sentIds(plan.events);
-  const events = ownObjects(new Map([...eventObjects.stored, ...eventObjects.quarantined]), ids);
-  for (const key of events.own) targets.push({ bucket: outputs.eventsBucketName, key });
-  const failures = await remove(s3, targets);
-  const workflow = plan.uploads.filter((u) => u.pathPrefix !== plan.uploads[0]?.pathPrefix);
-  if (workflow.length > 0) {
-    // The outputs name neither the lake bucket nor a way to delete the results item safely.
-    say(
-      `smoke: left the workflow's own records of ${workflow.map((u) => u.key).join(", ")}: ` +
-        `its copy in the lake bucket and its item in ${outputs.resultsTableName ?? "the results table"}`,
-    );
-  }
-  say(
-    `smoke: removed ${targets.length - failures.length} object(s) it created` +
-      (events.shared.length > 0
-        ? `; left ${events.shared.length} event object(s) that also hold other events`
-        : "") +
-      (failures.length > 0 ? `; could not remove: ${failures.join("; ")}` : ""),
-  );
+  return { preprocess, preprocessDlq, events, eventsDlq, rulesDlq: rules };
 }

@@ -49,11 +49,23 @@ export class LocalRuns {
 
   /** Starts local mode with `args` in its own process group. */
   start(args: readonly string[]): { proc: ChildProcess; output: () => string } {
-    const proc = spawn(process.execPath, ["--import", "tsx", "local/main.ts", ...args], {
+    return this.script("local/main.ts", args);
+  }
+
+  /**
+   * Starts `script` (a path from the repository root) with tsx and `args` in its own process group,
+   * in `env`, collecting its output.
+   */
+  script(
+    script: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): { proc: ChildProcess; output: () => string } {
+    const proc = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, FORCE_COLOR: "0" },
+      env: { ...env, FORCE_COLOR: "0" },
     });
     if (proc.pid) this.groups.add(proc.pid);
     let output = "";
@@ -83,6 +95,21 @@ export function exitOf(
       resolve({ code: proc.exitCode, signal: proc.signalCode });
     } else proc.once("exit", (code, signal) => resolve({ code, signal }));
   });
+}
+
+/** Resolves once `output()` matches `pattern`; rejects after `ms` with what was printed. */
+export async function waitFor(
+  output: () => string,
+  pattern: RegExp,
+  ms: number,
+): Promise<RegExpMatchArray> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const m = pattern.exec(output());
+    if (m) return m;
+    if (Date.now() > until) throw new Error(`no ${pattern} within ${ms} ms:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The pids of `pid`'s direct children (Linux /proc). */

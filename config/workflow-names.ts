@@ -2,7 +2,7 @@
  * The orchestrated variant's stable names: the events it puts on its bus (a contract for
  * subscribers), the lake's prefixes, the state names (they appear in execution history, alarms and
  * tests) and the results table's attributes. Shared by the definition, the component, its IAM and
- * its patterns.
+ * its patterns; and the smoke test, which reads the table and the notifications.
  */
 
 /** `source` of the events the state machine puts on the custom bus. */
