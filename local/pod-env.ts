@@ -23,8 +23,8 @@ export function launcherEnv(endpoint: string, region: string): Record<string, st
 
 /**
  * The pods' environments: their containers' from the specs, with the intervals a pod applies
- * itself shortened by the time scale: the consumer's batch age, the visibility timeout each pod
- * asks for on every receive (so a message of a stopped pod reappears as soon as the shortened
+ * itself shortened by the time scale: the consumer's batch age and long-poll wait, the visibility
+ * timeout each pod asks for on every receive (so a message of a stopped pod reappears as soon as the shortened
  * queue's would), the preprocess heartbeat and redelivery back-off, and the long poll after which
  * a preprocess job that finds the queue empty exits.
  */
@@ -56,6 +56,11 @@ export function podEnvironments(
       ...({
         BATCH_MAX_AGE_SECONDS: String(age),
         VISIBILITY_TIMEOUT_SECONDS: String(consumerVisibility),
+        // A stopping consumer first waits out its open long poll: 20 s of every scale-down and of
+        // every run's end, unscaled.
+        RECEIVE_WAIT_SECONDS: String(
+          Math.max(1, scaled(consumer.RECEIVE_WAIT_SECONDS, CONSUMER_DEFAULTS.waitTimeSeconds)),
+        ),
       } satisfies CommandEnvVars<"consume">),
     },
     preprocessEnv: {

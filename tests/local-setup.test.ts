@@ -107,11 +107,14 @@ describe("workload specs", () => {
     expect(specs.env.producer).toMatchObject({ EVENTS_QUEUE_URL: resources.eventsQueueUrl });
   });
 
-  it("shortens the intervals a pod applies itself: the consumer's batch age, the empty-queue poll", () => {
+  it("shortens the intervals a pod applies itself: the consumer's batch age and long poll, the empty-queue poll", () => {
     const env = podEnvironments(specs, 0.1);
     expect(Number(env.consumerEnv.BATCH_MAX_AGE_SECONDS)).toBeCloseTo(
       settings.workloads.consumerBatchMaxAgeSeconds * 0.1,
     );
+    // 20 s on a cluster; a stopping consumer waits out its open poll, so the run's end did too.
+    expect(env.consumerEnv.RECEIVE_WAIT_SECONDS).toBe("2");
+    expect(podEnvironments(specs, 0.01).consumerEnv.RECEIVE_WAIT_SECONDS).toBe("1");
     expect(env.preprocessEnv.WAIT_TIME_SECONDS).toBe("2");
     expect(env.preprocessEnv.PREPROCESS_QUEUE_URL).toBe(resources.preprocessQueueUrl);
   });
