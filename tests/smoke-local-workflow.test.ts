@@ -15,8 +15,17 @@ import {
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { OPTIONAL_OUTPUTS } from "../config";
-import { outputsProblems } from "../scripts/smoke/outputs";
+import { loadStack } from "../local/stack";
+import { cleanUp } from "../scripts/smoke/cleanup";
+import { smokeClients } from "../scripts/smoke/clients";
+import { parseSmokeOptions } from "../scripts/smoke/options";
+import { checkOutputs, outputsProblems } from "../scripts/smoke/outputs";
+import { newRunId, planSmoke } from "../scripts/smoke/plan";
+import { upload } from "../scripts/smoke/send";
+import { runSmoke } from "../scripts/smoke/run";
 import { exitOf, waitFor } from "./support/local-run";
 import {
   runSmokeAgainst,
@@ -29,6 +38,7 @@ const suite = servedSuite("smoke-local-workflow-", "orchestrated", [
   ...["--files", "1", "--no-bad-file", "--max-rows", "200", "--events", "20"],
 ]);
 const { smoke } = suite;
+const ROOT = join(__dirname, "..");
 
 let local: Served;
 let sns: SNSClient;
@@ -43,6 +53,19 @@ async function smokeLeftovers(): Promise<{ subscriptions: string[]; queues: stri
     subscriptions: (subs.Subscriptions ?? []).map((s) => s.Endpoint ?? "").sort(),
     queues: queues.QueueUrls ?? [],
   };
+}
+
+/** Runs `fn` with the served stack's credentials in this process's environment (the SDK's chain). */
+async function withServedCredentials<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, local.vars);
+  delete process.env.AWS_PROFILE;
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(local.vars)) Reflect.deleteProperty(process.env, k);
+    Object.assign(process.env, saved);
+  }
 }
 
 beforeAll(() => {
@@ -102,14 +125,18 @@ it("with --keep leaves its queue and subscription, and names them", async () => 
   const leftoversBefore = await smokeLeftovers();
   const run = await runSmokeAgainst(suite.runs, local, [...suite.smokeArgs(), "--keep"]);
   expect(run.code).toBe(0);
-  const m = /--keep: left the queue (\S+) and its subscription (\S+):/.exec(run.output);
+  const m =
+    /--keep: left the queue (\S+) and its subscription (\S+); remove them with: aws sns unsubscribe --subscription-arn (\S+) --region eu-west-1 && aws sqs delete-queue --queue-url (\S+) --region eu-west-1\n/.exec(
+      run.output,
+    );
   if (!m) throw new Error(`no --keep line:\n${run.output}`);
+  expect([m[3], m[4]]).toEqual([m[2], m[1]]);
   const after = await smokeLeftovers();
   expect(after.queues).toEqual([...leftoversBefore.queues, m[1]]);
   expect(after.subscriptions.length).toBe(leftoversBefore.subscriptions.length + 1);
-  // What a user does with the names it printed.
-  await sns.send(new UnsubscribeCommand({ SubscriptionArn: m[2] }));
-  await sqs.send(new DeleteQueueCommand({ QueueUrl: m[1] }));
+  // What a user does with the commands it printed.
+  await sns.send(new UnsubscribeCommand({ SubscriptionArn: m[3] }));
+  await sqs.send(new DeleteQueueCommand({ QueueUrl: m[4] }));
   expect(await smokeLeftovers()).toEqual(leftoversBefore);
 }, 90_000);
 
@@ -169,6 +196,77 @@ it("an interrupted smoke test exits 130 and still removes its queue and subscrip
   expect(run.output()).toMatch(/removed its subscription and queue \S+smoke-\S+-notifications\n/);
   expect(await smokeLeftovers()).toEqual(leftoversBefore);
 }, 60_000);
+
+it("a signal before anything is sent stops it there: nothing uploaded or sent, its queue removed, exit 130", async () => {
+  const leftoversBefore = await smokeLeftovers();
+  const before = await suite.bucketKeys();
+  const stop = new AbortController();
+  let text = "";
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      // Ctrl-C right after the subscription, before the first upload.
+      if (text.includes("subscribed its own queue")) stop.abort("SIGINT");
+      done();
+    },
+  });
+  const code = await withServedCredentials(() =>
+    runSmoke(parseSmokeOptions(suite.smokeArgs()), {
+      out,
+      tty: false,
+      root: ROOT,
+      env: local.env,
+      signal: stop.signal,
+    }),
+  );
+  expect(code).toBe(130);
+  expect(text).toContain("interrupted (SIGINT) before it had sent everything");
+  expect(text).not.toMatch(/: uploading /);
+  expect(text).toMatch(/removed its subscription and queue \S+smoke-\S+-notifications\n/);
+  expect(await suite.bucketKeys()).toEqual(before);
+  expect(await smokeLeftovers()).toEqual(leftoversBefore);
+}, 60_000);
+
+it("a clean-up that cannot list the results still removes the uploads, and says what it could not look at", async () => {
+  const settings = loadStack("orchestrated", ROOT).settings;
+  const outputs = checkOutputs(local.outputs(), true);
+  const clients = smokeClients(settings.region, local.env);
+  // ListObjectsV2 denied, as for a caller without s3:ListBucket on the processed bucket.
+  clients.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "ListObjectsV2Command") throw new Error("Access Denied (test)");
+      return next(args);
+    },
+    { step: "initialize", name: "denyListing" },
+  );
+  const plan = planSmoke(settings, { rows: 5, events: 2 }, newRunId());
+  const first = plan.uploads[0]!;
+  // Under no watched prefix: nothing processes it, so only the clean-up touches it.
+  const probe = { ...first, key: `cleanup-probe/${plan.runId}.csv` };
+  const created = [
+    await withServedCredentials(() => upload(clients.s3, outputs.rawBucketName, probe)),
+  ];
+  let said = "";
+  try {
+    await withServedCredentials(() =>
+      cleanUp(
+        clients,
+        plan,
+        outputs,
+        { created, eventObjects: { stored: new Map(), quarantined: new Map() } },
+        false,
+        (t) => (said += `${t}\n`),
+      ),
+    );
+  } finally {
+    clients.destroy();
+  }
+  expect(said).toContain(
+    `removed 1 object(s) it created; could not remove: the results of ${first.key}`,
+  );
+  expect(said).toContain("Access Denied (test)");
+  expect(await suite.bucketKeys()).not.toContain(`${outputs.rawBucketName}/${probe.key}`);
+}, 30_000);
 
 it("stops serving on SIGTERM with exit 0", async () => {
   process.kill(local.proc.pid as number, "SIGTERM");

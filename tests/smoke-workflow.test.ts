@@ -247,12 +247,24 @@ describe("the temporary subscriber", () => {
     const runId = `smoke-test-${randomBytes(4).toString("hex")}`;
     const topic = await sns.send(new CreateTopicCommand({ Name: `${runId}-topic` }));
     const topicArn = topic.TopicArn ?? "";
-    const seen: string[] = [];
+    const seen: { queueArn: string; subscribed: boolean }[] = [];
     const queue = await openNotificationQueue({ sns, sqs }, topicArn, runId, (q) =>
-      seen.push(q.queueUrl),
+      seen.push({ queueArn: q.queueArn, subscribed: q.subscriptionArn !== undefined }),
     );
-    // The queue is known before Subscribe, so a failed Subscribe still leaves it to be removed.
-    expect(seen).toEqual([queue.queueUrl, queue.queueUrl]);
+    // The queue is known right after CreateQueue (before its ARN is read), so any failure after
+    // it still leaves it to be removed; then with its ARN, and with its subscription.
+    expect(seen).toEqual([
+      { queueArn: "", subscribed: false },
+      { queueArn: queue.queueArn, subscribed: false },
+      { queueArn: queue.queueArn, subscribed: true },
+    ]);
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queue.queueUrl,
+        AttributeNames: ["SqsManagedSseEnabled"],
+      }),
+    );
+    expect(attributes.Attributes?.SqsManagedSseEnabled).toBe("true");
     expect(queue.queueUrl).toMatch(new RegExp(`${runId}-notifications$`));
     const attrs = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ["Policy"] }),

@@ -63,18 +63,23 @@ export async function subscribe(
   return true;
 }
 
-/** Unsubscribes and deletes the run's queue (or, with `keep`, says where they are). */
+/** Unsubscribes and deletes the run's queue (or, with `keep`, says how to). */
 export async function closeQueue(
   clients: SmokeClients,
   queue: NotificationQueue | undefined,
   keep: boolean,
+  region: string,
   say: (t: string) => void,
 ): Promise<void> {
   if (queue === undefined) return;
   if (keep) {
+    const unsubscribe = queue.subscriptionArn?.startsWith("arn:")
+      ? `aws sns unsubscribe --subscription-arn ${queue.subscriptionArn} --region ${region} && `
+      : "";
     say(
       `smoke: --keep: left the queue ${queue.queueUrl} and its subscription ` +
-        `${queue.subscriptionArn ?? "(none)"}: remove them with aws sns unsubscribe and aws sqs delete-queue`,
+        `${queue.subscriptionArn ?? "(none)"}; remove them with: ${unsubscribe}` +
+        `aws sqs delete-queue --queue-url ${queue.queueUrl} --region ${region}`,
     );
     return;
   }
@@ -111,28 +116,42 @@ export async function cleanUp(
     return;
   }
   const targets: Created[] = [...created];
+  const failures: string[] = [];
   const processed = outputs.processedBucketName;
   for (const u of plan.uploads) {
-    for (const o of await listUnder(s3, processed, u.results.resultsPrefix)) {
-      targets.push({ bucket: processed, key: o.key });
-    }
-    if (await exists(s3, processed, u.results.errorReportKey)) {
-      targets.push({ bucket: processed, key: u.results.errorReportKey });
+    // A listing that fails is reported; the uploads themselves are removed all the same.
+    try {
+      for (const o of await listUnder(s3, processed, u.results.resultsPrefix)) {
+        targets.push({ bucket: processed, key: o.key });
+      }
+      if (await exists(s3, processed, u.results.errorReportKey)) {
+        targets.push({ bucket: processed, key: u.results.errorReportKey });
+      }
+    } catch (err) {
+      failures.push(
+        `the results of ${u.key} (s3://${processed}/${u.results.resultsPrefix}): ${(err as Error).message}`,
+      );
     }
   }
   const ids = sentIds(plan.events);
   const events = ownObjects(new Map([...eventObjects.stored, ...eventObjects.quarantined]), ids);
   for (const key of events.own) targets.push({ bucket: outputs.eventsBucketName, key });
-  const failures = await remove(s3, targets);
-  const objects = targets.length - failures.length;
+  const notRemoved = await remove(s3, targets);
+  failures.push(...notRemoved);
+  const objects = targets.length - notRemoved.length;
   let items = 0;
   if (table !== undefined) {
     for (const u of workflow) {
       try {
-        await clients.dynamo.send(
-          new DeleteItemCommand({ TableName: table, Key: { [RESULTS_TABLE_KEY]: { S: u.key } } }),
+        // DeleteItem succeeds on a missing key too: only an item it returns was there.
+        const deleted = await clients.dynamo.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: { [RESULTS_TABLE_KEY]: { S: u.key } },
+            ReturnValues: "ALL_OLD",
+          }),
         );
-        items++;
+        if (deleted.Attributes !== undefined) items++;
       } catch (err) {
         // No table, no item: nothing of the run's to remove.
         if (isMissingTable(err)) continue;

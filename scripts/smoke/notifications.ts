@@ -51,7 +51,8 @@ const RETENTION_SECONDS = 3600;
 
 /**
  * Creates the run's queue with its policy and subscribes it to `topicArn`; `onQueue` learns the
- * queue as soon as it exists, so a failed Subscribe still leaves it to be removed.
+ * queue as soon as it exists (and again with its ARN and subscription), so a failed call after
+ * CreateQueue still leaves it to be removed.
  */
 export async function openNotificationQueue(
   clients: { readonly sqs: SQSClient; readonly sns: SNSClient },
@@ -62,11 +63,17 @@ export async function openNotificationQueue(
   const created = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: notificationQueueName(runId),
-      Attributes: { MessageRetentionPeriod: String(RETENTION_SECONDS) },
+      // SSE-SQS: encrypted at rest, and SNS may send to it without a KMS key policy.
+      Attributes: {
+        MessageRetentionPeriod: String(RETENTION_SECONDS),
+        SqsManagedSseEnabled: "true",
+      },
     }),
   );
   const queueUrl = created.QueueUrl;
   if (!queueUrl) throw new Error("CreateQueue returned no queue URL");
+  // Known before any further call can fail, so it is deleted whatever happens next.
+  onQueue({ queueUrl, queueArn: "", subscriptionArn: undefined });
   const attrs = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
   );

@@ -121,16 +121,26 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
         !settings.orchestration.enabled ||
         (await subscribe(clients, outputs, plan.runId, notified, say));
       if (!subscribed) return 1;
+      const stopped = () => io.signal?.aborted === true;
+      const interrupted = async () => {
+        say(`smoke: interrupted (${String(io.signal?.reason)}) before it had sent everything`);
+        await cleanUp(clients, plan, outputs, made, options.keep, say);
+        return 130;
+      };
+      if (stopped()) return await interrupted();
       say(
         `smoke: run ${plan.runId}: uploading ${plan.uploads.map((u) => u.key).join(", ")} ` +
           `(${options.rows} rows) to ${outputs.rawBucketName}, sending ${plan.events.length} events ` +
           `(1 invalid) to ${outputs.eventsQueueUrl}`,
       );
       try {
+        // A signal stops it between two requests: nothing more is uploaded or sent.
         for (const u of plan.uploads) {
+          if (stopped()) return await interrupted();
           created.push(await upload(clients.s3, outputs.rawBucketName, u));
           for (const s of steps) if (s.subject === u.key) s.sentAt = Date.now();
         }
+        if (stopped()) return await interrupted();
         await sendEvents(clients.sqs, outputs.eventsQueueUrl, plan.events);
         for (const s of steps)
           if (s.kind === "stored" || s.kind === "quarantined") s.sentAt = Date.now();
@@ -155,7 +165,7 @@ export async function runSmoke(options: SmokeOptions, io: SmokeIo): Promise<numb
       return steps.every((s) => s.latencySeconds !== undefined) ? 0 : 1;
     } finally {
       // The subscription and its queue go whatever happened (a failure, Ctrl-C), unless --keep.
-      await closeQueue(clients, notified.queue, options.keep, say);
+      await closeQueue(clients, notified.queue, options.keep, settings.region, say);
     }
   } finally {
     clients.destroy();
