@@ -4,6 +4,7 @@
  * and an image pull before it runs, a preprocess job may run until its deadline, and the consumer
  * writes a small batch only when it is `consumerBatchMaxAgeSeconds` old. Pure.
  */
+import { CONSUMER_DEFAULTS } from "@pipeline/processor/contract";
 import type { Settings } from "../../config";
 
 /**
@@ -12,9 +13,6 @@ import type { Settings } from "../../config";
  * it only bounds how long a failing step is waited for.
  */
 export const POD_START_SECONDS = 180;
-
-/** The consumer's long poll (`RECEIVE_WAIT_SECONDS`, 20 by default). */
-export const RECEIVE_WAIT_SECONDS = 20;
 
 /** Slack for S3 and SQS calls and the smoke's own polling. */
 export const SLACK_SECONDS = 30;
@@ -74,7 +72,7 @@ export function smokeBudgets(settings: Settings, timeScale = 1): SmokeBudgets {
       [
         ["ScaledObject polling interval", consumer.pollingInterval],
         ["pod start", POD_START_SECONDS],
-        ["receive wait", RECEIVE_WAIT_SECONDS],
+        ["receive wait", CONSUMER_DEFAULTS.waitTimeSeconds],
         ["batch age", settings.workloads.consumerBatchMaxAgeSeconds],
         ["slack", SLACK_SECONDS],
       ],
