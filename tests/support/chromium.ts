@@ -1,7 +1,9 @@
 /**
  * Tests in a real browser: Debian's Chromium (`apt-get install -y chromium`) driven by
  * playwright-core. Without it a browser test is skipped with the reason in its name, except under
- * `CI=true`, where it fails (CI installs Chromium in .ci/run, so its absence is a broken machine).
+ * `CI=true`, where it fails (its absence is a broken machine there): `.ci/run` installs Debian's
+ * package, and GitHub's ubuntu-24.04 runner image links its Chromium at /usr/bin/chromium
+ * (actions/runner-images, images/ubuntu/scripts/build/install-google-chrome.sh).
  */
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
