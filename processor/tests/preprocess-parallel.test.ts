@@ -12,7 +12,7 @@ import { containerCpuLimit, parseCfsQuota, parseCpuMax } from "../src/preprocess
 import { CsvTokenizer } from "../src/preprocess/csv-reader";
 import { PermanentFileError } from "../src/preprocess/errors";
 import { OUTPUT_FILES, preprocess, preprocessFile } from "../src/preprocess/pipeline";
-import { recordChunks } from "../src/preprocess/record-chunks";
+import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preprocess/record-chunks";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
 const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
@@ -116,6 +116,37 @@ describe("chunks hold whole records", () => {
         const got = chunks.flatMap((c, i) => records(new TextDecoder().decode(c), i === 0));
         expect(got).toEqual(expected);
       }
+    }
+  });
+
+  test("a second read cut at the first read's chunk lengths gives the same chunks, however it is read", async () => {
+    const bytes = new TextEncoder().encode(tricky);
+    for (const chunkBytes of [1, 7, 20, 1000]) {
+      const first = await collect(recordChunks(piecesOf(bytes, 5)(), chunkBytes));
+      const lengths = first.map((c) => c.length);
+      for (const piece of [1, 4, 64]) {
+        const second = await collect(chunksOfLengths(piecesOf(bytes, piece)(), lengths));
+        expect(second.map((c) => Buffer.from(c))).toEqual(first.map((c) => Buffer.from(c)));
+        // Each chunk owns its memory (it is transferred to a worker).
+        for (const c of second) expect(c.byteLength).toBe(c.buffer.byteLength);
+      }
+    }
+  });
+
+  test("a second read that does not fit the first read's cuts fails instead of splitting a record", async () => {
+    const bytes = new TextEncoder().encode(tricky);
+    const lengths = (await collect(recordChunks(piecesOf(bytes, 5)(), 20))).map((c) => c.length);
+    const fails = (changed: Uint8Array) =>
+      collect(chunksOfLengths(piecesOf(changed, 8)(), lengths)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const longer = new Uint8Array([...bytes, 0x41]);
+    const shorter = bytes.subarray(0, bytes.length - 1);
+    // One character more before the first cut moves every line end after it.
+    const shifted = new Uint8Array([0x41, ...bytes.subarray(0, bytes.length - 1)]);
+    for (const changed of [longer, shorter, shifted]) {
+      expect(await fails(changed)).toBeInstanceOf(InputChangedError);
     }
   });
 

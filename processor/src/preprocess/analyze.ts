@@ -32,13 +32,22 @@ export async function analyzeInput(
   pool: ChunkPool = new ChunkPool(0),
   plan: ChunkPlan = { inFlight: 1 },
 ): Promise<Analysis> {
+  return (await analyzeChunks(open, pool, plan)).analysis;
+}
+
+/** Pass 1: the {@link Analysis}, and the lengths of the chunks it cut the input into (for pass 2). */
+export async function analyzeChunks(
+  open: OpenInput,
+  pool: ChunkPool,
+  plan: ChunkPlan,
+): Promise<{ analysis: Analysis; lengths: readonly number[] }> {
   let layout: InputLayout | undefined;
   let trackers: ColumnTypeTracker[] = [];
   let settled = new Uint8Array(0);
   const age = new MedianCounter();
   const salary = new MedianCounter();
   let rows = 0;
-  const found = await runOrdered<ChunkAnalysis>(
+  const { headerSeen, lengths } = await runOrdered<ChunkAnalysis>(
     open,
     {
       header(values) {
@@ -72,7 +81,7 @@ export async function analyzeInput(
     },
     plan,
   );
-  if (!found || layout === undefined) {
+  if (!headerSeen || layout === undefined) {
     throw new PermanentFileError("empty_file", "the object is empty: no header, no rows");
   }
   const kinds = trackers.map((t) => t.kind);
@@ -85,5 +94,6 @@ export async function analyzeInput(
       );
     }
   }
-  return { layout, rows, kinds, ageMedian: age.median(), salaryMedian: salary.median() };
+  const analysis = { layout, rows, kinds, ageMedian: age.median(), salaryMedian: salary.median() };
+  return { analysis, lengths };
 }

@@ -5,7 +5,7 @@
  * failing record) come out as a sequential run would give them.
  */
 import { chunkFailureError, ChunkFailureError, splitHeader } from "./chunk-work";
-import { RecordTooLargeError, recordChunks } from "./record-chunks";
+import { chunksOfLengths, RecordTooLargeError, recordChunks } from "./record-chunks";
 import type { OpenInput } from "./text-source";
 
 /** How chunks are read and how far ahead they are submitted. */
@@ -14,6 +14,19 @@ export interface ChunkPlan {
   /** Chunks submitted ahead of the one merged (at least 1). */
   readonly inFlight: number;
   readonly signal?: AbortSignal;
+  /**
+   * The chunk lengths an earlier {@link runOrdered} over the same input returned: the input is
+   * then cut at the same places without being scanned again (pass 2 after pass 1).
+   */
+  readonly lengths?: readonly number[];
+}
+
+/** What {@link runOrdered} read. */
+export interface OrderedRun {
+  /** False when the input holds no record at all. */
+  readonly headerSeen: boolean;
+  /** The length of each chunk the input was cut into, in order (for {@link ChunkPlan.lengths}). */
+  readonly lengths: readonly number[];
 }
 
 /** What a pass does with the data chunks of the input. */
@@ -27,14 +40,14 @@ export interface ChunkPass<R> {
 }
 
 /**
- * Reads the input once, runs `pass` on its data chunks and merges them in order. Returns false
- * when the input holds no record at all. Throws PermanentFileError for the first failing record.
+ * Reads the input once, runs `pass` on its data chunks and merges them in order. Throws
+ * PermanentFileError for the first failing record.
  */
 export async function runOrdered<R>(
   open: OpenInput,
   pass: ChunkPass<R>,
   plan: ChunkPlan,
-): Promise<boolean> {
+): Promise<OrderedRun> {
   let recordsBefore = 0;
   let headerSeen = false;
   const queue: Promise<R>[] = [];
@@ -42,7 +55,12 @@ export async function runOrdered<R>(
     const result = await (queue.shift() as Promise<R>);
     recordsBefore += await pass.merge(result);
   };
-  const iterator = recordChunks(open(), plan.chunkBytes)[Symbol.asyncIterator]();
+  const lengths: number[] = [];
+  const chunks =
+    plan.lengths === undefined
+      ? recordChunks(open(), plan.chunkBytes)
+      : chunksOfLengths(open(), plan.lengths);
+  const iterator = chunks[Symbol.asyncIterator]();
   try {
     for (let fileStart = true; ; fileStart = false) {
       let next: IteratorResult<Uint8Array>;
@@ -62,6 +80,7 @@ export async function runOrdered<R>(
       if (next.done) break;
       plan.signal?.throwIfAborted();
       let bytes = next.value;
+      lengths.push(bytes.length);
       if (!headerSeen) {
         const split = splitHeader(bytes, fileStart);
         if (split === undefined) continue;
@@ -83,5 +102,5 @@ export async function runOrdered<R>(
     if (err instanceof ChunkFailureError) throw chunkFailureError(err.failure, recordsBefore);
     throw err;
   }
-  return headerSeen;
+  return { headerSeen, lengths };
 }

@@ -1,6 +1,6 @@
 /**
- * The preprocessing of one CSV in bounded memory: pass 1 ({@link analyzeInput}) learns the dtypes
- * and medians; pass 2 reads the rows again; each chunk of records goes through the DataFrame step
+ * The preprocessing of one CSV in bounded memory: pass 1 ({@link analyzeChunks}) learns the dtypes
+ * and medians; pass 2 reads the rows again, cut into the chunks pass 1 found; each chunk of records goes through the DataFrame step
  * ({@link TransformPass}) on a worker thread, and the chunks' lines are written to
  * `cleaned_data.csv` and `transformed_data.csv` in file order while the department means and the
  * quality metrics are merged ({@link FileAggregates}). Outputs are byte-identical to the pandas
@@ -12,7 +12,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RESULT_FILES } from "../contract";
 import { FileAggregates, type QualityMetrics } from "./aggregates";
-import { analyzeInput } from "./analyze";
+import { analyzeChunks, type Analysis } from "./analyze";
 import { ChunkPool } from "./chunk-pool";
 import type { ChunkTransform } from "./chunk-work";
 import { containerCpuLimit } from "./cpu-limit";
@@ -125,8 +125,8 @@ export async function preprocess(
     signal: options.signal,
   };
   try {
-    const analysis = await analyzeInput(open, pool, plan);
-    return await transformInput(open, outDir, analysis, pool, plan, options);
+    const { analysis, lengths } = await analyzeChunks(open, pool, plan);
+    return await transformInput(open, outDir, analysis, pool, { ...plan, lengths }, options);
   } finally {
     await pool.close();
   }
@@ -136,7 +136,7 @@ export async function preprocess(
 async function transformInput(
   open: OpenInput,
   outDir: string,
-  analysis: Awaited<ReturnType<typeof analyzeInput>>,
+  analysis: Analysis,
   pool: ChunkPool,
   plan: ChunkPlan,
   options: PreprocessOptions,

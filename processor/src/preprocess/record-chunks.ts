@@ -140,3 +140,49 @@ export async function* recordChunks(
   }
   if (total > 0) yield copyOf(concat(parts, total));
 }
+
+/** Thrown when a second read of an input does not give the bytes the first read was cut into. */
+export class InputChangedError extends Error {
+  constructor() {
+    super("the input changed between the two passes (its length or its line ends moved)");
+    this.name = "InputChangedError";
+  }
+}
+
+/**
+ * Yields the chunks of a second read of the same input, cut where the first read's
+ * {@link recordChunks} cut it (`lengths`, in order): no scanning, one copy per chunk. Throws
+ * {@link InputChangedError} when the bytes do not fit those cuts.
+ */
+export async function* chunksOfLengths(
+  source: AsyncIterable<Uint8Array>,
+  lengths: readonly number[],
+): AsyncGenerator<Uint8Array> {
+  let k = 0;
+  let chunk: Uint8Array | undefined;
+  let filled = 0;
+  for await (const piece of source) {
+    let at = 0;
+    while (at < piece.length) {
+      if (chunk === undefined) {
+        const length = lengths[k];
+        if (length === undefined) throw new InputChangedError();
+        chunk = new Uint8Array(length);
+        filled = 0;
+      }
+      const take = Math.min(chunk.length - filled, piece.length - at);
+      chunk.set(piece.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === chunk.length) {
+        // Every cut but the last follows a line end: a cheap check that the bytes are the same.
+        const end = chunk[chunk.length - 1];
+        if (k < lengths.length - 1 && end !== LF && end !== CR) throw new InputChangedError();
+        yield chunk;
+        chunk = undefined;
+        k++;
+      }
+    }
+  }
+  if (chunk !== undefined || k !== lengths.length) throw new InputChangedError();
+}
