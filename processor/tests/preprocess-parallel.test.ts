@@ -11,7 +11,13 @@ import { gzipSync } from "node:zlib";
 import { containerCpuLimit, parseCfsQuota, parseCpuMax } from "../src/preprocess/cpu-limit";
 import { CsvTokenizer } from "../src/preprocess/csv-reader";
 import { PermanentFileError } from "../src/preprocess/errors";
-import { OUTPUT_FILES, preprocess, preprocessFile } from "../src/preprocess/pipeline";
+import {
+  defaultWorkers,
+  INLINE_MAX_CHUNKS,
+  OUTPUT_FILES,
+  preprocess,
+  preprocessFile,
+} from "../src/preprocess/pipeline";
 import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preprocess/record-chunks";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
@@ -204,5 +210,16 @@ describe("the pool follows the container's CPU limit", () => {
     const v1 = { v2CpuMax: none, v1Quota: file("q", "300000"), v1Period: file("p", "100000") };
     expect(containerCpuLimit(v1, 16)).toBe(3);
     expect(containerCpuLimit({ v2CpuMax: none, v1Quota: none, v1Period: none }, 5)).toBe(5);
+  });
+});
+
+describe("pool size", () => {
+  test("an input of up to INLINE_MAX_CHUNKS chunks runs inline; a larger one gets a worker per core of the CPU limit", () => {
+    const chunk = 1024 * 1024;
+    const cores = containerCpuLimit();
+    expect(defaultWorkers(INLINE_MAX_CHUNKS * chunk, chunk)).toBe(0);
+    expect(defaultWorkers(INLINE_MAX_CHUNKS * chunk + 1, chunk)).toBe(cores >= 2 ? cores : 0);
+    // The 50k-row bench file (7.7 MB) is one of the small ones.
+    expect(defaultWorkers(7_661_808)).toBe(0);
   });
 });
