@@ -113,6 +113,7 @@ export function settingsProperty(stack: string): void {
       const [first, last] = [results[0], results[results.length - 1]];
       expect(first?.error).toBeUndefined();
       expect(last?.digest).toBe(first?.digest);
+      expect(last?.secondRunReleased).toBe(true);
       expect(first?.digest).toBe(graphDigest((await runProgram(stack)).resources));
     });
   });
