@@ -6,8 +6,9 @@
  * A run in a jest sandbox costs about a second (`jest.isolateModulesAsync` reloads and re-links the
  * program's modules); here the SDK and the program's own modules (config/, infra/, k8s/: pure, no
  * state at import) load once, and each case only resets the Pulumi runtime (as `runProgramFile` does)
- * and re-evaluates `index.ts`. Each result carries a digest of the graph, so a caller can run a case
- * twice and prove nothing leaks from one run into the next.
+ * and re-evaluates `index.ts`. The first and last results carry a digest of the graph, so a caller
+ * can run a case first and last and prove nothing leaks from one run into the next; the last also
+ * says whether the second run's graph was garbage by then (nothing keeps a finished run alive).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import LeakDetector from "jest-leak-detector";
 import { limitViolations } from "../policy/limits/catalog";
 import { runProgramFile, type RecordedResource } from "./program";
 
@@ -25,9 +27,10 @@ const MARKER = "BATCH-RESULT ";
 const nodeRequire = createRequire(__filename);
 /**
  * A run allocates a few hundred MB of short-lived objects; a larger young generation halves the
- * scavenges (BATCH_NODE_FLAGS replaces these, for measuring).
+ * scavenges. 128 MB: CPU per dev case 93-97 ms at 64, 75-86 at 128, 74-88 at 256, 90 at 512
+ * (page faults), 118-127 at 16 (BATCH_NODE_FLAGS replaces these, for measuring).
  */
-const CHILD_FLAGS = (process.env.BATCH_NODE_FLAGS ?? "--max-semi-space-size=64")
+const CHILD_FLAGS = (process.env.BATCH_NODE_FLAGS ?? "--max-semi-space-size=128")
   .split(" ")
   .filter(Boolean);
 
@@ -43,8 +46,18 @@ export interface BatchCase {
 export interface BatchResult {
   readonly resources: number;
   readonly violations: readonly string[];
-  /** {@link graphDigest} of the recorded resources. */
+  /**
+   * {@link graphDigest} of the recorded resources, for the first and the last case (hashing every
+   * graph cost 3 ms a case); empty for the others.
+   */
   readonly digest: string;
+  /**
+   * On the last result: whether the second run's graph (its records and the program's exports,
+   * which reach every resource object) had been garbage-collected by then. Not the first run's:
+   * Node keeps the module that first required the program's modules (index.ts of the first run) as
+   * their `parent`.
+   */
+  readonly secondRunReleased?: boolean;
   /** The run's own time, ms: wall clock and the process's CPU (user + system). */
   readonly ms: number;
   readonly cpuMs: number;
@@ -87,14 +100,23 @@ export function graphDigest(resources: readonly RecordedResource[]): string {
   return createHash("sha256").update(entries.join("\n")).digest("hex");
 }
 
-/** A fresh evaluation of the program file: only `index.ts` leaves the module cache. */
+/**
+ * A fresh evaluation of the program file: only `index.ts` leaves the module cache, and this
+ * module's `children`, which would otherwise keep every earlier run's exports (and graph) alive.
+ */
 async function loadProgram(file: string): Promise<Record<string, unknown>> {
+  const path = nodeRequire.resolve(file);
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- dropping one cached module
-  delete nodeRequire.cache[nodeRequire.resolve(file)];
-  return Promise.resolve(nodeRequire(file) as Record<string, unknown>);
+  delete nodeRequire.cache[path];
+  module.children = module.children.filter((m) => m.id !== path);
+  return Promise.resolve(module.require(path) as Record<string, unknown>);
 }
 
-async function runCase(c: BatchCase): Promise<BatchResult> {
+async function runCase(
+  c: BatchCase,
+  digest: boolean,
+): Promise<{ result: BatchResult; graph?: readonly object[] }> {
+  let exported: object | undefined;
   const started = performance.now();
   const cpu = process.cpuUsage();
   const time = () => {
@@ -108,22 +130,18 @@ async function runCase(c: BatchCase): Promise<BatchResult> {
     const run = await runProgramFile(PROGRAM, c.stack, {}, (load) => load(), {
       project: c.project,
       config: c.config,
-      load: loadProgram,
+      load: async (file) => (exported = await loadProgram(file)),
     });
-    return {
+    const result = {
       resources: run.resources.length,
       violations: limitViolations(run.resources),
-      digest: graphDigest(run.resources),
+      digest: digest ? graphDigest(run.resources) : "",
       ...time(),
     };
+    return { result, graph: exported ? [run.resources, exported] : [run.resources] };
   } catch (error) {
-    return {
-      resources: 0,
-      violations: [],
-      digest: "",
-      ...time(),
-      error: error instanceof Error ? error.message : String(error),
-    };
+    const message = error instanceof Error ? error.message : String(error);
+    return { result: { resources: 0, violations: [], digest: "", ...time(), error: message } };
   }
 }
 
@@ -145,7 +163,17 @@ async function child(input: string): Promise<void> {
   skipPromiseDecoration();
   const cases = JSON.parse(readFileSync(input, "utf8")) as BatchCase[];
   const results: BatchResult[] = [];
-  for (const c of cases) results.push(await runCase(c));
+  let secondGraph: LeakDetector[] = [];
+  for (const [i, c] of cases.entries()) {
+    const { result, graph } = await runCase(c, i === 0 || i === cases.length - 1);
+    if (i === 1) secondGraph = (graph ?? []).map((g) => new LeakDetector(g));
+    results.push(result);
+  }
+  const last = results.at(-1);
+  if (secondGraph.length && last && results.length > 2) {
+    const leaking = await Promise.all(secondGraph.map((d) => d.isLeaking()));
+    results[results.length - 1] = { ...last, secondRunReleased: !leaking.includes(true) };
+  }
   process.stdout.write(`${MARKER}${JSON.stringify(results)}\n`);
 }
 

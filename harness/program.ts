@@ -140,9 +140,11 @@ export async function runProgramFile(
   const pending = new Map<string, Omit<RecordedResource, "id" | "state" | "secretInputs">>();
 
   // A fresh Pulumi runtime store: the SDK keeps its state on the global object. Resource modules
-  // registered when shared SDK packages loaded stay registered.
+  // registered when shared SDK packages loaded stay registered. Only their entries are kept, not
+  // the previous store: the closures below (the monitor's, which the new store holds) would keep
+  // it, and with it every earlier run's graph.
   const g = globalThis as Record<string, unknown>;
-  const previous = g.globalStore as RegistryMaps | undefined;
+  const registries = registryEntries(g.globalStore as RegistryMaps | undefined);
   delete g.globalStore;
   delete g.stackResource;
 
@@ -195,8 +197,8 @@ export async function runProgramFile(
       (pulumi.Resource as unknown as { callsites(): unknown[] }).callsites = () => [];
       pulumi.runtime.setAllConfig(stringConfig, []);
       const store = g.globalStore as RegistryMaps | undefined;
-      for (const key of ["resourcePackages", "resourceModules"] as const) {
-        for (const [k, v] of previous?.[key] ?? []) store?.[key]?.set(k, v);
+      for (const key of REGISTRY_KEYS) {
+        for (const [k, v] of registries[key]) store?.[key]?.set(k, v);
       }
       await pulumi.runtime.setMocks(
         {
@@ -338,9 +340,15 @@ function captureRejections(onRejection: (reason: unknown) => void): () => void {
 }
 
 /** The registries of the SDK's runtime store that survive a reset. */
-interface RegistryMaps {
-  resourcePackages?: Map<unknown, unknown>;
-  resourceModules?: Map<unknown, unknown>;
+const REGISTRY_KEYS = ["resourcePackages", "resourceModules"] as const;
+type RegistryMaps = Partial<Record<(typeof REGISTRY_KEYS)[number], Map<unknown, unknown>>>;
+
+/** The entries of a store's registries (copies: holding them does not hold the store). */
+function registryEntries(store: RegistryMaps | undefined) {
+  return Object.fromEntries(REGISTRY_KEYS.map((key) => [key, [...(store?.[key] ?? [])]])) as Record<
+    (typeof REGISTRY_KEYS)[number],
+    [unknown, unknown][]
+  >;
 }
 
 interface RegisterRequest {

@@ -4,7 +4,7 @@
  * processor is an npm workspace: the root lockfile pins its dependencies). Deployed by digest.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type BigIntStats } from "node:fs";
 import { join, relative, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
@@ -45,11 +45,16 @@ export interface ProcessorImageArgs {
 
 /** Every file under `paths` (files or directories, relative to `root`), sorted, skipping build output. */
 export function imageInputFiles(root: string, paths: readonly string[]): string[] {
-  const files: string[] = [];
+  return inputFileStats(root, paths).map(([file]) => file);
+}
+
+/** {@link imageInputFiles} with each file's stat. */
+function inputFileStats(root: string, paths: readonly string[]): [string, BigIntStats][] {
+  const files: [string, BigIntStats][] = [];
   const walk = (abs: string) => {
     let stat;
     try {
-      stat = statSync(abs);
+      stat = statSync(abs, { bigint: true });
     } catch {
       return; // an optional input (.npmrc) may be absent
     }
@@ -58,23 +63,40 @@ export function imageInputFiles(root: string, paths: readonly string[]): string[
         if (!SKIPPED_DIRS.has(entry)) walk(join(abs, entry));
       }
     } else if (stat.isFile()) {
-      files.push(relative(root, abs).split(sep).join("/"));
+      files.push([relative(root, abs).split(sep).join("/"), stat]);
     }
   };
   for (const p of paths) walk(join(root, p));
-  return files.sort();
+  return files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/**
+ * Hashes already computed in this process, by root, paths and platform, with the file list and
+ * stats they were computed from: a program evaluated many times in one process (the settings
+ * property runs it hundreds of times) re-reads the files only when one of them changed.
+ */
+const hashes = new Map<string, { readonly files: string; readonly hash: string }>();
 
 /** A content hash of the image inputs: file paths and bytes, plus the target platform. */
 export function imageContentHash(root: string, paths: readonly string[], platform: string): string {
+  const inputs = inputFileStats(root, paths);
+  // Any write changes ctime (which utimes cannot set back); size and mtime catch the rest.
+  const files = inputs
+    .map(([file, s]) => `${file}\0${s.ino}\0${s.size}\0${s.mtimeNs}\0${s.ctimeNs}`)
+    .join("\n");
+  const key = JSON.stringify([root, paths, platform]);
+  const cached = hashes.get(key);
+  if (cached?.files === files) return cached.hash;
   const hash = createHash("sha256").update(`platform=${platform}\n`);
-  for (const file of imageInputFiles(root, paths)) {
+  for (const [file] of inputs) {
     hash
       .update(`${file}\n`)
       .update(readFileSync(join(root, file)))
       .update("\n");
   }
-  return hash.digest("hex");
+  const digest = hash.digest("hex");
+  hashes.set(key, { files, hash: digest });
+  return digest;
 }
 
 /** The immutable tag of an image: `sha-` and 20 hex digits of the content hash. */

@@ -2,7 +2,15 @@
  * The pure builders of the infra components, checked with plain strings (no Pulumi engine): policy
  * documents, the raw bucket's notification, lifecycle rules, subnet tags, node AMI types, image tags.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { amiTypeFor, nodeTrustPolicy } from "../infra/cluster";
@@ -394,6 +402,18 @@ describe("processor image", () => {
     writeFileSync(join(root, "processor", "src", "a.ts"), "changed");
     expect(imageContentHash(root, inputs, "linux/amd64")).not.toBe(before);
     expect(imageTag(before)).toMatch(/^sha-[0-9a-f]{20}$/);
+  });
+
+  test("the tag follows a file rewritten to the same size with its old modification time", () => {
+    const file = join(root, "processor", "src", "a.ts");
+    writeFileSync(file, "one");
+    const { atime, mtime } = statSync(file);
+    const before = imageContentHash(root, inputs, "linux/amd64");
+    writeFileSync(file, "two");
+    utimesSync(file, atime, mtime);
+    expect(imageContentHash(root, inputs, "linux/amd64")).not.toBe(before);
+    writeFileSync(file, "one");
+    expect(imageContentHash(root, inputs, "linux/amd64")).toBe(before);
   });
 
   test("ECR keeps the configured number of images", () => {
