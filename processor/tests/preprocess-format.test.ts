@@ -1,4 +1,10 @@
-import { classifyToken, ColumnTypeTracker, TokenClass } from "../src/preprocess/column-types";
+import fc from "fast-check";
+import {
+  classifyToken,
+  ColumnTypeTracker,
+  isBeyondInt64,
+  TokenClass,
+} from "../src/preprocess/column-types";
 import { CsvTokenizer } from "../src/preprocess/csv-reader";
 import {
   csvField,
@@ -112,6 +118,49 @@ describe("pandas type inference", () => {
       TokenClass.Text,
       TokenClass.Text,
     ]);
+  });
+
+  test("the shape of a token decides its class as pandas' patterns say, for any token", () => {
+    // pandas' C parser's shapes written as regular expressions: the reference the loop must match.
+    const int = /^[ \t]*[+-]?\d+[ \t]*$/;
+    const float =
+      /^[ \t]*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)[ \t]*$/i;
+    const bool = /^(?:true|false)$/i;
+    const expected = (t: string): TokenClass => {
+      if (int.test(t)) {
+        const digits = t.trim().replace(/^[+-]/, "");
+        if (digits.length <= 18) return TokenClass.Int;
+        const n = BigInt(t.trim());
+        return n >= -(2n ** 63n) && n < 2n ** 64n ? TokenClass.Int : TokenClass.Text;
+      }
+      if (float.test(t)) {
+        return Number.isFinite(Number(t)) || /inf/i.test(t) ? TokenClass.Float : TokenClass.Text;
+      }
+      return bool.test(t) ? TokenClass.Bool : TokenClass.Text;
+    };
+    // Tokens built from the characters the shapes turn on, and some that only look like them
+    // (long s and Kelvin sign fold to ASCII letters in some case mappings; Arabic-Indic zero).
+    const pieces = fc.constantFrom(
+      ..." \t+-.0123456789eEiInNfFtTyYrRuUaAlLsS\u017f\u212a\u0660\n,xX".split(""),
+      "inf",
+      "Infinity",
+      "true",
+      "FALSE",
+      "1e309",
+      "9".repeat(19),
+      "18446744073709551616",
+      "-9223372036854775809",
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { minLength: 1, maxLength: 8 }), (parts) => {
+        const token = parts.join("");
+        expect(classifyToken(token)).toBe(expected(token));
+        if (int.test(token)) {
+          expect(isBeyondInt64(token)).toBe(BigInt(token.trim()) > 2n ** 63n - 1n);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   test.each([
