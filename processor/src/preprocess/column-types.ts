@@ -4,6 +4,7 @@
  * format of every value depends on its column's type (`7` vs `7.0` vs `007`), so the first pass
  * decides each column's kind before the second pass writes anything.
  */
+import { DOT, MINUS, NINE, PLUS, SPACE, TAB, ZERO } from "./char-codes";
 
 /** Tokens `read_csv` reads as NaN by default (pandas 1.5: "None" is not one of them). */
 export const NA_TOKENS: ReadonlySet<string> = new Set([
@@ -43,14 +44,6 @@ export enum TokenClass {
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 const UINT64_MAX = 18446744073709551615n;
-
-const SPACE = 0x20;
-const TAB = 0x09;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;

@@ -7,14 +7,8 @@
  * Fields are not copied out unless asked for ({@link CsvRecord.get}): the first pass of the
  * preprocessing only needs the length of most fields.
  */
+import { COMMA, CR, LF, QUOTE, SPACE, TAB } from "./char-codes";
 import { PermanentFileError } from "./errors";
-
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
 
 /** One record, valid only during the callback (the reader reuses it). */
 export interface CsvRecord {

@@ -6,12 +6,8 @@
  * doubled quote inside one is an escaped quote, and a quote anywhere else is a literal character.
  * Line ends are single bytes ("\n", "\r"), so a cut is always on a UTF-8 character boundary.
  */
+import { COMMA, CR, LF, QUOTE } from "./char-codes";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
-
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** Target chunk size: large enough to amortize a message to a worker, small enough to stay cheap. */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
