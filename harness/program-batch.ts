@@ -68,9 +68,15 @@ export interface BatchResult {
 /**
  * Runs `cases` in a child process (Node with tsx, from the repository root) and returns one result
  * per case, in order. Rejects only when the child itself fails, or is still running after
- * `timeoutMs` (then it is killed, so a timed-out test leaves no process behind).
+ * `timeoutMs` (then it is killed, so a timed-out test leaves no process behind). `program`: the
+ * program file each case evaluates (default `index.ts`; `npm run bench:property` also runs a
+ * program of trivial resources of the same count).
  */
-export async function runBatch(cases: readonly BatchCase[], timeoutMs = 0): Promise<BatchResult[]> {
+export async function runBatch(
+  cases: readonly BatchCase[],
+  timeoutMs = 0,
+  program = PROGRAM,
+): Promise<BatchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "program-batch-"));
   const input = join(dir, "cases.json");
   writeFileSync(input, JSON.stringify(cases));
@@ -78,7 +84,7 @@ export async function runBatch(cases: readonly BatchCase[], timeoutMs = 0): Prom
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,
-        [...CHILD_FLAGS, "--import", "tsx", __filename, "--child", input],
+        [...CHILD_FLAGS, "--import", "tsx", __filename, "--child", input, program],
         { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs },
         (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
       );
@@ -113,6 +119,7 @@ async function loadProgram(file: string): Promise<Record<string, unknown>> {
 }
 
 async function runCase(
+  program: string,
   c: BatchCase,
   digest: boolean,
 ): Promise<{ result: BatchResult; graph?: readonly object[] }> {
@@ -127,7 +134,7 @@ async function runCase(
     };
   };
   try {
-    const run = await runProgramFile(PROGRAM, c.stack, {}, (load) => load(), {
+    const run = await runProgramFile(program, c.stack, {}, (load) => load(), {
       project: c.project,
       config: c.config,
       load: async (file) => (exported = await loadProgram(file)),
@@ -159,13 +166,13 @@ function skipPromiseDecoration(): void {
   debuggable.debuggablePromise = (p) => p;
 }
 
-async function child(input: string): Promise<void> {
+async function child(input: string, program: string): Promise<void> {
   skipPromiseDecoration();
   const cases = JSON.parse(readFileSync(input, "utf8")) as BatchCase[];
   const results: BatchResult[] = [];
   let secondGraph: LeakDetector[] = [];
   for (const [i, c] of cases.entries()) {
-    const { result, graph } = await runCase(c, i === 0 || i === cases.length - 1);
+    const { result, graph } = await runCase(program, c, i === 0 || i === cases.length - 1);
     if (i === 1) secondGraph = (graph ?? []).map((g) => new LeakDetector(g));
     results.push(result);
   }
@@ -178,7 +185,7 @@ async function child(input: string): Promise<void> {
 }
 
 if (require.main === module && process.argv[2] === "--child") {
-  child(process.argv[3] ?? "").catch((err: unknown) => {
+  child(process.argv[3] ?? "", process.argv[4] ?? PROGRAM).catch((err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exitCode = 1;
   });
