@@ -19,6 +19,8 @@ import {
   preprocessFile,
 } from "../src/preprocess/pipeline";
 import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preprocess/record-chunks";
+import { FileBytes } from "../src/preprocess/byte-reader";
+import { ChunkPool } from "../src/preprocess/chunk-pool";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
 const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
@@ -137,6 +139,39 @@ describe("chunks hold whole records", () => {
         for (const c of second) expect(c.byteLength).toBe(c.buffer.byteLength);
       }
     }
+  });
+
+  test("a local file read in place is cut into whole records, and its second read at the same places", async () => {
+    const bytes = new TextEncoder().encode(tricky);
+    const path = join(work, "tricky.csv");
+    writeFileSync(path, bytes);
+    const file = new FileBytes(path);
+    expect(Buffer.concat(await collect(file))).toEqual(Buffer.from(bytes));
+    const expected = records(tricky);
+    for (let chunkBytes = 1; chunkBytes <= bytes.length + 1; chunkBytes++) {
+      const chunks = await collect(recordChunks(file, chunkBytes));
+      expect(Buffer.concat(chunks)).toEqual(Buffer.from(bytes));
+      const got = chunks.flatMap((c, i) => records(new TextDecoder().decode(c), i === 0));
+      expect(got).toEqual(expected);
+      const second = await collect(
+        chunksOfLengths(
+          file,
+          chunks.map((c) => c.length),
+        ),
+      );
+      expect(second.map((c) => Buffer.from(c))).toEqual(chunks.map((c) => Buffer.from(c)));
+    }
+  });
+
+  test("a chunk run inline is released once its work is done, as a worker's copy is", async () => {
+    const pool = new ChunkPool(0);
+    const bytes = new TextEncoder().encode("1,2\n3,4\n");
+    const params = { width: 2, age: 0, salary: 1, settled: new Uint8Array(2) };
+    const analysis = await pool.analyze(bytes, params);
+    expect(analysis.rows).toBe(2);
+    expect(bytes.buffer.detached).toBe(true);
+    expect(bytes.length).toBe(0);
+    await pool.close();
   });
 
   test("a second read that does not fit the first read's cuts fails instead of splitting a record", async () => {

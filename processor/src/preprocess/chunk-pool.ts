@@ -19,6 +19,7 @@ import {
   type ChunkFailure,
   type ChunkTransform,
 } from "./chunk-work";
+import { releaseBuffer } from "./release";
 
 /** One unit of work. */
 export type ChunkTask =
@@ -100,13 +101,14 @@ export class ChunkPool {
 
   /** Pass 1 on a chunk of data rows. */
   analyze(bytes: Uint8Array, params: AnalyzeParams): Promise<ChunkAnalysis> {
-    if (this.size === 0) return inline(() => analyzeChunk(bytes, params));
+    if (this.size === 0) return inline(bytes, () => analyzeChunk(bytes, params));
     return this.submit({ kind: "analyze", bytes, params }) as Promise<ChunkAnalysis>;
   }
 
   /** Pass 2 on a chunk of data rows. */
   transform(bytes: Uint8Array, analysis: Analysis, frameRows: number): Promise<ChunkTransform> {
-    if (this.size === 0) return inline(() => transformChunkBytes(bytes, analysis, frameRows));
+    if (this.size === 0)
+      return inline(bytes, () => transformChunkBytes(bytes, analysis, frameRows));
     return this.submit({
       kind: "transform",
       bytes,
@@ -149,10 +151,16 @@ export class ChunkPool {
   }
 }
 
-function inline<T>(work: () => T): Promise<T> {
+/**
+ * Runs a chunk's work on this thread; afterwards the chunk's bytes are released, as a worker's
+ * are (the caller hands them over either way).
+ */
+function inline<T>(bytes: Uint8Array, work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (err) {
     return Promise.reject(err as Error);
+  } finally {
+    releaseBuffer(bytes);
   }
 }

@@ -5,6 +5,7 @@
 import { parentPort } from "node:worker_threads";
 import { analyzeChunk, ChunkFailureError, transformChunkBytes } from "./chunk-work";
 import type { ChunkReply, ChunkRequest } from "./chunk-pool";
+import { releaseBuffer } from "./release";
 
 /** Handles one request; the reply and the buffers to transfer with it. */
 export function handleRequest(request: ChunkRequest): {
@@ -58,6 +59,8 @@ export function serveChunks(): void {
   if (port === null) throw new Error("chunk-worker must run in a worker thread");
   port.on("message", (request: ChunkRequest) => {
     const { reply, transfer } = handleRequest(request);
+    // The chunk was transferred here and is done with: free it now, not at a later collection.
+    releaseBuffer(request.task.bytes);
     port.postMessage(reply, transfer);
   });
 }

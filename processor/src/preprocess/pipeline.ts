@@ -8,12 +8,13 @@
  * whatever the file size.
  */
 import { once } from "node:events";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RESULT_FILES } from "../contract";
 import { FileAggregates, type QualityMetrics } from "./aggregates";
 import { analyzeChunks, type Analysis } from "./analyze";
+import { FileBytes } from "./byte-reader";
 import { ChunkPool } from "./chunk-pool";
 import type { ChunkTransform } from "./chunk-work";
 import { containerCpuLimit } from "./cpu-limit";
@@ -21,6 +22,7 @@ import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
+import { releaseBuffer } from "./release";
 import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
 import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
@@ -71,9 +73,6 @@ export interface PreprocessResult {
 /** Plain bytes per gzip byte assumed when sizing the pool for a compressed file. */
 const GZIP_RATIO_ESTIMATE = 8;
 
-/** Bytes per read (one read is about one chunk). */
-export const READ_PIECE_BYTES = 1024 * 1024;
-
 /**
  * Inputs of at most this many chunks run inline: each worker loads danfojs and warms up on its own,
  * which a small file does not pay back. Measured on 2 cores (image flags, 2 workers vs none, wall):
@@ -113,7 +112,8 @@ export async function preprocessFile(
       "the object should be gzip-compressed (.csv.gz key or Content-Encoding: gzip) but does not start with the gzip magic number",
     );
   }
-  const plain: OpenInput = () => createReadStream(inputPath, { highWaterMark: READ_PIECE_BYTES });
+  // Read straight into each chunk's buffer (byte-reader.ts); gunzip streams it.
+  const plain: OpenInput = () => new FileBytes(inputPath);
   // Seed-shaped CSV compresses about 5-8x with gzip: the estimate only decides inline or not.
   const size = (await stat(inputPath)).size * (gzip ? GZIP_RATIO_ESTIMATE : 1);
   const workers = options.workers ?? defaultWorkers(size, options.chunkBytes);
@@ -173,8 +173,8 @@ async function transformInput(
         submit: (bytes) => pool.transform(bytes, analysis, frameRows),
         merge: async (chunk) => {
           aggregates.add(chunk.aggregates);
-          await write(cleanedOut, chunk.cleaned);
-          await write(transformedOut, chunk.transformed);
+          await writeAndRelease(cleanedOut, chunk.cleaned);
+          await writeAndRelease(transformedOut, chunk.transformed);
           options.onProgress?.(aggregates.rows, analysis.rows);
           return chunk.aggregates.rows;
         },
@@ -202,4 +202,12 @@ async function closeStream(stream: WriteStream): Promise<void> {
 
 async function write(stream: WriteStream, text: string | Uint8Array): Promise<void> {
   if (!stream.write(text)) await once(stream, "drain");
+}
+
+/** Writes a chunk's output and frees its buffer once the stream has written it. */
+async function writeAndRelease(stream: WriteStream, bytes: Uint8Array): Promise<void> {
+  const buffered = stream.write(bytes, (err) => {
+    if (!err) releaseBuffer(bytes);
+  });
+  if (!buffered) await once(stream, "drain");
 }

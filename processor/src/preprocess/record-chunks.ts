@@ -6,6 +6,7 @@
  * doubled quote inside one is an escaped quote, and a quote anywhere else is a literal character.
  * Line ends are single bytes ("\n", "\r"), so a cut is always on a UTF-8 character boundary.
  */
+import { byteReader } from "./byte-reader";
 import { COMMA, CR, LF, QUOTE } from "./char-codes";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 
@@ -73,68 +74,64 @@ function utf16Length(bytes: Uint8Array): number {
   return n;
 }
 
-/** A copy with an ArrayBuffer of its own (Buffer's `slice` would share the memory, even a pool's). */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
- * Yields chunks of about `chunkBytes` that each end after a record end (the last chunk holds the
- * rest of the stream, whatever it is). Every chunk is a fresh copy the caller may transfer.
- * Throws {@link RecordTooLargeError} when more than `maxRecordChars` characters pass without a
- * record end, so one unbalanced quote cannot make a chunk of the whole file.
+ * Yields chunks of at most about `chunkBytes` that each end after a record end (a longer record
+ * makes its chunk longer; the last chunk holds the rest of the input, whatever it is). Each chunk
+ * is read in place into a buffer of its own, which the caller may transfer; the bytes after the
+ * chunk's last record end are copied to the start of the next one. Throws
+ * {@link RecordTooLargeError} when more than `maxRecordChars` characters pass without a record
+ * end, so one unbalanced quote cannot make a chunk of the whole file.
  */
 export async function* recordChunks(
   source: AsyncIterable<Uint8Array>,
   chunkBytes: number = DEFAULT_CHUNK_BYTES,
   maxRecordChars: number = DEFAULT_MAX_RECORD_CHARS,
 ): AsyncGenerator<Uint8Array> {
+  const reader = byteReader(source);
   const scanner = new BoundaryScanner();
-  let parts: Uint8Array[] = [];
-  let total = 0;
-  /** Index (in the pending bytes) just after the last record end, or -1. */
+  let buffer = new Uint8Array(chunkBytes);
+  let filled = 0;
+  /** Index in `buffer` just after the last record end, or -1. */
   let boundary = -1;
   let checkedAt = 0;
-  for await (const piece of source) {
-    if (piece.length === 0) continue;
-    const end = scanner.scan(piece, 0);
-    if (end !== -1) boundary = total + end;
-    parts.push(piece);
-    total += piece.length;
-    if (total >= chunkBytes && boundary > 0) {
-      const all = concat(parts, total);
-      yield copyOf(all.subarray(0, boundary));
-      const rest = all.subarray(boundary);
-      parts = rest.length > 0 ? [copyOf(rest)] : [];
-      total = rest.length;
-      boundary = -1;
-      checkedAt = 0;
-    }
-    const open = boundary === -1 ? total : total - boundary;
-    if (open > maxRecordChars && open > checkedAt * 2) {
-      // Characters never outnumber bytes: count them only once the bytes could be too many.
-      checkedAt = open;
-      const all = concat(parts, total);
-      if (utf16Length(all.subarray(boundary === -1 ? 0 : boundary)) > maxRecordChars) {
-        throw new RecordTooLargeError(maxRecordChars);
+  try {
+    for (;;) {
+      if (filled === buffer.length) {
+        // Full and not cut: no record end yet (or chunkBytes is tiny); make room for more.
+        const grown = new Uint8Array(buffer.length * 2);
+        grown.set(buffer);
+        buffer = grown;
       }
-      parts = [all];
+      const n = await reader.read(buffer, filled);
+      if (n === 0) break;
+      const end = scanner.scan(buffer.subarray(0, filled + n), filled);
+      if (end !== -1) boundary = end;
+      filled += n;
+      if (filled >= chunkBytes && boundary > 0) {
+        const rest = filled - boundary;
+        const next = new Uint8Array(Math.max(chunkBytes, 2 * rest));
+        next.set(buffer.subarray(boundary, filled));
+        const chunk = buffer.subarray(0, boundary);
+        buffer = next;
+        filled = rest;
+        boundary = -1;
+        checkedAt = 0;
+        yield chunk;
+      }
+      const open = boundary === -1 ? filled : filled - boundary;
+      if (open > maxRecordChars && open > checkedAt * 2) {
+        // Characters never outnumber bytes: count them only once the bytes could be too many.
+        checkedAt = open;
+        const from = boundary === -1 ? 0 : boundary;
+        if (utf16Length(buffer.subarray(from, filled)) > maxRecordChars) {
+          throw new RecordTooLargeError(maxRecordChars);
+        }
+      }
     }
+    if (filled > 0) yield buffer.subarray(0, filled);
+  } finally {
+    await reader.close();
   }
-  if (total > 0) yield copyOf(concat(parts, total));
 }
 
 /** Thrown when a second read of an input does not give the bytes the first read was cut into. */
@@ -154,31 +151,22 @@ export async function* chunksOfLengths(
   source: AsyncIterable<Uint8Array>,
   lengths: readonly number[],
 ): AsyncGenerator<Uint8Array> {
-  let k = 0;
-  let chunk: Uint8Array | undefined;
-  let filled = 0;
-  for await (const piece of source) {
-    let at = 0;
-    while (at < piece.length) {
-      if (chunk === undefined) {
-        const length = lengths[k];
-        if (length === undefined) throw new InputChangedError();
-        chunk = new Uint8Array(length);
-        filled = 0;
+  const reader = byteReader(source);
+  try {
+    for (let k = 0; k < lengths.length; k++) {
+      const chunk = new Uint8Array(lengths[k] as number);
+      for (let filled = 0; filled < chunk.length;) {
+        const n = await reader.read(chunk, filled);
+        if (n === 0) throw new InputChangedError();
+        filled += n;
       }
-      const take = Math.min(chunk.length - filled, piece.length - at);
-      chunk.set(piece.subarray(at, at + take), filled);
-      filled += take;
-      at += take;
-      if (filled === chunk.length) {
-        // Every cut but the last follows a line end: a cheap check that the bytes are the same.
-        const end = chunk[chunk.length - 1];
-        if (k < lengths.length - 1 && end !== LF && end !== CR) throw new InputChangedError();
-        yield chunk;
-        chunk = undefined;
-        k++;
-      }
+      // Every cut but the last follows a line end: a cheap check that the bytes are the same.
+      const end = chunk[chunk.length - 1];
+      if (k < lengths.length - 1 && end !== LF && end !== CR) throw new InputChangedError();
+      yield chunk;
     }
+    if ((await reader.read(new Uint8Array(1), 0)) !== 0) throw new InputChangedError();
+  } finally {
+    await reader.close();
   }
-  if (chunk !== undefined || k !== lengths.length) throw new InputChangedError();
 }
