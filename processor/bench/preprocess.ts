@@ -29,7 +29,7 @@ import {
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
+import { PROCESSOR_GLIBC_TUNABLES, PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
 
 const PROCESSOR = resolve(__dirname, "..");
 const BIN = join(PROCESSOR, "bin", "processor.js");
@@ -133,7 +133,8 @@ function timed(
 }
 
 /**
- * Runs `processor preprocess-file` with the image's environment: its NODE_OPTIONS and a compile
+ * Runs `processor preprocess-file` with the image's environment: its NODE_OPTIONS, its malloc
+ * tunables and a compile
  * cache (the image sets NODE_COMPILE_CACHE and fills it at build time; here the warm-up run fills
  * `compileCache`).
  */
@@ -141,6 +142,7 @@ async function runOurs(input: string, out: string, compileCache: string): Promis
   const { seconds, stdout } = await timed(process.execPath, [BIN, "preprocess-file", input, out], {
     ...process.env,
     NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
+    GLIBC_TUNABLES: PROCESSOR_GLIBC_TUNABLES,
     NODE_COMPILE_CACHE: compileCache,
   });
   const line = stdout
@@ -274,7 +276,7 @@ async function main() {
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
       .join("  ");
   console.log(
-    `median of ${RUNS} runs per size (peak RSS: the highest); node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}`,
+    `median of ${RUNS} runs per size (peak RSS: the highest); node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}; GLIBC_TUNABLES=${PROCESSOR_GLIBC_TUNABLES}`,
   );
   console.log(line(header));
   for (const r of rows) console.log(line(r));

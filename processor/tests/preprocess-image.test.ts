@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
+import { PROCESSOR_GLIBC_TUNABLES, PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
 
 const dockerfile = readFileSync(join(__dirname, "..", "Dockerfile"), "utf8");
 const instructions = dockerfile
@@ -46,6 +46,10 @@ describe("processor image", () => {
 
   test("the image's Node flags are the ones the benchmark measures", () => {
     expect(dockerfile).toContain(`NODE_OPTIONS="${PROCESSOR_NODE_OPTIONS}"`);
+  });
+
+  test("the image's malloc tunables are the ones the benchmark measures", () => {
+    expect(dockerfile).toContain(`    GLIBC_TUNABLES=${PROCESSOR_GLIBC_TUNABLES} \\\n`);
   });
 
   test("the build context is the repository root and sends only what the image needs", () => {
