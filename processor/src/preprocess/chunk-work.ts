@@ -196,8 +196,6 @@ export interface ChunkTransform {
   readonly aggregates: RowAggregates;
 }
 
-const encoder = new TextEncoder();
-
 /** Pass 2 on the data rows of one chunk (no header), in DataFrame frames of `frameRows`. */
 export function transformChunkBytes(
   bytes: Uint8Array,
@@ -205,13 +203,8 @@ export function transformChunkBytes(
   frameRows: number,
 ): ChunkTransform {
   const text = decodeChunk(bytes, false);
-  const pass = new TransformPass(analysis, frameRows, false);
+  const pass = new TransformPass(analysis, frameRows, false, bytes.length);
   tokenizeChunk(text, false, (record) => pass.onRecord(record));
   pass.finish();
-  const out = pass.take();
-  return {
-    cleaned: encoder.encode(out?.cleaned ?? ""),
-    transformed: encoder.encode(out?.transformed ?? ""),
-    aggregates: pass.takeAggregates(),
-  };
+  return { ...pass.take(), aggregates: pass.takeAggregates() };
 }

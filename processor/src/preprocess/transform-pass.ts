@@ -16,6 +16,7 @@ import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./panda
 import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
 import { codePointLength, fingerprintInto } from "./stats";
 import { transformChunk } from "./transform";
+import { Utf8Sink } from "./utf8-sink";
 
 /**
  * Per row of a run, in row order, what the whole-file aggregates need: typed arrays and one short
@@ -69,9 +70,9 @@ export class TransformPass {
   private phone: (string | null)[] = [];
   private email: (string | null)[] = [];
 
-  // Produced text not yet taken.
-  private cleanedOut: string[] = [];
-  private transformedOut: string[] = [];
+  // Produced text not yet taken, as UTF-8.
+  private readonly cleanedOut: Utf8Sink;
+  private readonly transformedOut: Utf8Sink;
 
   // Per-row aggregates not yet taken.
   private rowsDone = 0;
@@ -86,13 +87,19 @@ export class TransformPass {
   private header: boolean;
   private readonly floatMemo = new Map<number, string>();
 
-  /** `withHeader`: the first record given is the header (skipped; pass 1 validated it). */
+  /**
+   * `withHeader`: the first record given is the header (skipped; pass 1 validated it).
+   * `expectedBytes`: about how many bytes each output will take (the input's size will do).
+   */
   constructor(
     private readonly analysis: Analysis,
     chunkRows = DEFAULT_CHUNK_ROWS,
     withHeader = true,
+    expectedBytes = 64 * 1024,
   ) {
     this.header = withHeader;
+    this.cleanedOut = new Utf8Sink(expectedBytes);
+    this.transformedOut = new Utf8Sink(expectedBytes);
     this.chunkRows = chunkRows;
     const { layout, kinds } = analysis;
     this.width = layout.header.length;
@@ -186,13 +193,9 @@ export class TransformPass {
     this.flush();
   }
 
-  /** The output text produced since the last call, or undefined when there is none. */
-  take(): { cleaned: string; transformed: string } | undefined {
-    if (this.cleanedOut.length === 0) return undefined;
-    const out = { cleaned: this.cleanedOut.join(""), transformed: this.transformedOut.join("") };
-    this.cleanedOut = [];
-    this.transformedOut = [];
-    return out;
+  /** The output produced since the last call, as UTF-8 (empty when there is none). */
+  take(): { cleaned: Uint8Array; transformed: Uint8Array } {
+    return { cleaned: this.cleanedOut.take(), transformed: this.transformedOut.take() };
   }
 
   /** The DataFrame step on the gathered chunk, then its output lines and aggregates. */
@@ -257,8 +260,8 @@ export class TransformPass {
         out.age[r] as number,
       );
     }
-    this.cleanedOut.push(`${cleaned.join("\n")}\n`);
-    this.transformedOut.push(`${transformed.join("\n")}\n`);
+    this.cleanedOut.write(`${cleaned.join("\n")}\n`);
+    this.transformedOut.write(`${transformed.join("\n")}\n`);
     this.pending = 0;
     this.segments = [];
     this.staticMissing = [];

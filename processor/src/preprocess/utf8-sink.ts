@@ -1,0 +1,46 @@
+/**
+ * UTF-8 text appended into one growing buffer. A chunk's output lines are encoded frame by frame
+ * as they are made, so the strings die young (the young-generation collector copies whatever is
+ * still alive) instead of living, together, until the whole chunk is joined and encoded.
+ */
+const encoder = new TextEncoder();
+
+export class Utf8Sink {
+  private buffer: Uint8Array;
+  private length = 0;
+
+  /** `expectedBytes`: the likely total, so the buffer seldom grows. */
+  constructor(expectedBytes: number) {
+    this.buffer = new Uint8Array(Math.max(1024, expectedBytes));
+  }
+
+  /** Appends `text` as UTF-8. */
+  write(text: string): void {
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.buffer.subarray(this.length));
+      this.length += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      // At most 3 bytes per UTF-16 unit; at least double, so growing stays amortized.
+      const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + 3 * rest.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+  }
+
+  /**
+   * The bytes written, in a buffer of their own (it is transferred to the merging thread), and a
+   * fresh start. Spare room beyond a quarter is cut off by a copy, so a grown buffer does not
+   * travel half empty.
+   */
+  take(): Uint8Array {
+    const out =
+      this.length * 1.25 < this.buffer.length
+        ? this.buffer.slice(0, this.length)
+        : this.buffer.subarray(0, this.length);
+    this.buffer = new Uint8Array(1024);
+    this.length = 0;
+    return out;
+  }
+}

@@ -1,0 +1,37 @@
+/** The output sink of pass 2: what is written comes out as TextEncoder's UTF-8, however it grows. */
+import fc from "fast-check";
+import { Utf8Sink } from "../src/preprocess/utf8-sink";
+
+const encoder = new TextEncoder();
+
+describe("Utf8Sink", () => {
+  test("pieces of any text written into any starting size come out as the text's UTF-8", () => {
+    fc.assert(
+      fc.property(
+        // "max": fast-check's default size keeps texts short, and the sink would never grow.
+        fc.array(fc.string({ unit: "binary", maxLength: 400, size: "max" }), {
+          maxLength: 12,
+          size: "max",
+        }),
+        fc.integer({ min: 0, max: 4096 }),
+        (pieces, expected) => {
+          const sink = new Utf8Sink(expected);
+          for (const p of pieces) sink.write(p);
+          // A boolean, not expect(): a failing case then shrinks without diffing large buffers.
+          return Buffer.from(sink.take()).equals(encoder.encode(pieces.join("")));
+        },
+      ),
+      { numRuns: 300, seed: 19 },
+    );
+  });
+
+  test("take hands over a buffer without much spare room, and starts afresh", () => {
+    const sink = new Utf8Sink(1 << 20);
+    sink.write("a,b\n");
+    const first = sink.take();
+    expect(new TextDecoder().decode(first)).toBe("a,b\n");
+    expect(first.buffer.byteLength).toBe(first.length);
+    sink.write("\u00e9\u{1f3e0}");
+    expect(sink.take()).toEqual(encoder.encode("\u00e9\u{1f3e0}"));
+  });
+});
