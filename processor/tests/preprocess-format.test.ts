@@ -201,6 +201,19 @@ describe("streaming aggregates", () => {
     expect(f.size).toBe(40_001);
   });
 
+  test("a fingerprint set made for its row count counts the same and never grows", () => {
+    const grown = new FingerprintSet();
+    const sized = new FingerprintSet(50_000);
+    const capacity = sized.capacity;
+    for (let i = 0; i < 50_000; i++) {
+      grown.add(`row ${i % 40_000}`);
+      sized.add(`row ${i % 40_000}`);
+    }
+    expect([sized.duplicates, sized.size]).toEqual([grown.duplicates, grown.size]);
+    expect(sized.capacity).toBe(capacity);
+    expect(grown.capacity).toBeGreaterThan(new FingerprintSet().capacity);
+  });
+
   test("code points count and sort like Python strings", () => {
     expect(codePointLength("a🏠b")).toBe(3);
     expect(["\uffff", "🏠", "a"].sort(compareCodePoints)).toEqual(["a", "\uffff", "🏠"]);

@@ -25,10 +25,12 @@ interface Group {
 export class FileAggregates {
   private rowsDone = 0;
   private missing = 0;
-  private readonly fingerprints = new FingerprintSet();
+  private readonly fingerprints: FingerprintSet;
   private readonly groups = new Map<string, Group>();
 
-  constructor(private readonly analysis: Analysis) {}
+  constructor(private readonly analysis: Analysis) {
+    this.fingerprints = new FingerprintSet(analysis.rows);
+  }
 
   /** Adds the next run of rows (runs must come in file order). */
   add(run: RowAggregates): void {
