@@ -12,8 +12,14 @@
  *
  * Memory is three isolates (main + 2 workers, each with danfojs loaded, heaps bounded by the
  * image's flags) plus the one structure that grows with the input: the duplicate-row fingerprint
- * table, 8 bytes per slot at 25-50 % load, briefly old + new while it doubles — at worst 48 bytes
+ * table, 8 bytes per slot at 25-50 % load, briefly old + new while it doubled — at worst 48 bytes
  * per distinct row (stats.ts `FingerprintSet`). Pure: no Pulumi.
+ *
+ * Since then the job's peaks fell (chunks read in place and freed at once, glibc's mmap threshold
+ * fixed in the image, the table made at its final size: at worst 32 bytes per row): 2026-12-02,
+ * 134 MB at 50k rows, 247-265 MB at 1M, 306 MB at 4M (README "The preprocess job's limits"). The
+ * model below keeps the earlier, higher figures: the request now holds more headroom than it
+ * needs, and lowering it would move every capacity figure derived from it.
  */
 import { scratchMiBFor } from "@pipeline/processor/contract";
 
@@ -53,7 +59,7 @@ export function preprocessPeakMiB(inputMiB: number): number {
 
 /**
  * The preprocess pod's sizes for uploads of at most `maxInputMiB`. CPU: limit 2 (the pool starts
- * one worker per core of the limit; 1M rows take ~45 s), request 1 (one job per 2-vCPU node still
+ * one worker per core of the limit; 1M rows take 5-6 s), request 1 (one job per 2-vCPU node still
  * fits). Memory: the request is the modelled peak at the largest upload (Karpenter buys nodes for
  * requests), the limit 1.5x it. Disk: requested as limited, so a job is placed only where its
  * whole scratch fits; past it the kubelet evicts at once, which the job's size check prevents.
