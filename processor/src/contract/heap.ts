@@ -60,10 +60,6 @@ export function heapSizeLimitMiB(oldSpace: number): number {
  */
 export const WORKER_HEAP = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 96 } as const;
 
-/** MiB one preprocess worker isolate may hold: its two generations' caps. */
-export const WORKER_HEAP_MIB =
-  WORKER_HEAP.maxYoungGenerationSizeMb + WORKER_HEAP.maxOldGenerationSizeMb;
-
 /**
  * The preprocess main thread's old space that `npm run bench:preprocess` measured the job's peaks
  * with (config/preprocess-size.ts): every job runs with it, and the job's memory limit is derived
