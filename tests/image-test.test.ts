@@ -28,7 +28,7 @@ import {
   type PodSpecParts,
   type Store,
 } from "../scripts/image/containers";
-import { stampLines } from "../scripts/image/exec";
+import { exec, stampLines } from "../scripts/image/exec";
 import { processorPods, withEnv } from "../scripts/image/pods";
 import {
   bundledNpmVersion,
@@ -312,5 +312,18 @@ describe("the build log", () => {
     expect(stampLines("STEP 1\nSTEP 2\n", true, 3.2)).toBe("[   3 s] STEP 1\n[   3 s] STEP 2\n");
     expect(stampLines("rest of a line\nnext", false, 12)).toBe("rest of a line\n[  12 s] next");
     expect(stampLines("\n\nx", false, 1)).toBe("\n\n[   1 s] x");
+  });
+});
+
+describe("running the tools", () => {
+  test("a tool that exits without reading its input gives its exit code, not a crash (EPIPE)", async () => {
+    // 8 MiB cannot fit the pipe's buffer, so the write meets the closed pipe.
+    const input = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const result = await exec(process.execPath, ["-e", "process.exit(3)"], {
+      input,
+      allowFailure: true,
+      quietStderr: true,
+    });
+    expect(result.code).toBe(3);
   });
 });

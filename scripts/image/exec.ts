@@ -78,6 +78,11 @@ export function exec(cmd: string, args: readonly string[], options: ExecOptions 
       if (!options.quietStderr) process.stderr.write(chunk);
     });
     child.on("error", reject);
+    // A child that exits without reading its stdin (a tool that fails at once) closes the pipe:
+    // the write then fails with EPIPE, and its exit code, not a crash of this process, tells why.
+    child.stdin?.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.on("close", (code) => {
       const result = {
         code: code ?? 1,
@@ -90,7 +95,8 @@ export function exec(cmd: string, args: readonly string[], options: ExecOptions 
         reject(new Error(`${commandLine(cmd, args)} exited with ${result.code}`));
       } else resolve(result);
     });
-    child.stdin?.end(options.input ?? "");
+    if (options.input === undefined) child.stdin?.end();
+    else child.stdin?.end(options.input);
   });
 }
 
