@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { MOCK_ACCOUNT } from "../../harness/mocks";
 
 const count = new pulumi.Config("bench").requireNumber("resources");
 
@@ -23,7 +24,7 @@ export const urls = Array.from(
             Effect: "Allow",
             Principal: { Service: "s3.amazonaws.com" },
             Action: "sqs:SendMessage",
-            Resource: `arn:aws:sqs:eu-west-1:123456789012:bench-queue-${i}`,
+            Resource: `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT}:bench-queue-${i}`,
           },
         ],
       }),
