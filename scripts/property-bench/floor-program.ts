@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MOCK_ACCOUNT } from "../../harness/mocks";
 
 const count = new pulumi.Config("bench").requireNumber("resources");
+const region = new pulumi.Config("aws").require("region");
 
 export const urls = Array.from(
   { length: count },
@@ -24,7 +25,7 @@ export const urls = Array.from(
             Effect: "Allow",
             Principal: { Service: "s3.amazonaws.com" },
             Action: "sqs:SendMessage",
-            Resource: `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT}:bench-queue-${i}`,
+            Resource: `arn:aws:sqs:${region}:${MOCK_ACCOUNT}:bench-queue-${i}`,
           },
         ],
       }),

@@ -27,7 +27,7 @@ function isDirectInput(source: object): source is DirectInput {
 }
 
 /** Bytes per piece when a {@link FileBytes} is iterated as a stream. */
-export const FILE_PIECE_BYTES = 1024 * 1024;
+const FILE_PIECE_BYTES = 1024 * 1024;
 
 /**
  * A local file: iterated, it streams pieces (gunzip, local mode); as a {@link DirectInput}, each

@@ -95,6 +95,8 @@ export class KahanMean {
 export class FingerprintSet {
   private table: Uint32Array;
   private used = 0;
+  /** Rows seen before (`DataFrame.duplicated().sum()`). */
+  duplicates = 0;
 
   /**
    * `expectedRows`: how many rows will be added (pass 1 counted them), so the table is made at its
@@ -106,8 +108,6 @@ export class FingerprintSet {
     while (slots < 2 * expectedRows) slots *= 2;
     this.table = new Uint32Array(2 * slots);
   }
-  /** Rows seen before (`DataFrame.duplicated().sum()`). */
-  duplicates = 0;
 
   /**
    * Records one row by its canonical text (and small integer `salt` for what the text does not
