@@ -21,6 +21,7 @@ import {
 import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preprocess/record-chunks";
 import { FileBytes } from "../src/preprocess/byte-reader";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
+import { analyzeChunk, tokenizeChunk } from "../src/preprocess/chunk-work";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
 const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
@@ -161,6 +162,30 @@ describe("chunks hold whole records", () => {
       );
       expect(second.map((c) => Buffer.from(c))).toEqual(chunks.map((c) => Buffer.from(c)));
     }
+  });
+
+  test("a chunk decoded in pieces gives the whole text's records, whatever character a piece ends in", () => {
+    // Past 64 KiB (one decode piece) several times over, with 1- to 4-byte characters at every
+    // offset, and a quoted field across each piece boundary.
+    const chars = ["a", "\u00e9", "\u20ac", "\u{1f3e0}"];
+    let text = "";
+    for (let i = 0; text.length < 300_000; i++) {
+      const c = chars[i % 4] as string;
+      text += `${i},${c.repeat(1 + (i % 7))},"q ${c}\n""x""",${"z".repeat(i % 97)}\n`;
+    }
+    const got: string[][] = [];
+    tokenizeChunk(new TextEncoder().encode(text), false, (r) => got.push(r.values()));
+    expect(got).toEqual(records(text, false));
+  });
+
+  test("a chunk that is not UTF-8 fails as such, even after a record that would fail first", () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode("1,2,3,4,5\n"), 0xff, 0x0a]);
+    const params = { width: 2, age: 0, salary: 1, settled: new Uint8Array(2) };
+    expect(() => analyzeChunk(bytes, params)).toThrow(
+      expect.objectContaining({ failure: expect.objectContaining({ code: "not_utf8_text" }) }),
+    );
+    const nul = new TextEncoder().encode("1,2,3,4,5\n1,\0\n");
+    expect(() => analyzeChunk(nul, params)).toThrow(/NUL/);
   });
 
   test("a chunk run inline is released once its work is done, as a worker's copy is", async () => {

@@ -19,7 +19,8 @@ import {
   type ChunkFailure,
   type ChunkTransform,
 } from "./chunk-work";
-import { releaseBuffer } from "./release";
+import { BufferPool } from "./buffer-pool";
+import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 
 /** One unit of work. */
 export type ChunkTask =
@@ -37,15 +38,33 @@ export interface ChunkRequest {
   readonly task: ChunkTask;
 }
 
-/** A worker's answer. */
-export type ChunkReply =
+/** Output buffers the merging thread is done with, sent back to a worker to be used again. */
+export interface RecycleMessage {
+  readonly recycle: Uint8Array;
+}
+
+/** What a worker is sent. */
+export type WorkerMessage = ChunkRequest | RecycleMessage;
+
+/** A worker's answer; `input`: the request's bytes, handed back to be used again. */
+export type ChunkReply = { readonly input?: Uint8Array } & (
   | { readonly id: number; readonly ok: true; readonly result: ChunkAnalysis | ChunkTransform }
   | { readonly id: number; readonly ok: false; readonly failure: ChunkFailure }
   | {
       readonly id: number;
       readonly ok: false;
       readonly error: { readonly message: string; readonly stack?: string };
-    };
+    }
+);
+
+/** What a worker is started with. */
+export interface ChunkWorkerData {
+  /** The size of its output buffers (see {@link BufferPool}). */
+  readonly outputBytes: number;
+}
+
+/** Idle buffers a pool keeps: enough for the chunks in flight, whatever the thread. */
+const IDLE_BUFFERS = 8;
 
 interface Pending {
   resolve(value: ChunkAnalysis | ChunkTransform): void;
@@ -71,20 +90,32 @@ function workerCode(): string {
   return `require(${JSON.stringify(tsx)});require(${JSON.stringify(source)}).serveChunks();`;
 }
 
-/** Runs chunk tasks on `size` worker threads, or inline when `size` is 0. */
+/**
+ * Runs chunk tasks on `size` worker threads, or inline when `size` is 0. Chunk buffers go round:
+ * `inputs` (the chunks' pool, see record-chunks.ts) gets each chunk's buffer back once its work is
+ * done, and output buffers come back through {@link recycleOutput}.
+ */
 export class ChunkPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  private nextRecycle = 0;
+  /** Output buffers of inline work. */
+  private readonly inlineOutputs: BufferPool;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    readonly inputs: BufferPool = new BufferPool(DEFAULT_CHUNK_BYTES, IDLE_BUFFERS),
+  ) {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`size must be a whole number of workers, got ${size}`);
     }
+    this.inlineOutputs = new BufferPool(inputs.bytes, size === 0 ? IDLE_BUFFERS : 0);
     if (size === 0) return;
     const code = workerCode();
+    const workerData: ChunkWorkerData = { outputBytes: inputs.bytes };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(code, { eval: true, resourceLimits: WORKER_HEAP });
+      const worker = new Worker(code, { eval: true, resourceLimits: WORKER_HEAP, workerData });
       const slot: Slot = { worker, pending: new Map() };
       worker.on("message", (reply: ChunkReply) => this.settle(slot, reply));
       const failAll = (error: Error) => {
@@ -101,20 +132,38 @@ export class ChunkPool {
 
   /** Pass 1 on a chunk of data rows. */
   analyze(bytes: Uint8Array, params: AnalyzeParams): Promise<ChunkAnalysis> {
-    if (this.size === 0) return inline(bytes, () => analyzeChunk(bytes, params));
+    if (this.size === 0) return this.inline(bytes, () => analyzeChunk(bytes, params));
     return this.submit({ kind: "analyze", bytes, params }) as Promise<ChunkAnalysis>;
   }
 
   /** Pass 2 on a chunk of data rows. */
   transform(bytes: Uint8Array, analysis: Analysis, frameRows: number): Promise<ChunkTransform> {
-    if (this.size === 0)
-      return inline(bytes, () => transformChunkBytes(bytes, analysis, frameRows));
+    if (this.size === 0) {
+      return this.inline(bytes, () =>
+        transformChunkBytes(bytes, analysis, frameRows, this.inlineOutputs),
+      );
+    }
     return this.submit({
       kind: "transform",
       bytes,
       analysis,
       frameRows,
     }) as Promise<ChunkTransform>;
+  }
+
+  /**
+   * Takes back a chunk's output (`cleaned` or `transformed`) once it is written: its buffer goes
+   * to a worker (in turn) to hold the next outputs.
+   */
+  recycleOutput(bytes: Uint8Array): void {
+    const buffer = bytes.buffer;
+    if (this.size === 0 || this.closed || buffer.byteLength !== this.inputs.bytes) {
+      this.inlineOutputs.give(bytes);
+      return;
+    }
+    const slot = this.slots[this.nextRecycle++ % this.slots.length] as Slot;
+    const message: RecycleMessage = { recycle: bytes };
+    slot.worker.postMessage(message, [buffer as ArrayBuffer]);
   }
 
   /** Stops the workers (tasks still running are abandoned). */
@@ -138,6 +187,7 @@ export class ChunkPool {
   }
 
   private settle(slot: Slot, reply: ChunkReply): void {
+    if (reply.input) this.inputs.give(reply.input);
     const pending = slot.pending.get(reply.id);
     if (!pending) return;
     slot.pending.delete(reply.id);
@@ -149,18 +199,18 @@ export class ChunkPool {
       pending.reject(error);
     }
   }
-}
 
-/**
- * Runs a chunk's work on this thread; afterwards the chunk's bytes are released, as a worker's
- * are (the caller hands them over either way).
- */
-function inline<T>(bytes: Uint8Array, work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (err) {
-    return Promise.reject(err as Error);
-  } finally {
-    releaseBuffer(bytes);
+  /**
+   * Runs a chunk's work on this thread; afterwards the chunk's buffer goes back to `inputs`, as a
+   * worker's does (the caller hands it over either way).
+   */
+  private inline<T>(bytes: Uint8Array, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    } finally {
+      this.inputs.give(bytes);
+    }
   }
 }

@@ -1,21 +1,34 @@
 /**
  * The worker thread of the chunk pool (chunk-pool.ts): runs pass 1 or pass 2 on each chunk it is
- * sent and posts the result back, transferring its buffers instead of copying them.
+ * sent and posts the result back, transferring its buffers instead of copying them. The chunk's
+ * own buffer goes back with the reply, and output buffers come back from the merging thread, so
+ * both are used again (buffer-pool.ts).
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { BufferPool } from "./buffer-pool";
 import { analyzeChunk, ChunkFailureError, transformChunkBytes } from "./chunk-work";
-import type { ChunkReply, ChunkRequest } from "./chunk-pool";
-import { releaseBuffer } from "./release";
+import type { ChunkReply, ChunkRequest, ChunkWorkerData, WorkerMessage } from "./chunk-pool";
 
-/** Handles one request; the reply and the buffers to transfer with it. */
-export function handleRequest(request: ChunkRequest): {
+/** Idle output buffers a worker keeps (two per chunk; the merge gives them back in turn). */
+const IDLE_OUTPUTS = 8;
+
+/**
+ * Handles one request; the reply (which hands the chunk's bytes back) and the buffers to transfer
+ * with it. `outputs`: where pass 2's output buffers come from.
+ */
+export function handleRequest(
+  request: ChunkRequest,
+  outputs?: BufferPool,
+): {
   reply: ChunkReply;
   transfer: ArrayBuffer[];
 } {
   const { id, task } = request;
+  const input = task.bytes;
+  const inputBuffer = input.buffer as ArrayBuffer;
   try {
     if (task.kind === "analyze") {
-      const result = analyzeChunk(task.bytes, task.params);
+      const result = analyzeChunk(input, task.params);
       const transfer = [
         result.age.values,
         result.age.counts,
@@ -23,11 +36,11 @@ export function handleRequest(request: ChunkRequest): {
         result.salary.counts,
       ];
       return {
-        reply: { id, ok: true, result },
-        transfer: transfer.map((a) => a.buffer as ArrayBuffer),
+        reply: { id, ok: true, result, input },
+        transfer: [inputBuffer, ...transfer.map((a) => a.buffer as ArrayBuffer)],
       };
     }
-    const result = transformChunkBytes(task.bytes, task.analysis, task.frameRows);
+    const result = transformChunkBytes(input, task.analysis, task.frameRows, outputs);
     const a = result.aggregates;
     const transfer = [
       result.cleaned,
@@ -38,17 +51,17 @@ export function handleRequest(request: ChunkRequest): {
       a.age,
     ];
     return {
-      reply: { id, ok: true, result },
-      transfer: transfer.map((t) => t.buffer as ArrayBuffer),
+      reply: { id, ok: true, result, input },
+      transfer: [inputBuffer, ...transfer.map((t) => t.buffer as ArrayBuffer)],
     };
   } catch (err) {
     if (err instanceof ChunkFailureError) {
-      return { reply: { id, ok: false, failure: err.failure }, transfer: [] };
+      return { reply: { id, ok: false, failure: err.failure, input }, transfer: [inputBuffer] };
     }
     const error = err instanceof Error ? err : new Error(String(err));
     return {
-      reply: { id, ok: false, error: { message: error.message, stack: error.stack } },
-      transfer: [],
+      reply: { id, ok: false, error: { message: error.message, stack: error.stack }, input },
+      transfer: [inputBuffer],
     };
   }
 }
@@ -57,10 +70,14 @@ export function handleRequest(request: ChunkRequest): {
 export function serveChunks(): void {
   const port = parentPort;
   if (port === null) throw new Error("chunk-worker must run in a worker thread");
-  port.on("message", (request: ChunkRequest) => {
-    const { reply, transfer } = handleRequest(request);
-    // The chunk was transferred here and is done with: free it now, not at a later collection.
-    releaseBuffer(request.task.bytes);
+  const { outputBytes } = workerData as ChunkWorkerData;
+  const outputs = new BufferPool(outputBytes, IDLE_OUTPUTS);
+  port.on("message", (message: WorkerMessage) => {
+    if ("recycle" in message) {
+      outputs.give(message.recycle);
+      return;
+    }
+    const { reply, transfer } = handleRequest(message, outputs);
     port.postMessage(reply, transfer);
   });
 }

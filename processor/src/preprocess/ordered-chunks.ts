@@ -4,6 +4,7 @@
  * order — so outputs are written in order and order-dependent aggregates (Kahan sums, the first
  * failing record) come out as a sequential run would give them.
  */
+import type { BufferPool } from "./buffer-pool";
 import { chunkFailureError, ChunkFailureError, splitHeader } from "./chunk-work";
 import { chunksOfLengths, RecordTooLargeError, recordChunks } from "./record-chunks";
 import type { OpenInput } from "./text-source";
@@ -19,6 +20,8 @@ export interface ChunkPlan {
    * then cut at the same places without being scanned again (pass 2 after pass 1).
    */
   readonly lengths?: readonly number[];
+  /** Where chunk buffers come from (the pass gives them back once done with). */
+  readonly buffers?: BufferPool;
 }
 
 /** What {@link runOrdered} read. */
@@ -33,7 +36,7 @@ export interface OrderedRun {
 export interface ChunkPass<R> {
   /** Called once with the header record, before any data chunk is submitted. */
   header(values: string[]): void;
-  /** Starts the work on a data chunk (the bytes are handed over). */
+  /** Starts the work on a data chunk (the bytes, and their whole buffer, are handed over). */
   submit(bytes: Uint8Array): Promise<R>;
   /** Merges a chunk's result; called in file order. Returns the chunk's number of data rows. */
   merge(result: R): Promise<number> | number;
@@ -58,8 +61,8 @@ export async function runOrdered<R>(
   const lengths: number[] = [];
   const chunks =
     plan.lengths === undefined
-      ? recordChunks(open(), plan.chunkBytes)
-      : chunksOfLengths(open(), plan.lengths);
+      ? recordChunks(open(), plan.chunkBytes, undefined, plan.buffers)
+      : chunksOfLengths(open(), plan.lengths, plan.buffers);
   const iterator = chunks[Symbol.asyncIterator]();
   try {
     for (let fileStart = true; ; fileStart = false) {
@@ -83,6 +86,7 @@ export async function runOrdered<R>(
       lengths.push(bytes.length);
       if (!headerSeen) {
         const split = splitHeader(bytes, fileStart);
+        if (split === undefined || split.rest.length === 0) plan.buffers?.give(bytes);
         if (split === undefined) continue;
         headerSeen = true;
         recordsBefore = 1;

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { RESULT_FILES } from "../contract";
 import { FileAggregates, type QualityMetrics } from "./aggregates";
 import { analyzeChunks, type Analysis } from "./analyze";
+import { BufferPool } from "./buffer-pool";
 import { FileBytes } from "./byte-reader";
 import { ChunkPool } from "./chunk-pool";
 import type { ChunkTransform } from "./chunk-work";
@@ -22,7 +23,6 @@ import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
-import { releaseBuffer } from "./release";
 import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
 import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
@@ -127,13 +127,14 @@ export async function preprocess(
   outDir: string,
   options: PreprocessOptions = {},
 ): Promise<PreprocessResult> {
-  const pool = new ChunkPool(options.workers ?? defaultWorkers(undefined, options.chunkBytes));
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const workers = options.workers ?? defaultWorkers(undefined, chunkBytes);
   // Enough chunks ahead that no worker waits while the merge writes (two per worker).
-  const plan: ChunkPlan = {
-    chunkBytes: options.chunkBytes,
-    inFlight: Math.max(1, 2 * pool.size),
-    signal: options.signal,
-  };
+  const inFlight = Math.max(1, 2 * workers);
+  // Chunk buffers in use at once: those in flight, the one being read, the one being merged.
+  const buffers = new BufferPool(chunkBytes, inFlight + 2);
+  const pool = new ChunkPool(workers, buffers);
+  const plan: ChunkPlan = { chunkBytes, inFlight, signal: options.signal, buffers };
   try {
     const { analysis, lengths } = await analyzeChunks(open, pool, plan);
     return await transformInput(open, outDir, analysis, pool, { ...plan, lengths }, options);
@@ -173,8 +174,8 @@ async function transformInput(
         submit: (bytes) => pool.transform(bytes, analysis, frameRows),
         merge: async (chunk) => {
           aggregates.add(chunk.aggregates);
-          await writeAndRelease(cleanedOut, chunk.cleaned);
-          await writeAndRelease(transformedOut, chunk.transformed);
+          await writeAndRecycle(cleanedOut, chunk.cleaned, pool);
+          await writeAndRecycle(transformedOut, chunk.transformed, pool);
           options.onProgress?.(aggregates.rows, analysis.rows);
           return chunk.aggregates.rows;
         },
@@ -204,10 +205,14 @@ async function write(stream: WriteStream, text: string | Uint8Array): Promise<vo
   if (!stream.write(text)) await once(stream, "drain");
 }
 
-/** Writes a chunk's output and frees its buffer once the stream has written it. */
-async function writeAndRelease(stream: WriteStream, bytes: Uint8Array): Promise<void> {
+/** Writes a chunk's output and gives its buffer back once the stream has written it. */
+async function writeAndRecycle(
+  stream: WriteStream,
+  bytes: Uint8Array,
+  pool: ChunkPool,
+): Promise<void> {
   const buffered = stream.write(bytes, (err) => {
-    if (!err) releaseBuffer(bytes);
+    if (!err) pool.recycleOutput(bytes);
   });
   if (!buffered) await once(stream, "drain");
 }

@@ -6,6 +6,7 @@
  * doubled quote inside one is an escaped quote, and a quote anywhere else is a literal character.
  * Line ends are single bytes ("\n", "\r"), so a cut is always on a UTF-8 character boundary.
  */
+import { BufferPool } from "./buffer-pool";
 import { byteReader } from "./byte-reader";
 import { COMMA, CR, LF, QUOTE } from "./char-codes";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
@@ -77,8 +78,9 @@ function utf16Length(bytes: Uint8Array): number {
 /**
  * Yields chunks of at most about `chunkBytes` that each end after a record end (a longer record
  * makes its chunk longer; the last chunk holds the rest of the input, whatever it is). Each chunk
- * is read in place into a buffer of its own, which the caller may transfer; the bytes after the
- * chunk's last record end are copied to the start of the next one. Throws
+ * is read in place into a buffer of its own (from `buffers`), which the caller may transfer or give
+ * back to `buffers`; the bytes after the chunk's last record end are copied to the start of the
+ * next one. Throws
  * {@link RecordTooLargeError} when more than `maxRecordChars` characters pass without a record
  * end, so one unbalanced quote cannot make a chunk of the whole file.
  */
@@ -86,10 +88,11 @@ export async function* recordChunks(
   source: AsyncIterable<Uint8Array>,
   chunkBytes: number = DEFAULT_CHUNK_BYTES,
   maxRecordChars: number = DEFAULT_MAX_RECORD_CHARS,
+  buffers: BufferPool = new BufferPool(chunkBytes, 0),
 ): AsyncGenerator<Uint8Array> {
   const reader = byteReader(source);
   const scanner = new BoundaryScanner();
-  let buffer = new Uint8Array(chunkBytes);
+  let buffer = buffers.take(chunkBytes);
   let filled = 0;
   /** Index in `buffer` just after the last record end, or -1. */
   let boundary = -1;
@@ -100,6 +103,7 @@ export async function* recordChunks(
         // Full and not cut: no record end yet (or chunkBytes is tiny); make room for more.
         const grown = new Uint8Array(buffer.length * 2);
         grown.set(buffer);
+        buffers.give(buffer);
         buffer = grown;
       }
       const n = await reader.read(buffer, filled);
@@ -109,7 +113,7 @@ export async function* recordChunks(
       filled += n;
       if (filled >= chunkBytes && boundary > 0) {
         const rest = filled - boundary;
-        const next = new Uint8Array(Math.max(chunkBytes, 2 * rest));
+        const next = buffers.take(Math.max(chunkBytes, 2 * rest));
         next.set(buffer.subarray(boundary, filled));
         const chunk = buffer.subarray(0, boundary);
         buffer = next;
@@ -144,17 +148,19 @@ export class InputChangedError extends Error {
 
 /**
  * Yields the chunks of a second read of the same input, cut where the first read's
- * {@link recordChunks} cut it (`lengths`, in order): no scanning, one copy per chunk. Throws
+ * {@link recordChunks} cut it (`lengths`, in order): no scanning, each read in place into a buffer
+ * from `buffers`. Throws
  * {@link InputChangedError} when the bytes do not fit those cuts.
  */
 export async function* chunksOfLengths(
   source: AsyncIterable<Uint8Array>,
   lengths: readonly number[],
+  buffers: BufferPool = new BufferPool(DEFAULT_CHUNK_BYTES, 0),
 ): AsyncGenerator<Uint8Array> {
   const reader = byteReader(source);
   try {
     for (let k = 0; k < lengths.length; k++) {
-      const chunk = new Uint8Array(lengths[k] as number);
+      const chunk = buffers.take(lengths[k] as number);
       for (let filled = 0; filled < chunk.length;) {
         const n = await reader.read(chunk, filled);
         if (n === 0) throw new InputChangedError();

@@ -3,15 +3,26 @@
  * as they are made, so the strings die young (the young-generation collector copies whatever is
  * still alive) instead of living, together, until the whole chunk is joined and encoded.
  */
+import type { BufferPool } from "./buffer-pool";
+
 const encoder = new TextEncoder();
 
 export class Utf8Sink {
   private buffer: Uint8Array;
   private length = 0;
 
-  /** `expectedBytes`: the likely total, so the buffer seldom grows. */
-  constructor(expectedBytes: number) {
-    this.buffer = new Uint8Array(Math.max(1024, expectedBytes));
+  /**
+   * `expectedBytes`: the likely total, so the buffer seldom grows. With `buffers`, a total that
+   * fits one of the pool's buffers is written into one (the reader gives it back when done).
+   */
+  constructor(
+    expectedBytes: number,
+    private readonly buffers?: BufferPool,
+  ) {
+    this.buffer =
+      buffers !== undefined && expectedBytes <= buffers.bytes
+        ? buffers.take()
+        : new Uint8Array(Math.max(1024, expectedBytes));
   }
 
   /** Appends `text` as UTF-8. */
@@ -25,18 +36,21 @@ export class Utf8Sink {
       // At most 3 bytes per UTF-16 unit; at least double, so growing stays amortized.
       const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + 3 * rest.length));
       grown.set(this.buffer.subarray(0, this.length));
+      this.buffers?.give(this.buffer);
       this.buffer = grown;
     }
   }
 
   /**
    * The bytes written, in a buffer of their own (it is transferred to the merging thread), and a
-   * fresh start. Spare room beyond a quarter is cut off by a copy, so a grown buffer does not
-   * travel half empty.
+   * fresh start. A pool's buffer is handed over as it is; from a buffer of its own, spare room
+   * beyond a quarter is cut off by a copy, so a grown buffer does not travel half empty.
    */
   take(): Uint8Array {
+    const pooled =
+      this.buffers !== undefined && this.buffer.buffer.byteLength === this.buffers.bytes;
     const out =
-      this.length * 1.25 < this.buffer.length
+      !pooled && this.length * 1.25 < this.buffer.length
         ? this.buffer.slice(0, this.length)
         : this.buffer.subarray(0, this.length);
     this.buffer = new Uint8Array(1024);
