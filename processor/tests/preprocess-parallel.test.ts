@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { containerCpuLimit, parseCfsQuota, parseCpuMax } from "../src/preprocess/cpu-limit";
 import { CsvTokenizer } from "../src/preprocess/csv-reader";
 import { PermanentFileError } from "../src/preprocess/errors";
@@ -126,6 +127,29 @@ describe("chunks hold whole records", () => {
         expect(got).toEqual(expected);
       }
     }
+  });
+
+  test("any text of quotes, commas and line ends is cut only between the tokenizer's records", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[a"",\r\n ]{0,80}$/),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (text, chunkBytes, piece) => {
+          let expected: string[][];
+          try {
+            expected = records(text);
+          } catch {
+            return true; // Ends inside a quoted field: the tokenizer's own error, not a cut.
+          }
+          const bytes = new TextEncoder().encode(text);
+          const chunks = await collect(recordChunks(piecesOf(bytes, piece)(), chunkBytes));
+          const got = chunks.flatMap((c, i) => records(new TextDecoder().decode(c), i === 0));
+          return JSON.stringify(got) === JSON.stringify(expected);
+        },
+      ),
+      { numRuns: 2000, seed: 29 },
+    );
   });
 
   test("a second read cut at the first read's chunk lengths gives the same chunks, however it is read", async () => {
