@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { WORKER_HEAP } from "../contract";
+import { WORKER_HEAP } from "../contract/heap";
 import type { Analysis } from "./analyze";
 import {
   analyzeChunk,

@@ -11,7 +11,8 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { RESULT_FILES } from "../contract";
+// The contract module, not its index: the index loads zod (about 40 ms), which this path never uses.
+import { RESULT_FILES } from "../contract/keys";
 import { FileAggregates, type QualityMetrics } from "./aggregates";
 import { analyzeChunks, type Analysis } from "./analyze";
 import { BufferPool } from "./buffer-pool";
