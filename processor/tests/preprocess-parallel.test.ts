@@ -223,6 +223,43 @@ describe("chunks hold whole records", () => {
     await pool.close();
   });
 
+  test("the next chunk's read is under way while the chunk handed on is worked on, in both passes", async () => {
+    const bytes = new TextEncoder().encode("a,b\n".repeat(64));
+    let reads = 0;
+    // A local-file-like input (read into the caller's buffer) that counts the reads started.
+    const input = Object.assign(piecesOf(bytes, 1 << 20)(), {
+      reader: () => {
+        let position = 0;
+        return {
+          read: async (into: Uint8Array, at: number) => {
+            reads++;
+            const n = Math.min(into.length - at, bytes.length - position, 16);
+            into.set(bytes.subarray(position, position + n), at);
+            position += n;
+            return n;
+          },
+          close: async () => undefined,
+        };
+      },
+    });
+    const first = recordChunks(input, 32);
+    const lengths: number[] = [];
+    for await (const chunk of first) {
+      const before = reads;
+      lengths.push(chunk.length);
+      // Nothing asked for yet, and the read of what follows has started.
+      if (lengths.length < 8) expect(before).toBeGreaterThan(lengths.length * 2);
+    }
+    reads = 0;
+    let seen = 0;
+    for await (const chunk of chunksOfLengths(input, lengths)) {
+      seen++;
+      expect(chunk.length).toBe(lengths[seen - 1]);
+      if (seen < lengths.length) expect(reads).toBeGreaterThan(seen * 2);
+    }
+    expect(seen).toBe(lengths.length);
+  });
+
   test("a second read that does not fit the first read's cuts fails instead of splitting a record", async () => {
     const bytes = new TextEncoder().encode(tricky);
     const lengths = (await collect(recordChunks(piecesOf(bytes, 5)(), 20))).map((c) => c.length);
