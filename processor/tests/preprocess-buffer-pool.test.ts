@@ -9,6 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { BufferPool } from "../src/preprocess/buffer-pool";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
+import type { ChunkTransform } from "../src/preprocess/chunk-work";
 import { OUTPUT_FILES, preprocessFile } from "../src/preprocess/pipeline";
 import { chunksOfLengths, recordChunks } from "../src/preprocess/record-chunks";
 import { Utf8Sink } from "../src/preprocess/utf8-sink";
@@ -145,6 +146,35 @@ describe("chunks read into reused buffers", () => {
 });
 
 describe("a run whose buffers go round", () => {
+  test("a merged chunk's per-row arrays are freed at once, not left to a rare collection", async () => {
+    const name = readdirSync(FIXTURES).filter((d) => !d.startsWith("."))[0] as string;
+    const results: Promise<ChunkTransform>[] = [];
+    const original = ChunkPool.prototype.transform;
+    const spy = jest.spyOn(ChunkPool.prototype, "transform").mockImplementation(function (
+      this: ChunkPool,
+      ...args: Parameters<ChunkPool["transform"]>
+    ) {
+      const result = original.apply(this, args);
+      results.push(result);
+      return result;
+    });
+    try {
+      await preprocessFile(join(FIXTURES, name, "input.csv"), join(work, "freed"), {
+        workers: 0,
+        chunkBytes: 256,
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(results.length).toBeGreaterThan(1);
+    for (const { aggregates: a } of await Promise.all(results)) {
+      // Detached: every view of a freed buffer is empty.
+      expect([a.fingerprints, a.departmentIds, a.salary, a.age].map((x) => x.length)).toEqual([
+        0, 0, 0, 0,
+      ]);
+    }
+  });
+
   test.each([0, 2])(
     "with %i workers and small chunks, every golden case comes out byte for byte",
     async (workers) => {

@@ -6,6 +6,7 @@
  * the faults about 1.5 s of system CPU. A pool keeps the few buffers in flight (a bounded number)
  * and hands them out again, so the memory stays bounded and is faulted in once.
  */
+import { isArrayBuffer } from "node:util/types";
 import { releaseBuffer } from "./release";
 
 export class BufferPool {
@@ -46,7 +47,8 @@ export class BufferPool {
    */
   give(bytes: Uint8Array): void {
     const buffer = bytes.buffer;
-    if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
+    // Realm-proof (see release.ts): a buffer sent back by a worker is made by Node.
+    if (!isArrayBuffer(buffer) || buffer.detached) return;
     if (buffer.byteLength === this.bytes && this.free.length < this.keep && !buffer.resizable) {
       this.free.push(buffer);
     } else {

@@ -24,8 +24,9 @@ import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
+import { releaseBuffer } from "./release";
 import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
-import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
+import { DEFAULT_CHUNK_ROWS, TransformPass, type RowAggregates } from "./transform-pass";
 
 export type { QualityMetrics } from "./aggregates";
 
@@ -175,6 +176,7 @@ async function transformInput(
         submit: (bytes) => pool.transform(bytes, analysis, frameRows),
         merge: async (chunk) => {
           aggregates.add(chunk.aggregates);
+          releaseRowAggregates(chunk.aggregates);
           await writeAndRecycle(cleanedOut, chunk.cleaned, pool);
           await writeAndRecycle(transformedOut, chunk.transformed, pool);
           options.onProgress?.(aggregates.rows, analysis.rows);
@@ -204,6 +206,17 @@ async function closeStream(stream: WriteStream): Promise<void> {
 
 async function write(stream: WriteStream, text: string | Uint8Array): Promise<void> {
   if (!stream.write(text)) await once(stream, "drain");
+}
+
+/**
+ * Frees a merged chunk's per-row arrays at once (each has a buffer of its own, sent by the worker).
+ * This thread allocates little JavaScript, so its collections are rare: on 4M rows these arrays
+ * (about 190 KB a chunk) piled up to 55 MB of external memory between two of them.
+ */
+function releaseRowAggregates(run: RowAggregates): void {
+  for (const array of [run.fingerprints, run.departmentIds, run.salary, run.age]) {
+    releaseBuffer(array);
+  }
 }
 
 /** Writes a chunk's output and gives its buffer back once the stream has written it. */

@@ -4,10 +4,14 @@
  * collection, which comes rarely on a thread that allocates little JavaScript: the merge thread
  * receives about 2 MiB of output per chunk, and on 1M rows its ArrayBuffers and external memory
  * peaked at 54 and 88 MB in pass 2, 25 and 35 MB with this (and byte-reader.ts). Only for buffers
- * the caller owns whole: a chunk (record-chunks.ts), a chunk's encoded output, or what a worker
- * was sent.
+ * the caller owns whole: a chunk (record-chunks.ts), a chunk's encoded output, what a worker was
+ * sent, or a merged chunk's per-row arrays (pipeline.ts).
  */
-export function releaseBuffer(bytes: Uint8Array): void {
+import { isArrayBuffer } from "node:util/types";
+
+export function releaseBuffer(bytes: ArrayBufferView): void {
   const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+  // isArrayBuffer, not instanceof: arrays made by Node (a message from a worker) or under a test
+  // runner's sandbox may come from another realm, whose ArrayBuffer is another constructor.
+  if (isArrayBuffer(buffer) && !buffer.detached) buffer.transfer(0);
 }
