@@ -2,9 +2,10 @@
  * Chunk-sized buffers used again instead of freed and made anew. Each fresh 1 MiB buffer is fresh
  * memory from the system (the image's malloc tunables map every block over 128 KiB on its own, see
  * runtime.ts), and the kernel faults its pages in one by one: on 1M rows, reading into fresh chunk
- * buffers and encoding into fresh output buffers took 40% of the run's 350,000 page faults, and
- * the faults about 1.5 s of system CPU. A pool keeps the few buffers in flight (a bounded number)
- * and hands them out again, so the memory stays bounded and is faulted in once.
+ * buffers and encoding into fresh output buffers took 40% of the run's 350,000 page faults
+ * (`perf record -e page-faults`). A pool keeps the few buffers in flight (a bounded number) and
+ * hands them out again, so the memory stays bounded and is faulted in once. With this and the
+ * smaller strings of chunk-work.ts: 63,000 faults, and system CPU 1.1 s instead of 2.0 s.
  */
 import { isArrayBuffer } from "node:util/types";
 import { releaseBuffer } from "./release";
