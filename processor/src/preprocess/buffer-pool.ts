@@ -10,6 +10,12 @@
 import { isArrayBuffer } from "node:util/types";
 import { releaseBuffer } from "./release";
 
+/**
+ * Idle buffers a thread's pool keeps: two per chunk (its input, or its two outputs) for the chunks
+ * in flight on that thread, with room to spare.
+ */
+export const IDLE_BUFFERS = 8;
+
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
 
@@ -42,16 +48,25 @@ export class BufferPool {
     return new Uint8Array(buffer, 0, length);
   }
 
+  /** True when `bytes` views a whole buffer this pool could keep: a live one of the pool's size. */
+  fits(bytes: Uint8Array): boolean {
+    const buffer = bytes.buffer;
+    // Realm-proof (see release.ts): a buffer sent back by a worker is made by Node.
+    return (
+      isArrayBuffer(buffer) &&
+      !buffer.detached &&
+      !buffer.resizable &&
+      buffer.byteLength === this.bytes
+    );
+  }
+
   /**
    * Takes back a buffer the caller owns whole (every view of it is done with): pooled when it has
    * the pool's size and there is room, freed otherwise.
    */
   give(bytes: Uint8Array): void {
-    const buffer = bytes.buffer;
-    // Realm-proof (see release.ts): a buffer sent back by a worker is made by Node.
-    if (!isArrayBuffer(buffer) || buffer.detached) return;
-    if (buffer.byteLength === this.bytes && this.free.length < this.keep && !buffer.resizable) {
-      this.free.push(buffer);
+    if (this.fits(bytes) && this.free.length < this.keep) {
+      this.free.push(bytes.buffer as ArrayBuffer);
     } else {
       releaseBuffer(bytes);
     }

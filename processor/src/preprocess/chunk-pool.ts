@@ -19,7 +19,7 @@ import {
   type ChunkFailure,
   type ChunkTransform,
 } from "./chunk-work";
-import { BufferPool } from "./buffer-pool";
+import { BufferPool, IDLE_BUFFERS } from "./buffer-pool";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 
 /** One unit of work. */
@@ -62,9 +62,6 @@ export interface ChunkWorkerData {
   /** The size of its output buffers (see {@link BufferPool}). */
   readonly outputBytes: number;
 }
-
-/** Idle buffers a pool keeps: enough for the chunks in flight, whatever the thread. */
-const IDLE_BUFFERS = 8;
 
 interface Pending {
   resolve(value: ChunkAnalysis | ChunkTransform): void;
@@ -156,14 +153,13 @@ export class ChunkPool {
    * to a worker (in turn) to hold the next outputs.
    */
   recycleOutput(bytes: Uint8Array): void {
-    const buffer = bytes.buffer;
-    if (this.size === 0 || this.closed || buffer.byteLength !== this.inputs.bytes) {
+    if (this.size === 0 || this.closed || !this.inputs.fits(bytes)) {
       this.inlineOutputs.give(bytes);
       return;
     }
     const slot = this.slots[this.nextRecycle++ % this.slots.length] as Slot;
     const message: RecycleMessage = { recycle: bytes };
-    slot.worker.postMessage(message, [buffer as ArrayBuffer]);
+    slot.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
   }
 
   /** Stops the workers (tasks still running are abandoned). */

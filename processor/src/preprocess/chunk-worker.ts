@@ -5,12 +5,9 @@
  * both are used again (buffer-pool.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { BufferPool } from "./buffer-pool";
+import { BufferPool, IDLE_BUFFERS } from "./buffer-pool";
 import { analyzeChunk, ChunkFailureError, transformChunkBytes } from "./chunk-work";
 import type { ChunkReply, ChunkRequest, ChunkWorkerData, WorkerMessage } from "./chunk-pool";
-
-/** Idle output buffers a worker keeps (two per chunk; the merge gives them back in turn). */
-const IDLE_OUTPUTS = 8;
 
 /**
  * Handles one request; the reply (which hands the chunk's bytes back) and the buffers to transfer
@@ -71,7 +68,7 @@ export function serveChunks(): void {
   const port = parentPort;
   if (port === null) throw new Error("chunk-worker must run in a worker thread");
   const { outputBytes } = workerData as ChunkWorkerData;
-  const outputs = new BufferPool(outputBytes, IDLE_OUTPUTS);
+  const outputs = new BufferPool(outputBytes, IDLE_BUFFERS);
   port.on("message", (message: WorkerMessage) => {
     if ("recycle" in message) {
       outputs.give(message.recycle);

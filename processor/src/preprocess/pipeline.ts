@@ -133,7 +133,7 @@ export async function preprocess(
   const workers = options.workers ?? defaultWorkers(undefined, chunkBytes);
   // Enough chunks ahead that no worker waits while the merge writes (two per worker).
   const inFlight = Math.max(1, 2 * workers);
-  // Chunk buffers in use at once: those in flight, the one being read, the one being merged.
+  // Chunk buffers in use at once: those in flight, the one read ahead, the one being merged.
   const buffers = new BufferPool(chunkBytes, inFlight + 2);
   const pool = new ChunkPool(workers, buffers);
   const plan: ChunkPlan = { chunkBytes, inFlight, signal: options.signal, buffers };

@@ -7,7 +7,7 @@
  * Line ends are single bytes ("\n", "\r"), so a cut is always on a UTF-8 character boundary.
  */
 import { BufferPool } from "./buffer-pool";
-import { byteReader, type ByteReader } from "./byte-reader";
+import { byteReader } from "./byte-reader";
 import { COMMA, CR, LF, QUOTE } from "./char-codes";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 
@@ -162,7 +162,7 @@ export async function* recordChunks(
         filled = rest;
         boundary = -1;
         checkedAt = 0;
-        if (filled < buffer.length) ahead = readAhead(reader, buffer, filled);
+        if (filled < buffer.length) ahead = readingAhead(reader.read(buffer, filled));
         yield chunk;
       }
       const open = boundary === -1 ? filled : filled - boundary;
@@ -177,22 +177,21 @@ export async function* recordChunks(
     }
     if (filled > 0) yield buffer.subarray(0, filled);
   } finally {
-    // A read still ahead is left to finish on its own (its failure is already caught): closing
-    // waits for it ("after waiting for any pending operation on the handle to complete",
-    // https://nodejs.org/api/fs.html#filehandleclose), or ends the stream under it.
-    await reader.close();
+    await reader.close(); // a read still ahead finishes on its own (see readingAhead)
   }
 }
 
 /**
- * Starts the next read before a chunk is handed on. Work done inline (a small input) blocks this
- * thread until the consumer asks for the next chunk; the read runs on libuv's thread pool
- * meanwhile instead of after. On 50k rows inline the main thread sat idle 60 ms of 880 waiting
- * for reads (a read of 1 MiB took 1-2 ms alone, up to 25 ms while V8's compiler and collector
- * threads held the other core). A failure is kept for the `await` that takes the result.
+ * A read started before a chunk is handed on, in both cutters. Work done inline (a small input)
+ * blocks this thread until the consumer asks for the next chunk; the read runs on libuv's thread
+ * pool meanwhile instead of after. On 50k rows inline the main thread sat idle 60 ms of 880
+ * waiting for reads (a read of 1 MiB took 1-2 ms alone, up to 25 ms while V8's compiler and
+ * collector threads held the other core). A failure is kept for the `await` that takes the
+ * result; if the chunks are abandoned first, closing the reader waits for the read ("after
+ * waiting for any pending operation on the handle to complete",
+ * https://nodejs.org/api/fs.html#filehandleclose), or ends the stream under it.
  */
-function readAhead(reader: ByteReader, into: Uint8Array, at: number): Promise<number> {
-  const read = reader.read(into, at);
+function readingAhead<T>(read: Promise<T>): Promise<T> {
   read.catch(() => undefined);
   return read;
 }
@@ -226,7 +225,7 @@ export async function* chunksOfLengths(
     }
     return chunk;
   };
-  // The next chunk is read while the one handed on is worked on (see readAhead).
+  // The next chunk is read while the one handed on is worked on (see readingAhead).
   let ahead: Promise<Uint8Array> | undefined;
   try {
     for (let k = 0; k < lengths.length; k++) {
@@ -235,17 +234,11 @@ export async function* chunksOfLengths(
       // Every cut but the last follows a line end: a cheap check that the bytes are the same.
       const end = chunk[chunk.length - 1];
       if (k < lengths.length - 1 && end !== LF && end !== CR) throw new InputChangedError();
-      if (k + 1 < lengths.length) {
-        ahead = fill(lengths[k + 1] as number);
-        ahead.catch(() => undefined);
-      }
+      if (k + 1 < lengths.length) ahead = readingAhead(fill(lengths[k + 1] as number));
       yield chunk;
     }
     if ((await reader.read(new Uint8Array(1), 0)) !== 0) throw new InputChangedError();
   } finally {
-    // A read still ahead is left to finish on its own (its failure is already caught): closing
-    // waits for it ("after waiting for any pending operation on the handle to complete",
-    // https://nodejs.org/api/fs.html#filehandleclose), or ends the stream under it.
-    await reader.close();
+    await reader.close(); // a read still ahead finishes on its own (see readingAhead)
   }
 }

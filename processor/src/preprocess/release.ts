@@ -9,6 +9,7 @@
  */
 import { isArrayBuffer } from "node:util/types";
 
+/** Detaches `bytes`' whole buffer and drops its memory (nothing when it is detached already). */
 export function releaseBuffer(bytes: ArrayBufferView): void {
   const buffer = bytes.buffer;
   // isArrayBuffer, not instanceof: arrays made by Node (a message from a worker) or under a test

@@ -47,8 +47,7 @@ export class Utf8Sink {
    * beyond a quarter is cut off by a copy, so a grown buffer does not travel half empty.
    */
   take(): Uint8Array {
-    const pooled =
-      this.buffers !== undefined && this.buffer.buffer.byteLength === this.buffers.bytes;
+    const pooled = this.buffers?.fits(this.buffer) === true;
     const out =
       !pooled && this.length * 1.25 < this.buffer.length
         ? this.buffer.slice(0, this.length)
