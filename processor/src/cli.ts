@@ -3,6 +3,7 @@
  * {@link COMMANDS}; its module is loaded only when the command runs (the preprocess path loads
  * danfojs-node, which the event commands do not need).
  */
+import { applyPreprocessV8Flags } from "./preprocess/v8-flags";
 
 /** What a command returns: the process exit code. */
 export type CommandResult = number;
@@ -17,22 +18,33 @@ export interface Command {
   run(args: readonly string[]): Promise<CommandResult>;
 }
 
+/** A preprocess command's `run`: its V8 flags are set before its modules load (v8-flags.ts). */
+function preprocessing(load: () => Promise<Command["run"]>): Command["run"] {
+  return async (args) => {
+    applyPreprocessV8Flags();
+    return (await load())(args);
+  };
+}
+
 /** The registry: add a command with one line here. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   preprocess: {
     summary: "preprocess CSV uploads named by S3 events on PREPROCESS_QUEUE_URL, then exit",
-    run: async (args) => (await import("./preprocess/command")).preprocessCommand(args),
+    run: preprocessing(async () => (await import("./preprocess/command")).preprocessCommand),
   },
   "preprocess-file": {
     usage: "IN.csv OUTDIR",
     summary: "preprocess a local CSV file into OUTDIR (same steps, no AWS)",
-    run: async (args) => (await import("./preprocess/file-command")).preprocessFileCommand(args),
+    run: preprocessing(
+      async () => (await import("./preprocess/file-command")).preprocessFileCommand,
+    ),
   },
   "preprocess-object": {
     usage: "--bucket B --key K [--prefix P/]",
     summary: "preprocess one S3 object into OUTPUT_BUCKET (the orchestrated path's Job)",
-    run: async (args) =>
-      (await import("./preprocess/object-command")).preprocessObjectCommand(args),
+    run: preprocessing(
+      async () => (await import("./preprocess/object-command")).preprocessObjectCommand,
+    ),
   },
   produce: {
     summary: "send store events to EVENTS_QUEUE_URL (EVENTS_TOTAL at EVENTS_PER_SECOND)",
