@@ -1,8 +1,12 @@
 /**
  * `npm run bench:preprocess`: wall time, peak RSS, rows/s and MB/s of `processor preprocess-file`
  * on 50k and 1M generated rows, each run as a whole process (startup included) with the image's
- * Node flags. Two optional references run on the same files in the same run, alternating with
- * ours, so a busy machine slows all three alike:
+ * Node flags. Two optional references run on the same files in the same run, in turn with ours,
+ * so a busy machine slows all three alike; the order rotates from one round to the next and the
+ * machine rests a moment before each run, because a run straight after another engine's is slower
+ * (on the 2-core bench machine our 1M-row run took 3.9-4.7 s and 6.8-8.1 CPU-s right after
+ * DuckDB's, 3.6-3.7 s and 6.2 CPU-s on a rested machine), and a fixed order would charge that to
+ * whichever engine always comes after the heaviest:
  * - PANDAS_REFERENCE: the pandas reference script (run with /usr/bin/python3, which needs pandas);
  *   the table also says whether our outputs are byte-identical to its outputs;
  * - DUCKDB_REFERENCE: a command that runs the same steps in DuckDB, called as `COMMAND IN OUTDIR`
@@ -13,7 +17,7 @@
  *
  *   PANDAS_REFERENCE=/path/to/pandas_reference.py DUCKDB_REFERENCE="node /path/to/duckdb.mjs" \
  *     npm run bench:preprocess
- *   BENCH_ROWS=50000,1000000 BENCH_RUNS=3   (defaults; the median run is reported)
+ *   BENCH_ROWS=50000,1000000 BENCH_RUNS=3 BENCH_REST_SECONDS=3   (defaults; the median run is reported)
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -40,6 +44,7 @@ const DUCKDB = process.env.DUCKDB_REFERENCE?.trim()
   .filter((w) => w !== "");
 const SIZES = (process.env.BENCH_ROWS ?? "50000,1000000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const REST_MS = 1000 * Number(process.env.BENCH_REST_SECONDS ?? 3);
 
 /** A small deterministic PRNG (mulberry32), so every run benchmarks the same bytes. */
 function prng(seed: number) {
@@ -162,6 +167,15 @@ async function runReference(command: readonly string[], out: string): Promise<Ru
   return { seconds, maxRssMB: Math.round(Number(stdout.trim()) / 1024) };
 }
 
+/** `xs` rotated left by `by`: round `by` of the bench runs the engines in this order. */
+function rotated<T>(xs: readonly T[], by: number): T[] {
+  const k = xs.length === 0 ? 0 : by % xs.length;
+  return [...xs.slice(k), ...xs.slice(0, k)];
+}
+
+/** Lets the machine settle before a run (BENCH_REST_SECONDS). */
+const rest = () => new Promise((done) => setTimeout(done, REST_MS));
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /** The median time and the highest peak RSS of repeated runs. */
@@ -228,16 +242,29 @@ async function main() {
       const ours: Run[] = [];
       const pandasRuns: Run[] = [];
       const duckdbRuns: Run[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        if (pandas) {
-          const command = [PYTHON, REFERENCE as string, input, join(dir, `pandas-${size}`)];
-          pandasRuns.push(await runReference(command, join(dir, `pandas-${size}`)));
-        }
-        if (duckdb) {
-          const out = join(dir, `duckdb-${size}`);
+      const engines: (() => Promise<void>)[] = [
+        async () => {
+          ours.push(await runOurs(input, join(dir, `ours-${size}`), compileCache));
+        },
+      ];
+      if (pandas) {
+        const out = join(dir, `pandas-${size}`);
+        const command = [PYTHON, REFERENCE as string, input, out];
+        engines.push(async () => {
+          pandasRuns.push(await runReference(command, out));
+        });
+      }
+      if (duckdb) {
+        const out = join(dir, `duckdb-${size}`);
+        engines.push(async () => {
           duckdbRuns.push(await runReference([...duckdb, input, out], out));
+        });
+      }
+      for (let i = 0; i < RUNS; i++) {
+        for (const run of rotated(engines, i)) {
+          await rest();
+          await run();
         }
-        ours.push(await runOurs(input, join(dir, `ours-${size}`), compileCache));
       }
       const refs = {
         pandas: pandas ? summarise(pandasRuns) : undefined,
