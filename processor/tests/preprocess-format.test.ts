@@ -264,7 +264,7 @@ describe("CSV reading and profiles", () => {
 });
 
 describe("danfojs loading", () => {
-  test("mathjs and TensorFlow.js are deferred by the DataFrame step and load on first use", async () => {
+  test("mathjs, TensorFlow.js and table are deferred by the DataFrame step and load on first use", async () => {
     const { execFileSync } = await import("node:child_process");
     const { join } = await import("node:path");
     const stdout = execFileSync(
@@ -273,10 +273,12 @@ describe("danfojs loading", () => {
       { cwd: join(__dirname, "..", ".."), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
     );
     expect(JSON.parse(stdout.trim().split("\n").at(-1) as string)).toEqual({
-      afterStep: ["mathjs", "tfjs"],
+      afterStep: ["mathjs", "table", "tfjs"],
       step: ["Early Career", "Mid Career"],
       median: [2.5],
-      afterMedian: ["tfjs"],
+      afterMedian: ["table", "tfjs"],
+      printed: true,
+      afterPrint: ["tfjs"],
     });
   });
 });

@@ -5,9 +5,11 @@ import { loadDanfo, transformChunk } from "../../src/preprocess/transform";
 
 const standIns = () =>
   Object.entries(require.cache)
-    .filter(([path]) => /[\\/](mathjs|tfjs-node)[\\/]/.test(path))
+    .filter(([path]) => /[\\/](mathjs|tfjs-node|table)[\\/]/.test(path))
     .filter(([, m]) => m !== undefined && types.isProxy(m.exports))
-    .map(([path]) => (path.includes("mathjs") ? "mathjs" : "tfjs"))
+    .map(([path]) =>
+      /[\\/]table[\\/]/.test(path) ? "table" : path.includes("mathjs") ? "mathjs" : "tfjs",
+    )
     .sort();
 
 const out = transformChunk(
@@ -16,7 +18,11 @@ const out = transformChunk(
 );
 const afterStep = standIns();
 const { DataFrame } = loadDanfo();
-const median = new DataFrame({ a: [1, 2, 3, 10] }).median({ axis: 0 }).values;
+const frame = new DataFrame({ a: [1, 2, 3, 10] });
+const median = frame.median({ axis: 0 }).values;
+const afterMedian = standIns();
+// Printing a frame is what needs `table`: it loads then and draws the frame.
+const printed = frame.toString().includes("10");
 process.stdout.write(
-  `${JSON.stringify({ afterStep, step: out.ageGroup, median, afterMedian: standIns() })}\n`,
+  `${JSON.stringify({ afterStep, step: out.ageGroup, median, afterMedian, printed, afterPrint: standIns() })}\n`,
 );
