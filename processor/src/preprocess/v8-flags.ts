@@ -6,9 +6,9 @@
  * `--no-lazy-feedback-allocation`: V8 gives a function its feedback vector (the type feedback its
  * optimizing compilers work from) only after it has run for a while; with the flag, on the first
  * call, so the hot loops reach optimized code sooner. A job is a fresh process, and on a small file
- * most of its time is that warm-up: 50k rows (7.7 MB, inline) took 0.50 s instead of 0.61 s
- * (median of 10 alternating runs each); 1M rows with two workers did not change (4.48 vs 4.38 s,
- * within the noise). Lower tier-up counts (`--invocation-count-for-maglev=100`,
+ * most of its time is that warm-up: 50k rows (7.7 MB, inline) took 0.50-0.56 s instead of 0.61 s
+ * (medians of 10 alternating runs each, twice); 1M rows with two workers did not change (4.48 vs
+ * 4.38 s, within the noise). Lower tier-up counts (`--invocation-count-for-maglev=100`,
  * `--invocation-count-for-turbofan=1000`) added nothing measurable and were left out.
  */
 import { setFlagsFromString } from "node:v8";
