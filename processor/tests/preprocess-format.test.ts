@@ -14,13 +14,16 @@ import {
   pythonJsonDumps,
 } from "../src/preprocess/pandas-format";
 import { parseProfile } from "../src/preprocess/profile";
+import { writeFingerprintedLines } from "../src/preprocess/row-lines";
 import {
   codePointLength,
   compareCodePoints,
+  fingerprintInto,
   FingerprintSet,
   KahanMean,
   MedianCounter,
 } from "../src/preprocess/stats";
+import { Utf8Sink } from "../src/preprocess/utf8-sink";
 
 describe("pandas number formats", () => {
   test.each([
@@ -212,6 +215,33 @@ describe("streaming aggregates", () => {
     expect([sized.duplicates, sized.size]).toEqual([grown.duplicates, grown.size]);
     expect(sized.capacity).toBe(capacity);
     expect(grown.capacity).toBeGreaterThan(new FingerprintSet().capacity);
+  });
+
+  test("each half of a fingerprint changes when any one byte of the text changes", () => {
+    const text = "17,Ann Lee,42,61000.0,2020-01-31,HR,1500.5,1 Elm St,555-0101,a@b.c";
+    const out = new Uint32Array(2);
+    const halves = [new Set<number>(), new Set<number>()];
+    for (let i = 0; i <= text.length; i++) {
+      for (const c of i === text.length ? ["", "x"] : ["#", "~"]) {
+        fingerprintInto(text.slice(0, i) + c + text.slice(i + 1), 0, out, 0);
+        halves[0]?.add(out[0] as number);
+        halves[1]?.add(out[1] as number);
+      }
+    }
+    // Every variant (two per position, and the text cut short or made longer) is a distinct text.
+    expect(halves.map((h) => h.size)).toEqual([2 * text.length + 2, 2 * text.length + 2]);
+  });
+
+  test("lines written with their fingerprints get the fingerprints of their own text", () => {
+    const lines = ["1,plain", "2,caf\u00e9,\u00e9t\u00e9", "3,\u{1f3e0} home", "4,", "5,\u00e9"];
+    const fingerprints = new Uint32Array(2 * (lines.length + 1)).fill(7);
+    const sink = new Utf8Sink(16);
+    const salts = Uint8Array.from([0, 1, 2, 3, 4]);
+    writeFingerprintedLines(sink, lines, salts, fingerprints, 1);
+    expect(Buffer.from(sink.take()).toString("utf8")).toBe(`${lines.join("\n")}\n`);
+    const expected = new Uint32Array(2 * (lines.length + 1)).fill(7);
+    lines.forEach((line, r) => fingerprintInto(line, r, expected, 2 * (r + 1)));
+    expect([...fingerprints]).toEqual([...expected]);
   });
 
   test("code points count and sort like Python strings", () => {

@@ -15,7 +15,8 @@ import { isNaToken, parseFloatToken, type ColumnKind } from "./column-types";
 import type { CsvRecord } from "./csv-reader";
 import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./pandas-format";
 import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
-import { codePointLength, fingerprintInto } from "./stats";
+import { writeFingerprintedLines, writeLines } from "./row-lines";
+import { codePointLength } from "./stats";
 import { transformChunk } from "./transform";
 import { Utf8Sink } from "./utf8-sink";
 
@@ -27,7 +28,7 @@ export interface RowAggregates {
   readonly rows: number;
   /** Missing values of the transformed rows. */
   readonly missing: number;
-  /** Two 32-bit hashes per row (see {@link fingerprintInto}). */
+  /** Two 32-bit hashes per row (see {@link fingerprintBytes}). */
   readonly fingerprints: Uint32Array;
   /** The distinct departments of the run (after the fill). */
   readonly departments: readonly string[];
@@ -214,6 +215,7 @@ export class TransformPass {
     const order = this.dynamicOrder;
     const cleaned: string[] = new Array(n);
     const transformed: string[] = new Array(n);
+    const salts = new Uint8Array(n);
     for (let r = 0; r < n; r++) {
       let missing = this.staticMissing[r] as number;
       const base = r * parts;
@@ -252,18 +254,23 @@ export class TransformPass {
       const addressLength = address === null ? 0 : codePointLength(address);
       transformed[r] = `${line},${addressLength},${category ?? ""},${group ?? ""}`;
       // The transformed row is a function of the cleaned one, whose text is canonical except that
-      // "" and None print alike: the flags keep those apart.
-      const nulls =
-        (address === null ? 1 : 0) | (phone === null ? 2 : 0) | (email === null ? 4 : 0);
+      // "" and None print alike: the flags, its fingerprint's salt, keep those apart.
+      salts[r] = (address === null ? 1 : 0) | (phone === null ? 2 : 0) | (email === null ? 4 : 0);
       this.addRowAggregates(
-        line,
-        nulls,
         out.department[r] as string,
         out.salary[r] as number,
         out.age[r] as number,
       );
     }
-    writeLines(this.cleanedOut, cleaned);
+    const first = this.rowsDone - n;
+    if (2 * this.rowsDone > this.fingerprints.length) {
+      let size = this.fingerprints.length * 2;
+      while (size < 2 * this.rowsDone) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.fingerprints);
+      this.fingerprints = grown;
+    }
+    writeFingerprintedLines(this.cleanedOut, cleaned, salts, this.fingerprints, first);
     writeLines(this.transformedOut, transformed);
     this.pending = 0;
     this.segments = [];
@@ -288,20 +295,9 @@ export class TransformPass {
     return text;
   }
 
-  private addRowAggregates(
-    line: string,
-    nulls: number,
-    department: string,
-    salary: number,
-    age: number,
-  ): void {
-    const row = this.rowsDone++;
-    if (2 * row + 2 > this.fingerprints.length) {
-      const grown = new Uint32Array(this.fingerprints.length * 2);
-      grown.set(this.fingerprints);
-      this.fingerprints = grown;
-    }
-    fingerprintInto(line, nulls, this.fingerprints, 2 * row);
+  /** Counts one row and its department, salary and age (its fingerprint comes with its line). */
+  private addRowAggregates(department: string, salary: number, age: number): void {
+    this.rowsDone++;
     let id = this.departmentIndex.get(department);
     if (id === undefined) {
       id = this.departments.length;
@@ -338,22 +334,6 @@ export class TransformPass {
     this.filledSalary = [];
     this.filledAge = [];
     return taken;
-  }
-}
-
-/**
- * Lines joined per this many: a frame's text joined whole (over 128 KiB) would be a large object to
- * V8, with fresh pages from the system each time; on 1M rows, flattening and joining such strings
- * took a sixth of the run's page faults.
- */
-const LINES_PER_WRITE = 256;
-
-/** Writes `lines`, each ended by "\n", in strings of {@link LINES_PER_WRITE} lines. */
-function writeLines(sink: Utf8Sink, lines: readonly string[]): void {
-  for (let start = 0; start < lines.length; start += LINES_PER_WRITE) {
-    const group = lines.slice(start, start + LINES_PER_WRITE);
-    group.push("");
-    sink.write(group.join("\n"));
   }
 }
 

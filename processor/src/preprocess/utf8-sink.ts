@@ -25,6 +25,16 @@ export class Utf8Sink {
         : new Uint8Array(Math.max(1024, expectedBytes));
   }
 
+  /** Bytes written so far (since the last {@link take}). */
+  get size(): number {
+    return this.length;
+  }
+
+  /** The buffer, bytes `[0, size)` written; valid until the next write. */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
   /** Appends `text` as UTF-8. */
   write(text: string): void {
     let rest = text;
@@ -33,12 +43,17 @@ export class Utf8Sink {
       this.length += written;
       if (read === rest.length) return;
       rest = rest.slice(read);
-      // At most 3 bytes per UTF-16 unit; at least double, so growing stays amortized.
-      const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + 3 * rest.length));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffers?.give(this.buffer);
-      this.buffer = grown;
+      // At most 3 bytes per UTF-16 unit.
+      this.grow(3 * rest.length);
     }
+  }
+
+  /** A buffer with room for `n` more bytes; at least double, so growing stays amortized. */
+  private grow(n: number): void {
+    const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + n));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffers?.give(this.buffer);
+    this.buffer = grown;
   }
 
   /**
