@@ -23,6 +23,7 @@ import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preproc
 import { FileBytes } from "../src/preprocess/byte-reader";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
 import { analyzeChunk, tokenizeChunk } from "../src/preprocess/chunk-work";
+import { analyzeChunks } from "../src/preprocess/analyze";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
 const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
@@ -109,6 +110,48 @@ describe("outputs on worker threads equal the pandas reference", () => {
     expect(await code(preprocessFile(plain, join(work, "r2"), { gzip: "require" }))).toBe(
       "bad_gzip",
     );
+  });
+});
+
+describe("pass 1 cuts at line ends, and at record ends when it must", () => {
+  const header = "id,name,age,salary,hire_date,profile,department,bonus\n";
+  const row = (i: number, name: string) =>
+    `${i},${name},${20 + (i % 40)},${50000 + i},2020-01-01,,HR,1.5\n`;
+  const file = (name: (i: number) => string) => {
+    let text = header;
+    for (let i = 1; i <= 300; i++) text += row(i, name(i));
+    return new TextEncoder().encode(text);
+  };
+  const analyze = (bytes: Uint8Array, cut?: "line" | "record") =>
+    analyzeChunks(piecesOf(bytes, 13), new ChunkPool(0), { inFlight: 2, chunkBytes: 256, cut });
+
+  test("a line end inside a quoted field that was a cut sends pass 1 back to record cuts", async () => {
+    const bytes = file((i) => (i % 9 === 0 ? `"two\nlines ${i}"` : `n${i}`));
+    const byRecords = await analyze(bytes, "record");
+    // Cut at line ends only, some chunk ends inside a quoted field...
+    await expect(analyze(bytes, "line")).rejects.toMatchObject({ code: "unterminated_quote" });
+    // ...which the default run notices and cuts again: the same analysis and the same cuts.
+    expect(await analyze(bytes)).toEqual(byRecords);
+    expect(byRecords.analysis.rows).toBe(300);
+  });
+
+  test("without line ends in quoted fields, line cuts are the record cuts", async () => {
+    const bytes = file((i) => (i % 9 === 0 ? `"quoted, ${i}"` : `n${i}`));
+    expect(await analyze(bytes, "line")).toEqual(await analyze(bytes, "record"));
+  });
+
+  test("a quote left open fails the same way whichever cut found it", async () => {
+    const bytes = new TextEncoder().encode(
+      `${new TextDecoder().decode(file((i) => `n${i}`))}301,"open\n302,x,1,2,3,,HR,4\n`,
+    );
+    const failure = (cut?: "line" | "record") =>
+      analyze(bytes, cut).then(
+        () => "none",
+        (e: unknown) => (e instanceof PermanentFileError ? `${e.code}: ${e.message}` : String(e)),
+      );
+    const byRecords = await failure("record");
+    expect(byRecords).toMatch(/^unterminated_quote: .*record 302/);
+    expect(await failure()).toBe(byRecords);
   });
 });
 

@@ -35,8 +35,30 @@ export async function analyzeInput(
   return (await analyzeChunks(open, pool, plan)).analysis;
 }
 
-/** Pass 1: the {@link Analysis}, and the lengths of the chunks it cut the input into (for pass 2). */
+/**
+ * Pass 1: the {@link Analysis}, and the lengths of the chunks it cut the input into (for pass 2).
+ * The input is cut at line ends first (no scan on the merging thread); a chunk whose text ends
+ * inside a quoted field either was cut inside one (a field holding a line end) or truly ends
+ * there, and the pass is run again over input cut at record ends, which tells the two apart and
+ * gives the same records, so the same analysis or failure. A third read of the input, only for
+ * files with line ends in quoted fields (or a quote left open).
+ */
 export async function analyzeChunks(
+  open: OpenInput,
+  pool: ChunkPool,
+  plan: ChunkPlan,
+): Promise<{ analysis: Analysis; lengths: readonly number[] }> {
+  if (plan.cut !== undefined) return await analyzeCut(open, pool, plan);
+  try {
+    return await analyzeCut(open, pool, { ...plan, cut: "line" });
+  } catch (err) {
+    if (!(err instanceof PermanentFileError) || err.code !== "unterminated_quote") throw err;
+    return await analyzeCut(open, pool, { ...plan, cut: "record" });
+  }
+}
+
+/** Pass 1 over the input cut as `plan.cut` says. */
+async function analyzeCut(
   open: OpenInput,
   pool: ChunkPool,
   plan: ChunkPlan,

@@ -6,7 +6,7 @@
  */
 import type { BufferPool } from "./buffer-pool";
 import { chunkFailureError, ChunkFailureError, splitHeader } from "./chunk-work";
-import { chunksOfLengths, RecordTooLargeError, recordChunks } from "./record-chunks";
+import { chunksOfLengths, RecordTooLargeError, recordChunks, type CutMode } from "./record-chunks";
 import type { OpenInput } from "./text-source";
 
 /** How chunks are read and how far ahead they are submitted. */
@@ -22,6 +22,8 @@ export interface ChunkPlan {
   readonly lengths?: readonly number[];
   /** Where chunk buffers come from (the pass gives them back once done with). */
   readonly buffers?: BufferPool;
+  /** How the input is cut when no {@link lengths} are given (default `record`). */
+  readonly cut?: CutMode;
 }
 
 /** What {@link runOrdered} read. */
@@ -61,7 +63,7 @@ export async function runOrdered<R>(
   const lengths: number[] = [];
   const chunks =
     plan.lengths === undefined
-      ? recordChunks(open(), plan.chunkBytes, undefined, plan.buffers)
+      ? recordChunks(open(), plan.chunkBytes, undefined, plan.buffers, plan.cut)
       : chunksOfLengths(open(), plan.lengths, plan.buffers);
   const iterator = chunks[Symbol.asyncIterator]();
   try {

@@ -123,7 +123,10 @@ export async function preprocessFile(
   return preprocess(input, outDir, { ...options, workers });
 }
 
-/** Preprocesses the input that `open` streams (it is opened twice) into `outDir`. */
+/**
+ * Preprocesses the input that `open` streams into `outDir`. It is opened twice (three times when a
+ * line end inside a quoted field falls where pass 1 first cut it: see {@link analyzeChunks}).
+ */
 export async function preprocess(
   open: OpenInput,
   outDir: string,

@@ -104,6 +104,26 @@ function endsField(c: number): boolean {
   return c === COMMA || c === LF || c === CR;
 }
 
+/**
+ * How chunks are cut: `record` after the last record end, found by scanning quoted fields (exact,
+ * about 2.3 ms per 1 MiB on the merging thread at 1M rows); `line` after the last line end, found
+ * with a native search (a cut that falls inside a quoted field is not a record end: the chunk's
+ * tokenizer then ends inside a quoted field, and the caller cuts again with `record`).
+ */
+export type CutMode = "record" | "line";
+
+/**
+ * Index just after the last line end (LF, else CR) in `bytes[from..]`, or -1. A cut after a CR
+ * whose LF is still unread leaves that LF to start the next chunk: a blank line, which the
+ * tokenizer skips.
+ */
+function lastLineEnd(bytes: Uint8Array, from: number): number {
+  const tail = bytes.subarray(from);
+  let at = tail.lastIndexOf(LF);
+  if (at === -1) at = tail.lastIndexOf(CR);
+  return at === -1 ? -1 : from + at + 1;
+}
+
 /** Number of UTF-16 units that UTF-8 `bytes` decode to (4-byte sequences are two units). */
 function utf16Length(bytes: Uint8Array): number {
   let n = 0;
@@ -121,13 +141,15 @@ function utf16Length(bytes: Uint8Array): number {
  * back to `buffers`; the bytes after the chunk's last record end are copied to the start of the
  * next one. Throws
  * {@link RecordTooLargeError} when more than `maxRecordChars` characters pass without a record
- * end, so one unbalanced quote cannot make a chunk of the whole file.
+ * end, so one unbalanced quote cannot make a chunk of the whole file. `cut: "line"` cuts after
+ * line ends instead (see {@link CutMode}).
  */
 export async function* recordChunks(
   source: AsyncIterable<Uint8Array>,
   chunkBytes: number = DEFAULT_CHUNK_BYTES,
   maxRecordChars: number = DEFAULT_MAX_RECORD_CHARS,
   buffers: BufferPool = new BufferPool(chunkBytes, 0),
+  cut: CutMode = "record",
 ): AsyncGenerator<Uint8Array> {
   const reader = byteReader(source);
   const scanner = new BoundaryScanner();
@@ -150,7 +172,10 @@ export async function* recordChunks(
       const n = await (ahead ?? reader.read(buffer, filled));
       ahead = undefined;
       if (n === 0) break;
-      const end = scanner.scan(buffer.subarray(0, filled + n), filled);
+      const end =
+        cut === "line"
+          ? lastLineEnd(buffer.subarray(0, filled + n), filled)
+          : scanner.scan(buffer.subarray(0, filled + n), filled);
       if (end !== -1) boundary = end;
       filled += n;
       if (filled >= chunkBytes && boundary > 0) {

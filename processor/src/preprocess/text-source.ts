@@ -1,7 +1,8 @@
 /**
- * Where the preprocessing reads its input from: a function that opens the byte stream afresh
- * (the preprocessing reads it twice), and gzip handling — compressed uploads (`.csv.gz`, or
- * `Content-Encoding: gzip`) are decompressed as they stream, never held whole.
+ * Where the preprocessing reads its input from: a function that opens the byte stream afresh (the
+ * preprocessing reads it twice, or three times: see analyze.ts), and gzip handling — compressed
+ * uploads (`.csv.gz`, or `Content-Encoding: gzip`) are decompressed as they stream, never held
+ * whole.
  */
 import { open as openFile } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -9,7 +10,7 @@ import { createGunzip } from "node:zlib";
 import { CsvTokenizer, type RecordHandler } from "./csv-reader";
 import { PermanentFileError, tooLargeError } from "./errors";
 
-/** Opens the input afresh (the preprocessing reads it twice). */
+/** Opens the input afresh (the preprocessing reads it two or three times). */
 export type OpenInput = () => AsyncIterable<Uint8Array>;
 
 /** True when `head` starts with the gzip magic number (RFC 1952 §2.3.1: ID1 0x1f, ID2 0x8b). */
