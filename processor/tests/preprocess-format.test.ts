@@ -3,6 +3,8 @@ import {
   classifyToken,
   ColumnTypeTracker,
   isBeyondInt64,
+  isNaToken,
+  NA_TOKENS,
   TokenClass,
 } from "../src/preprocess/column-types";
 import { CsvTokenizer } from "../src/preprocess/csv-reader";
@@ -24,6 +26,29 @@ import {
   MedianCounter,
 } from "../src/preprocess/stats";
 import { Utf8Sink } from "../src/preprocess/utf8-sink";
+
+describe("missing values", () => {
+  test("a token is missing exactly when it is absent or one of pandas' NA tokens", () => {
+    expect(isNaToken(undefined)).toBe(true);
+    for (const token of NA_TOKENS) expect(isNaToken(token)).toBe(true);
+    // Near misses of every NA token (a character added, dropped or changed) are values.
+    const nearMisses = [...NA_TOKENS].flatMap((t) => [
+      `${t}x`,
+      `x${t}`,
+      t.slice(1),
+      `${t.slice(0, -1)}0`,
+    ]);
+    for (const token of nearMisses.filter((t) => !NA_TOKENS.has(t))) {
+      expect({ token, missing: isNaToken(token) }).toEqual({ token, missing: false });
+    }
+    const tokens = fc.oneof(
+      fc.string({ maxLength: 10 }),
+      fc.constantFrom(...NA_TOKENS),
+      fc.constantFrom(...NA_TOKENS).map((t) => t.toLowerCase()),
+    );
+    fc.assert(fc.property(tokens, (t) => isNaToken(t) === NA_TOKENS.has(t)));
+  });
+});
 
 describe("pandas number formats", () => {
   test.each([

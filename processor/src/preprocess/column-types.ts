@@ -28,9 +28,18 @@ export const NA_TOKENS: ReadonlySet<string> = new Set([
   "null",
 ]);
 
-/** True when pandas reads `token` (possibly absent: a short row) as NaN. */
+/** Per ASCII code, 1 when some NA token ends with that character (never a digit). */
+const NA_LAST = new Uint8Array(128);
+for (const token of NA_TOKENS) if (token !== "") NA_LAST[token.charCodeAt(token.length - 1)] = 1;
+
+/**
+ * True when pandas reads `token` (possibly absent: a short row) as NaN. The set is only asked when
+ * the last character can end an NA token: a number or a date ends with a digit, which none does.
+ */
 export function isNaToken(token: string | undefined): boolean {
-  return token === undefined || token === "" || (token.length <= 8 && NA_TOKENS.has(token));
+  if (token === undefined || token === "") return true;
+  const n = token.length;
+  return n <= 8 && NA_LAST[token.charCodeAt(n - 1)] === 1 && NA_TOKENS.has(token);
 }
 
 /** The class of one non-missing token. */
