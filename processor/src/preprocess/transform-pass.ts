@@ -17,7 +17,7 @@ import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./panda
 import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
 import { writeFingerprintedLines, writeLines } from "./row-lines";
 import { codePointLength } from "./stats";
-import { transformChunk } from "./transform";
+import { transformChunk, type FrameRow } from "./transform";
 import { Utf8Sink } from "./utf8-sink";
 
 /**
@@ -63,11 +63,10 @@ export class TransformPass {
   private pending = 0;
   private segments: string[] = [];
   private staticMissing: number[] = [];
-  private age: number[] = [];
-  private salary: number[] = [];
+  /** The frame's age, salary and department (as the DataFrame step reads them). */
+  private frame: FrameRow[] = [];
   private ageText: string[] = [];
   private salaryText: string[] = [];
-  private department: (string | null)[] = [];
   private address: (string | null)[] = [];
   private phone: (string | null)[] = [];
   private email: (string | null)[] = [];
@@ -163,17 +162,15 @@ export class TransformPass {
     this.staticMissing.push(missing);
 
     const age = record.get(layout.age);
-    const ageMissing = isNaToken(age);
-    this.age.push(ageMissing ? NaN : parseFloatToken(age as string));
     if (this.ageIsInt) this.ageText.push(formatIntToken(age as string));
     const salary = record.get(layout.salary);
-    const salaryMissing = isNaToken(salary);
-    this.salary.push(salaryMissing ? NaN : parseFloatToken(salary as string));
     if (this.salaryIsInt) this.salaryText.push(formatIntToken(salary as string));
     const department = record.get(layout.department);
-    this.department.push(
+    this.frame.push([
+      isNaToken(age) ? NaN : parseFloatToken(age as string),
+      isNaToken(salary) ? NaN : parseFloatToken(salary as string),
       isNaToken(department) ? null : this.departmentFormat(department as string),
-    );
+    ]);
 
     const p = layout.profile;
     let profile: ProfileValues;
@@ -208,7 +205,7 @@ export class TransformPass {
     if (n === 0) return;
     const { ageMedian, salaryMedian } = this.analysis;
     const out = transformChunk(
-      { age: this.age, salary: this.salary, department: this.department },
+      { rows: this.frame },
       { age: ageMedian, salary: salaryMedian, department: "Unknown" },
     );
     const parts = this.dynamicOrder.length + 1;
@@ -275,11 +272,9 @@ export class TransformPass {
     this.pending = 0;
     this.segments = [];
     this.staticMissing = [];
-    this.age = [];
-    this.salary = [];
+    this.frame = [];
     this.ageText = [];
     this.salaryText = [];
-    this.department = [];
     this.address = [];
     this.phone = [];
     this.email = [];

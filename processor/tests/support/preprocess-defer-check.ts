@@ -13,7 +13,12 @@ const standIns = () =>
     .sort();
 
 const out = transformChunk(
-  { age: [30, NaN], salary: [NaN, 60000], department: ["HR", null] },
+  {
+    rows: [
+      [30, NaN, "HR"],
+      [NaN, 60000, null],
+    ],
+  },
   { age: 40, salary: 50000, department: "Unknown" },
 );
 const afterStep = standIns();
