@@ -59,7 +59,7 @@ export function preprocessPeakMiB(inputMiB: number): number {
 
 /**
  * The preprocess pod's sizes for uploads of at most `maxInputMiB`. CPU: limit 2 (the pool starts
- * one worker per core of the limit; 1M rows take 3.1-4.7 s on a 2-core machine, 2026-12-02),
+ * one worker per core of the limit; 1M rows take 2.7-4.7 s on a 2-core machine, 2026-12-02),
  * request 1 (one job per 2-vCPU node still fits). Memory: the request is the modelled peak at the largest upload (Karpenter buys nodes for
  * requests), the limit 1.5x it. Disk: requested as limited, so a job is placed only where its
  * whole scratch fits; past it the kubelet evicts at once, which the job's size check prevents.
