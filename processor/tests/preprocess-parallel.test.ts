@@ -24,6 +24,7 @@ import { FileBytes } from "../src/preprocess/byte-reader";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
 import { analyzeChunk, tokenizeChunk } from "../src/preprocess/chunk-work";
 import { analyzeChunks } from "../src/preprocess/analyze";
+import { gunzipped } from "../src/preprocess/text-source";
 
 const FIXTURES = join(__dirname, "fixtures", "preprocess");
 const CASES = readdirSync(FIXTURES).filter((d) => !d.startsWith("."));
@@ -93,6 +94,35 @@ describe("outputs on worker threads equal the pandas reference", () => {
     const out = join(work, "gzip-out");
     await preprocessFile(path, out, { workers: 0 });
     expectGolden("mock-400", out);
+  });
+
+  test("pass 1 reads its input a third time only when a line cut fell inside a quoted field", async () => {
+    // "awkward" has a quoted field holding a line end, where 48-byte chunks read 13 bytes at a
+    // time cut; "mock-400" has none.
+    for (const [caseName, reads] of [
+      ["awkward", 3],
+      ["mock-400", 2],
+    ] as const) {
+      const input = readFileSync(join(FIXTURES, caseName, "input.csv"));
+      let opens = 0;
+      const open = () => {
+        opens++;
+        return piecesOf(input, 13)();
+      };
+      const out = join(work, `${caseName}-reads`);
+      await preprocess(open, out, { workers: 0, chunkBytes: 48 });
+      expectGolden(caseName, out);
+      expect({ caseName, opens }).toEqual({ caseName, opens: reads });
+    }
+  });
+
+  test("a gzip input read a third time is decompressed afresh", async () => {
+    const gz = gzipSync(readFileSync(join(FIXTURES, "awkward", "input.csv")));
+    const open = gunzipped(piecesOf(gz, 13));
+    const reads = await Promise.all([0, 1, 2].map(() => collect(open())));
+    const texts = reads.map((pieces) => Buffer.concat(pieces).toString("utf8"));
+    expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).toBe(readFileSync(join(FIXTURES, "awkward", "input.csv"), "utf8"));
   });
 
   test("a gzip file is refused, and a plain one required to be gzip is rejected, by code", async () => {
