@@ -19,9 +19,7 @@ const LINES_PER_WRITE = 256;
 /** Writes `lines`, each ended by "\n", in strings of {@link LINES_PER_WRITE} lines. */
 export function writeLines(sink: Utf8Sink, lines: readonly string[]): void {
   for (let start = 0; start < lines.length; start += LINES_PER_WRITE) {
-    const group = lines.slice(start, start + LINES_PER_WRITE);
-    group.push("");
-    sink.write(group.join("\n"));
+    writeGroup(sink, lines, start, start + LINES_PER_WRITE);
   }
 }
 
@@ -39,13 +37,10 @@ export function writeFingerprintedLines(
 ): void {
   for (let start = 0; start < lines.length; start += LINES_PER_WRITE) {
     const end = Math.min(lines.length, start + LINES_PER_WRITE);
-    const group = lines.slice(start, end);
-    group.push("");
-    const text = group.join("\n");
     let offset = sink.size;
-    sink.write(text);
+    const units = writeGroup(sink, lines, start, end);
     // As many bytes as UTF-16 units only when all are ASCII: a line's bytes are then its length.
-    const ascii = sink.size - offset === text.length;
+    const ascii = sink.size - offset === units;
     const bytes = sink.bytes;
     for (let r = start; r < end; r++) {
       const line = lines[r] as string;
@@ -54,4 +49,13 @@ export function writeFingerprintedLines(
       offset = stop + 1;
     }
   }
+}
+
+/** Writes `lines[start..end)` as one string, each ended by "\n"; returns its UTF-16 length. */
+function writeGroup(sink: Utf8Sink, lines: readonly string[], start: number, end: number): number {
+  const group = lines.slice(start, end);
+  group.push("");
+  const text = group.join("\n");
+  sink.write(text);
+  return text.length;
 }

@@ -43,17 +43,12 @@ export class Utf8Sink {
       this.length += written;
       if (read === rest.length) return;
       rest = rest.slice(read);
-      // At most 3 bytes per UTF-16 unit.
-      this.grow(3 * rest.length);
+      // At most 3 bytes per UTF-16 unit; at least double, so growing stays amortized.
+      const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + 3 * rest.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffers?.give(this.buffer);
+      this.buffer = grown;
     }
-  }
-
-  /** A buffer with room for `n` more bytes; at least double, so growing stays amortized. */
-  private grow(n: number): void {
-    const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + n));
-    grown.set(this.buffer.subarray(0, this.length));
-    this.buffers?.give(this.buffer);
-    this.buffer = grown;
   }
 
   /**
