@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { BufferPool } from "../src/preprocess/buffer-pool";
-import { ChunkPool } from "../src/preprocess/chunk-pool";
+import { ChunkPool, surplusRelease } from "../src/preprocess/chunk-pool";
 import type { ChunkTransform } from "../src/preprocess/chunk-work";
 import { OUTPUT_FILES, preprocessFile } from "../src/preprocess/pipeline";
 import { chunksOfLengths, recordChunks } from "../src/preprocess/record-chunks";
@@ -42,8 +42,8 @@ describe("BufferPool", () => {
     expect(pool.idle).toBe(0);
   });
 
-  test("beyond the pool's size, or of another size, a buffer given back is freed at once", () => {
-    const pool = new BufferPool(64, 1);
+  test("beyond the pool's size, or of another size, a buffer given back is freed at once by a detaching pool", () => {
+    const pool = new BufferPool(64, 1, "detach");
     const kept = pool.take();
     const extra = pool.take();
     const other = new Uint8Array(65);
@@ -55,6 +55,25 @@ describe("BufferPool", () => {
     expect([extra.length, other.length, kept.length]).toEqual([0, 0, 64]);
     // Longer than the pool's buffers: a buffer of its own.
     expect(pool.take(100).buffer.byteLength).toBe(100);
+  });
+
+  test("a pool that leaves its surplus to the collector detaches no buffer", () => {
+    const pool = new BufferPool(64, 1);
+    expect(pool.surplus).toBe("collect");
+    const kept = pool.take();
+    const extra = pool.take();
+    const other = new Uint8Array(65);
+    pool.give(kept);
+    pool.give(extra);
+    pool.give(other);
+    expect(pool.idle).toBe(1);
+    expect([extra.length, other.length, kept.length]).toEqual([64, 65, 64]);
+    expect([extra, other].map((b) => (b.buffer as ArrayBuffer).detached)).toEqual([false, false]);
+  });
+
+  test("a thread with workers detaches its surplus, one without leaves it to the collector", () => {
+    expect(surplusRelease(2)).toBe("detach");
+    expect(surplusRelease(0)).toBe("collect");
   });
 
   test("a pool that keeps nothing hands out buffers of the exact length", () => {
@@ -146,7 +165,10 @@ describe("chunks read into reused buffers", () => {
 });
 
 describe("a run whose buffers go round", () => {
-  test("a merged chunk's per-row arrays are freed at once, not left to a rare collection", async () => {
+  test.each([
+    [2, "freed at once, not left to a rare collection"],
+    [0, "left to the collector (a detach would cost the thread its optimized code)"],
+  ])("with %i workers, a merged chunk's per-row arrays are %s", async (workers) => {
     const name = readdirSync(FIXTURES).filter((d) => !d.startsWith("."))[0] as string;
     const results: Promise<ChunkTransform>[] = [];
     const original = ChunkPool.prototype.transform;
@@ -159,8 +181,8 @@ describe("a run whose buffers go round", () => {
       return result;
     });
     try {
-      await preprocessFile(join(FIXTURES, name, "input.csv"), join(work, "freed"), {
-        workers: 0,
+      await preprocessFile(join(FIXTURES, name, "input.csv"), join(work, `freed-${workers}`), {
+        workers,
         chunkBytes: 256,
       });
     } finally {
@@ -168,10 +190,11 @@ describe("a run whose buffers go round", () => {
     }
     expect(results.length).toBeGreaterThan(1);
     for (const { aggregates: a } of await Promise.all(results)) {
+      const arrays = [a.fingerprints, a.departmentIds, a.salary, a.age];
       // Detached: every view of a freed buffer is empty.
-      expect([a.fingerprints, a.departmentIds, a.salary, a.age].map((x) => x.length)).toEqual([
-        0, 0, 0, 0,
-      ]);
+      const detached = arrays.map((x) => (x.buffer as ArrayBuffer).detached);
+      expect(detached).toEqual(arrays.map(() => workers > 0));
+      expect(arrays.every((x) => x.length === 0)).toBe(workers > 0);
     }
   });
 

@@ -21,6 +21,7 @@ import {
 } from "../src/preprocess/pipeline";
 import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preprocess/record-chunks";
 import { FileBytes } from "../src/preprocess/byte-reader";
+import { BufferPool } from "../src/preprocess/buffer-pool";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
 import { analyzeChunk, tokenizeChunk } from "../src/preprocess/chunk-work";
 import { analyzeChunks } from "../src/preprocess/analyze";
@@ -298,14 +299,20 @@ describe("chunks hold whole records", () => {
     expect(() => analyzeChunk(nul, params)).toThrow(/NUL/);
   });
 
-  test("a chunk run inline is released once its work is done, as a worker's copy is", async () => {
-    const pool = new ChunkPool(0);
-    const bytes = new TextEncoder().encode("1,2\n3,4\n");
+  test("a chunk run inline goes back to its pool once its work is done, as a worker's copy does", async () => {
+    const inputs = new BufferPool(16, 4);
+    const pool = new ChunkPool(0, inputs);
+    const bytes = inputs.take(8);
+    bytes.set(new TextEncoder().encode("1,2\n3,4\n"));
     const params = { width: 2, age: 0, salary: 1, settled: new Uint8Array(2) };
     const analysis = await pool.analyze(bytes, params);
     expect(analysis.rows).toBe(2);
-    expect(bytes.buffer.detached).toBe(true);
-    expect(bytes.length).toBe(0);
+    expect(inputs.idle).toBe(1);
+    expect(inputs.take().buffer).toBe(bytes.buffer);
+    // Inline, a buffer the pool cannot keep is left to the collector, not detached.
+    const own = new TextEncoder().encode("1,2\n");
+    await pool.analyze(own, params);
+    expect([own.buffer.detached, own.length]).toEqual([false, 4]);
     await pool.close();
   });
 

@@ -19,7 +19,7 @@ import {
   type ChunkFailure,
   type ChunkTransform,
 } from "./chunk-work";
-import { BufferPool, IDLE_BUFFERS } from "./buffer-pool";
+import { BufferPool, IDLE_BUFFERS, type SurplusRelease } from "./buffer-pool";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 
 /** One unit of work. */
@@ -88,6 +88,15 @@ function workerCode(): string {
 }
 
 /**
+ * How a thread with a pool of `workers` frees the buffers it does not keep: detached when it sends
+ * buffers to workers (which detaches them anyway), left to the collector when it runs the chunks
+ * itself (see {@link SurplusRelease}).
+ */
+export function surplusRelease(workers: number): SurplusRelease {
+  return workers > 0 ? "detach" : "collect";
+}
+
+/**
  * Runs chunk tasks on `size` worker threads, or inline when `size` is 0. Chunk buffers go round:
  * `inputs` (the chunks' pool, see record-chunks.ts) gets each chunk's buffer back once its work is
  * done, and output buffers come back through {@link recycleOutput}.
@@ -102,12 +111,20 @@ export class ChunkPool {
 
   constructor(
     readonly size: number,
-    readonly inputs: BufferPool = new BufferPool(DEFAULT_CHUNK_BYTES, IDLE_BUFFERS),
+    readonly inputs: BufferPool = new BufferPool(
+      DEFAULT_CHUNK_BYTES,
+      IDLE_BUFFERS,
+      surplusRelease(size),
+    ),
   ) {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`size must be a whole number of workers, got ${size}`);
     }
-    this.inlineOutputs = new BufferPool(inputs.bytes, size === 0 ? IDLE_BUFFERS : 0);
+    this.inlineOutputs = new BufferPool(
+      inputs.bytes,
+      size === 0 ? IDLE_BUFFERS : 0,
+      surplusRelease(size),
+    );
     if (size === 0) return;
     const code = workerCode();
     const workerData: ChunkWorkerData = { outputBytes: inputs.bytes };

@@ -68,7 +68,8 @@ export function serveChunks(): void {
   const port = parentPort;
   if (port === null) throw new Error("chunk-worker must run in a worker thread");
   const { outputBytes } = workerData as ChunkWorkerData;
-  const outputs = new BufferPool(outputBytes, IDLE_BUFFERS);
+  // Its replies transfer buffers, which detaches them: freeing the surplus at once costs no more.
+  const outputs = new BufferPool(outputBytes, IDLE_BUFFERS, "detach");
   port.on("message", (message: WorkerMessage) => {
     if ("recycle" in message) {
       outputs.give(message.recycle);

@@ -17,7 +17,7 @@ import { FileAggregates, type QualityMetrics } from "./aggregates";
 import { analyzeChunks, type Analysis } from "./analyze";
 import { BufferPool } from "./buffer-pool";
 import { FileBytes } from "./byte-reader";
-import { ChunkPool } from "./chunk-pool";
+import { ChunkPool, surplusRelease } from "./chunk-pool";
 import type { ChunkTransform } from "./chunk-work";
 import { containerCpuLimit } from "./cpu-limit";
 import { runOrdered, type ChunkPlan } from "./ordered-chunks";
@@ -137,7 +137,7 @@ export async function preprocess(
   // Enough chunks ahead that no worker waits while the merge writes (two per worker).
   const inFlight = Math.max(1, 2 * workers);
   // Chunk buffers in use at once: those in flight, the one read ahead, the one being merged.
-  const buffers = new BufferPool(chunkBytes, inFlight + 2);
+  const buffers = new BufferPool(chunkBytes, inFlight + 2, surplusRelease(workers));
   const pool = new ChunkPool(workers, buffers);
   const plan: ChunkPlan = { chunkBytes, inFlight, signal: options.signal, buffers };
   try {
@@ -179,7 +179,7 @@ async function transformInput(
         submit: (bytes) => pool.transform(bytes, analysis, frameRows),
         merge: async (chunk) => {
           aggregates.add(chunk.aggregates);
-          releaseRowAggregates(chunk.aggregates);
+          if (pool.size > 0) releaseRowAggregates(chunk.aggregates);
           await writeAndRecycle(cleanedOut, chunk.cleaned, pool);
           await writeAndRecycle(transformedOut, chunk.transformed, pool);
           options.onProgress?.(aggregates.rows, analysis.rows);
@@ -213,8 +213,10 @@ async function write(stream: WriteStream, text: string | Uint8Array): Promise<vo
 
 /**
  * Frees a merged chunk's per-row arrays at once (each has a buffer of its own, sent by the worker).
- * This thread allocates little JavaScript, so its collections are rare: on 4M rows these arrays
- * (about 190 KB a chunk) piled up to 55 MB of external memory between two of them.
+ * With workers this thread allocates little JavaScript, so its collections are rare: on 4M rows
+ * these arrays (about 190 KB a chunk) piled up to 55 MB of external memory between two of them.
+ * Inline, the collector comes often, and a detach would cost the thread its optimized code
+ * (buffer-pool.ts, `SurplusRelease`).
  */
 function releaseRowAggregates(run: RowAggregates): void {
   for (const array of [run.fingerprints, run.departmentIds, run.salary, run.age]) {
