@@ -1,6 +1,6 @@
 /**
- * Child processes of local mode: the real processor CLI (`node processor/bin/processor.js
- * <command>`), one process per pod. Each child gets the emulator's endpoint and fixed credentials
+ * Child processes of local mode: the real processor CLI, started as the image's entry point starts
+ * it (`node --min-semi-space-size=16 processor/bin/processor.js <command>`), one process per pod. Each child gets the emulator's endpoint and fixed credentials
  * instead of any AWS settings of the parent, its log lines go to the run's log file (prefixed with
  * the pod's name), and stopping it is what Kubernetes does to a pod: SIGTERM, then SIGKILL after the
  * grace period.
@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import { createInterface } from "node:readline";
+import { PROCESSOR_NODE_FLAGS } from "@pipeline/processor/contract";
 
 /** How a child ended. */
 export interface ChildExit {
@@ -88,7 +89,8 @@ export function spawnProcessor(
   env: Readonly<Record<string, string>>,
   args: readonly string[] = [],
 ): Child {
-  const proc: ChildProcess = spawn(launcher.node, [launcher.processorBin, command, ...args], {
+  const argv = [...PROCESSOR_NODE_FLAGS, launcher.processorBin, command, ...args];
+  const proc: ChildProcess = spawn(launcher.node, argv, {
     env: childEnvironment(process.env, env, {
       ...launcher.env,
       ...(launcher.accessKeyFor ? { AWS_ACCESS_KEY_ID: launcher.accessKeyFor(command) } : {}),

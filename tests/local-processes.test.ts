@@ -1,11 +1,13 @@
 /**
  * Child processes of local mode with a stand-in for the processor CLI: every line a pod writes is
- * seen before its exit is reported, and a stopped pod gets SIGTERM, then SIGKILL after the grace.
+ * seen before its exit is reported, a stopped pod gets SIGTERM, then SIGKILL after the grace, and
+ * a pod's Node runs with the image entry point's flags.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { PROCESSOR_NODE_FLAGS } from "@pipeline/processor/contract";
 import { spawnProcessor, type Launcher } from "../local/processes";
 
 const work = mkdtempSync(path.join(tmpdir(), "local-processes-"));
@@ -43,6 +45,21 @@ describe("a pod", () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(records).toHaveLength(2001);
     expect(records.at(-1)).toEqual({ msg: "producer stopped", sent: 7 });
+  });
+
+  it("runs Node with the flags of the image's entry point, before the CLI and its arguments", async () => {
+    const { launcher: l, records } = launcher(
+      `console.log(JSON.stringify({ msg: "argv", execArgv: process.execArgv, args: process.argv.slice(2) }));`,
+    );
+    const pod = spawnProcessor(l, "preprocess-1", "preprocess-file", {}, ["in.csv", "out"]);
+    expect(await pod.exit).toEqual({ code: 0, signal: null });
+    expect(records).toEqual([
+      {
+        msg: "argv",
+        execArgv: [...PROCESSOR_NODE_FLAGS],
+        args: ["preprocess-file", "in.csv", "out"],
+      },
+    ]);
   });
 
   it("that ignores SIGTERM is killed after the grace period", async () => {

@@ -33,6 +33,7 @@ import {
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PROCESSOR_NODE_FLAGS } from "../src/contract/heap";
 import { PROCESSOR_GLIBC_TUNABLES, PROCESSOR_NODE_OPTIONS } from "../src/preprocess/runtime";
 
 const PROCESSOR = resolve(__dirname, "..");
@@ -138,13 +139,13 @@ function timed(
 }
 
 /**
- * Runs `processor preprocess-file` with the image's environment: its NODE_OPTIONS, its malloc
- * tunables and a compile
- * cache (the image sets NODE_COMPILE_CACHE and fills it at build time; here the warm-up run fills
+ * Runs `processor preprocess-file` as the image does: its Node flags and NODE_OPTIONS, its malloc
+ * tunables and a compile cache (the image sets NODE_COMPILE_CACHE and fills it at build time; here the warm-up run fills
  * `compileCache`).
  */
 async function runOurs(input: string, out: string, compileCache: string): Promise<Run> {
-  const { seconds, stdout } = await timed(process.execPath, [BIN, "preprocess-file", input, out], {
+  const argv = [...PROCESSOR_NODE_FLAGS, BIN, "preprocess-file", input, out];
+  const { seconds, stdout } = await timed(process.execPath, argv, {
     ...process.env,
     NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
     GLIBC_TUNABLES: PROCESSOR_GLIBC_TUNABLES,
@@ -303,7 +304,7 @@ async function main() {
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
       .join("  ");
   console.log(
-    `median of ${RUNS} runs per size (peak RSS: the highest); node ${process.version}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}; GLIBC_TUNABLES=${PROCESSOR_GLIBC_TUNABLES}`,
+    `median of ${RUNS} runs per size (peak RSS: the highest); node ${process.version} ${PROCESSOR_NODE_FLAGS.join(" ")}; NODE_OPTIONS=${PROCESSOR_NODE_OPTIONS}; GLIBC_TUNABLES=${PROCESSOR_GLIBC_TUNABLES}`,
   );
   console.log(line(header));
   for (const r of rows) console.log(line(r));

@@ -41,6 +41,18 @@ export function oldSpaceMiB(memoryLimitMiB: number): number {
   return old;
 }
 
+/**
+ * Node flags every processor process starts with on its command line (the image's ENTRYPOINT,
+ * local mode, the benchmark), because `NODE_OPTIONS` refuses them ("--min-semi-space-size= is not
+ * allowed in NODE_OPTIONS"; its list: https://nodejs.org/api/cli.html#node_optionsoptions).
+ * The young generation starts at its full size instead of at 1 MiB a semi-space, grown a step per
+ * collection: within the budget {@link oldSpaceMiB} already leaves it, and a short job does not
+ * pay for the growth. A 50k-row file (run inline) scavenged 8 times in 16 ms instead of 25 times in
+ * 30 ms and took 0.38 instead of 0.41 s, 0.44 instead of 0.49 CPU-s (median of 40 alternating
+ * runs); 1M rows, on workers, did not change (2.49 vs 2.54 s, 8 runs).
+ */
+export const PROCESSOR_NODE_FLAGS = [`--min-semi-space-size=${SEMI_SPACE_MIB}`] as const;
+
 /** The `NODE_OPTIONS` value for an old space of `oldSpace` MiB. */
 export function heapNodeOptions(oldSpace: number): string {
   return `--max-semi-space-size=${SEMI_SPACE_MIB} --max-old-space-size=${oldSpace}`;

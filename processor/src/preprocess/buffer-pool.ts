@@ -25,7 +25,7 @@ export const IDLE_BUFFERS = 8;
  * src/objects/js-array-buffer.cc; `node --trace-protector-invalidation` shows it), which throws
  * away every optimized function that reads a typed array (the tokenizer's callers, the
  * fingerprints, Node's timers), to be compiled again with detach checks. A 50k-row file, which runs
- * inline, took 0.44 instead of 0.49 s and 0.51 instead of 0.58 CPU-s without any detach (median of
+ * inline, took 0.39 instead of 0.44 s and 0.46 instead of 0.53 CPU-s without any detach (median of
  * 40 alternating runs).
  */
 export type SurplusRelease = "detach" | "collect";
