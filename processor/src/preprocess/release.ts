@@ -5,7 +5,9 @@
  * receives about 2 MiB of output per chunk, and on 1M rows its ArrayBuffers and external memory
  * peaked at 54 and 88 MB in pass 2, 25 and 35 MB with this (and byte-reader.ts). Only for buffers
  * the caller owns whole: a chunk (record-chunks.ts), a chunk's encoded output, what a worker was
- * sent, or a merged chunk's per-row arrays (pipeline.ts).
+ * sent, or a merged chunk's per-row arrays (pipeline.ts); and only on a thread whose transfers
+ * detach buffers anyway, as the first detach costs a thread its optimized typed-array code
+ * (buffer-pool.ts `SurplusRelease`).
  */
 import { isArrayBuffer } from "node:util/types";
 
