@@ -42,33 +42,31 @@ describe("BufferPool", () => {
     expect(pool.idle).toBe(0);
   });
 
-  test("beyond the pool's size, or of another size, a buffer given back is freed at once by a detaching pool", () => {
-    const pool = new BufferPool(64, 1, "detach");
-    const kept = pool.take();
-    const extra = pool.take();
-    const other = new Uint8Array(65);
-    pool.give(kept);
-    pool.give(extra);
-    pool.give(other);
-    expect(pool.idle).toBe(1);
-    // A freed buffer is detached: every view of it is empty.
-    expect([extra.length, other.length, kept.length]).toEqual([0, 0, 64]);
-    // Longer than the pool's buffers: a buffer of its own.
-    expect(pool.take(100).buffer.byteLength).toBe(100);
-  });
+  test.each([
+    ["detach", [0, 0, 64], true],
+    ["collect", [64, 65, 64], false],
+  ] as const)(
+    "beyond the pool's size, or of another size, a buffer given back to a %s pool is freed that way",
+    (surplus, lengths, detached) => {
+      const pool = new BufferPool(64, 1, surplus);
+      const kept = pool.take();
+      const extra = pool.take();
+      const other = new Uint8Array(65);
+      pool.give(kept);
+      pool.give(extra);
+      pool.give(other);
+      expect(pool.idle).toBe(1);
+      // A detached buffer: every view of it is empty.
+      expect([extra.length, other.length, kept.length]).toEqual(lengths);
+      const freed = [extra, other].map((b) => (b.buffer as ArrayBuffer).detached);
+      expect(freed).toEqual([detached, detached]);
+      // Longer than the pool's buffers: a buffer of its own.
+      expect(pool.take(100).buffer.byteLength).toBe(100);
+    },
+  );
 
-  test("a pool that leaves its surplus to the collector detaches no buffer", () => {
-    const pool = new BufferPool(64, 1);
-    expect(pool.surplus).toBe("collect");
-    const kept = pool.take();
-    const extra = pool.take();
-    const other = new Uint8Array(65);
-    pool.give(kept);
-    pool.give(extra);
-    pool.give(other);
-    expect(pool.idle).toBe(1);
-    expect([extra.length, other.length, kept.length]).toEqual([64, 65, 64]);
-    expect([extra, other].map((b) => (b.buffer as ArrayBuffer).detached)).toEqual([false, false]);
+  test("a pool leaves its surplus to the collector unless told to detach it", () => {
+    expect(new BufferPool(64, 1).surplus).toBe("collect");
   });
 
   test("a thread with workers detaches its surplus, one without leaves it to the collector", () => {
