@@ -1,9 +1,9 @@
 /**
  * Child processes of local mode: the real processor CLI, started as the image's entry point starts
- * it (`node --min-semi-space-size=16 processor/bin/processor.js <command>`), one process per pod. Each child gets the emulator's endpoint and fixed credentials
- * instead of any AWS settings of the parent, its log lines go to the run's log file (prefixed with
- * the pod's name), and stopping it is what Kubernetes does to a pod: SIGTERM, then SIGKILL after the
- * grace period.
+ * it (`node --min-semi-space-size=16 processor/bin/processor.js <command>`), one process per pod.
+ * Each child gets the emulator's endpoint and fixed credentials instead of any AWS settings of the
+ * parent, its log lines go to the run's log file (prefixed with the pod's name), and stopping it is
+ * what Kubernetes does to a pod: SIGTERM, then SIGKILL after the grace period.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";

@@ -143,8 +143,8 @@ function timed(
 
 /**
  * Runs `processor preprocess-file` as the image does: its Node flags and NODE_OPTIONS, its malloc
- * tunables and a compile cache (the image sets NODE_COMPILE_CACHE and fills it at build time; here the warm-up run fills
- * `compileCache`).
+ * tunables and a compile cache (the image sets NODE_COMPILE_CACHE and fills it at build time; here
+ * the warm-up run fills `compileCache`).
  */
 async function runOurs(input: string, out: string, compileCache: string): Promise<Run> {
   const argv = [...PROCESSOR_NODE_FLAGS, BIN, "preprocess-file", input, out];
