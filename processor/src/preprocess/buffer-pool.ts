@@ -82,8 +82,16 @@ export class BufferPool {
   give(bytes: Uint8Array): void {
     if (this.fits(bytes) && this.free.length < this.keep) {
       this.free.push(bytes.buffer as ArrayBuffer);
-    } else if (this.surplus === "detach") {
-      releaseBuffer(bytes);
+    } else {
+      this.release(bytes);
     }
+  }
+
+  /**
+   * Frees a buffer the caller owns whole and will not give back (it need not be the pool's size):
+   * detached at once when {@link surplus} is `detach`, else left to the collector.
+   */
+  release(bytes: ArrayBufferView): void {
+    if (this.surplus === "detach") releaseBuffer(bytes);
   }
 }

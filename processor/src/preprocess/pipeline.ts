@@ -24,7 +24,6 @@ import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
-import { releaseBuffer } from "./release";
 import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
 import { DEFAULT_CHUNK_ROWS, TransformPass, type RowAggregates } from "./transform-pass";
 
@@ -179,7 +178,7 @@ async function transformInput(
         submit: (bytes) => pool.transform(bytes, analysis, frameRows),
         merge: async (chunk) => {
           aggregates.add(chunk.aggregates);
-          if (pool.size > 0) releaseRowAggregates(chunk.aggregates);
+          releaseRowAggregates(chunk.aggregates, pool.inputs);
           await writeAndRecycle(cleanedOut, chunk.cleaned, pool);
           await writeAndRecycle(transformedOut, chunk.transformed, pool);
           options.onProgress?.(aggregates.rows, analysis.rows);
@@ -212,15 +211,15 @@ async function write(stream: WriteStream, text: string | Uint8Array): Promise<vo
 }
 
 /**
- * Frees a merged chunk's per-row arrays at once (each has a buffer of its own, sent by the worker).
- * With workers this thread allocates little JavaScript, so its collections are rare: on 4M rows
- * these arrays (about 190 KB a chunk) piled up to 55 MB of external memory between two of them.
- * Inline, the collector comes often, and a detach would cost the thread its optimized code
- * (buffer-pool.ts, `SurplusRelease`).
+ * Frees a merged chunk's per-row arrays (each has a buffer of its own) as the chunk buffers' pool
+ * frees its surplus. With workers, at once: this thread then allocates little JavaScript, so its
+ * collections are rare, and on 4M rows these arrays (about 190 KB a chunk) piled up to 55 MB of
+ * external memory between two of them. Inline, by the collector, which comes often there: a detach
+ * would cost the thread its optimized code (buffer-pool.ts, `SurplusRelease`).
  */
-function releaseRowAggregates(run: RowAggregates): void {
+function releaseRowAggregates(run: RowAggregates, buffers: BufferPool): void {
   for (const array of [run.fingerprints, run.departmentIds, run.salary, run.age]) {
-    releaseBuffer(array);
+    buffers.release(array);
   }
 }
 
