@@ -23,7 +23,8 @@ import { chunksOfLengths, InputChangedError, recordChunks } from "../src/preproc
 import { FileBytes } from "../src/preprocess/byte-reader";
 import { BufferPool } from "../src/preprocess/buffer-pool";
 import { ChunkPool } from "../src/preprocess/chunk-pool";
-import { analyzeChunk, tokenizeChunk } from "../src/preprocess/chunk-work";
+import { analyzeChunk } from "../src/preprocess/chunk-analysis";
+import { tokenizeChunk } from "../src/preprocess/chunk-work";
 import { analyzeChunks } from "../src/preprocess/analyze";
 import { gunzipped } from "../src/preprocess/text-source";
 

@@ -5,7 +5,7 @@
  * merged in file order (ordered-chunks.ts).
  */
 import { ChunkPool } from "./chunk-pool";
-import type { ChunkAnalysis } from "./chunk-work";
+import type { ChunkAnalysis } from "./chunk-analysis";
 import { ColumnTypeTracker, type ColumnKind } from "./column-types";
 import { PermanentFileError } from "./errors";
 import { runOrdered, type ChunkPlan } from "./ordered-chunks";

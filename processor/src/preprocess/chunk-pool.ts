@@ -10,12 +10,10 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { WORKER_HEAP } from "../contract/heap";
 import type { Analysis } from "./analyze";
+import { analyzeChunk, type AnalyzeParams, type ChunkAnalysis } from "./chunk-analysis";
 import {
-  analyzeChunk,
   ChunkFailureError,
   transformChunkBytes,
-  type AnalyzeParams,
-  type ChunkAnalysis,
   type ChunkFailure,
   type ChunkTransform,
 } from "./chunk-work";

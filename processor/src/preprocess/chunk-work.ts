@@ -1,17 +1,16 @@
 /**
  * The work on one chunk of whole records (see record-chunks.ts), the same on a worker thread or
- * inline: decode it (strict UTF-8), tokenize it, and either analyze it (pass 1) or transform it
- * (pass 2). Results are plain data and typed arrays; failures carry record numbers relative to
- * the chunk, which the ordered merge turns into the file's ({@link chunkFailureError}).
+ * inline: check its text (strict UTF-8, no NUL), decode and tokenize it, and transform it (pass 2;
+ * pass 1 reads the bytes themselves, chunk-analysis.ts). Results are plain data and typed arrays;
+ * failures carry record numbers relative to the chunk, which the ordered merge turns into the
+ * file's ({@link chunkFailureError}).
  */
 import { isUtf8 } from "node:buffer";
 import type { Analysis } from "./analyze";
 import type { BufferPool } from "./buffer-pool";
 import { CR, LF } from "./char-codes";
-import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
 import { CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, type RecordHandler } from "./csv-reader";
 import { PermanentFileError, type PermanentErrorCode } from "./errors";
-import { MedianCounter } from "./stats";
 import { TransformPass, type RowAggregates } from "./transform-pass";
 
 /** A chunk that cannot be processed, numbered within the chunk. */
@@ -60,7 +59,7 @@ export function chunkFailureError(f: ChunkFailure, recordsBefore: number): Perma
 }
 
 /** Throws the chunk failure for bytes that are not UTF-8 text, or hold a NUL (not a CSV text). */
-function checkText(bytes: Uint8Array): void {
+export function checkText(bytes: Uint8Array): void {
   if (!isUtf8(bytes)) {
     throw new ChunkFailureError({
       code: "not_utf8_text",
@@ -182,59 +181,6 @@ export function splitHeader(
   const bom = fileStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const offset = bom + Buffer.byteLength(text.slice(0, tokenizer.recordEnd), "utf8");
   return { header, rest: bytes.subarray(offset) };
-}
-
-/** What pass 1 needs to know of the header. */
-export interface AnalyzeParams {
-  readonly width: number;
-  readonly age: number;
-  readonly salary: number;
-  /** Per column, 1 when earlier chunks already made it text (its values need not be read). */
-  readonly settled: Uint8Array;
-}
-
-/** Pass 1 on a chunk of data rows. */
-export interface ChunkAnalysis {
-  readonly rows: number;
-  readonly trackers: readonly TrackerState[];
-  readonly age: { values: Float64Array; counts: Float64Array };
-  readonly salary: { values: Float64Array; counts: Float64Array };
-}
-
-/** Pass 1 on the data rows of one chunk (no header). */
-export function analyzeChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalysis {
-  const { width, settled } = params;
-  const trackers = Array.from({ length: width }, () => new ColumnTypeTracker());
-  const age = new MedianCounter();
-  const salary = new MedianCounter();
-  let rows = 0;
-  tokenizeChunk(bytes, false, (record) => {
-    rows++;
-    if (record.length > width) {
-      throw new ChunkFailureError({
-        code: "too_many_fields",
-        message: "too many fields",
-        record: rows,
-        fields: record.length,
-        width,
-      });
-    }
-    for (let c = 0; c < width; c++) {
-      const tracker = trackers[c] as ColumnTypeTracker;
-      // A column that is text stays text: its values need not even be read.
-      if (settled[c] !== 1 && !tracker.settled) tracker.add(record.get(c));
-    }
-    const a = record.get(params.age);
-    if (!isNaToken(a)) age.add(parseFloatToken(a as string));
-    const s = record.get(params.salary);
-    if (!isNaToken(s)) salary.add(parseFloatToken(s as string));
-  });
-  return {
-    rows,
-    trackers: trackers.map((t) => t.state()),
-    age: age.entries(),
-    salary: salary.entries(),
-  };
 }
 
 /** Pass 2 on a chunk: the two outputs' lines as UTF-8, and the per-row aggregates. */

@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { BufferPool, IDLE_BUFFERS } from "./buffer-pool";
-import { analyzeChunk, ChunkFailureError, transformChunkBytes } from "./chunk-work";
+import { analyzeChunk } from "./chunk-analysis";
+import { ChunkFailureError, transformChunkBytes } from "./chunk-work";
 import type { ChunkReply, ChunkRequest, ChunkWorkerData, WorkerMessage } from "./chunk-pool";
 
 /**

@@ -197,12 +197,15 @@ export class ColumnTypeTracker {
     const t = token as string;
     switch (classifyToken(t)) {
       case TokenClass.Int:
-        this.ints = true;
-        if (isBeyondInt64(t)) this.uint64 = true;
-        else if (t.trim().charCodeAt(0) === MINUS) this.negatives = true;
+        if (isBeyondInt64(t)) {
+          this.ints = true;
+          this.uint64 = true;
+        } else {
+          this.addInt(t.trim().charCodeAt(0) === MINUS);
+        }
         break;
       case TokenClass.Float:
-        this.floats = true;
+        this.addFloat();
         break;
       case TokenClass.Bool:
         this.bools = true;
@@ -210,6 +213,22 @@ export class ColumnTypeTracker {
       default:
         this.texts = true;
     }
+  }
+
+  /** Records a missing token already told apart by its shape (see token-bytes.ts). */
+  addMissing(): void {
+    this.missing++;
+  }
+
+  /** Records a token already known to be an integer within int64 (`negative`: it has a minus). */
+  addInt(negative: boolean): void {
+    this.ints = true;
+    if (negative) this.negatives = true;
+  }
+
+  /** Records a token already known to be a finite float. */
+  addFloat(): void {
+    this.floats = true;
   }
 
   /** The classes seen so far, to merge into the tracker of the same column of another chunk. */
