@@ -25,6 +25,40 @@ describe("Utf8Sink", () => {
     );
   });
 
+  test("texts, single bytes and copied bytes mixed in any order come out as the whole text's UTF-8", () => {
+    const piece = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 300, size: "max" }).map((t) => ({ text: t })),
+      fc.integer({ min: 0, max: 0x7f }).map((b) => ({ byte: b })),
+      fc.string({ unit: "binary", maxLength: 300, size: "max" }).map((t) => ({ copy: t })),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 16 }),
+        fc.integer({ min: 0, max: 512 }),
+        (pieces, size) => {
+          const sink = new Utf8Sink(size);
+          let whole = "";
+          for (const p of pieces) {
+            if ("text" in p) {
+              sink.text(p.text);
+              whole += p.text;
+            } else if ("byte" in p) {
+              sink.byte(p.byte);
+              whole += String.fromCharCode(p.byte);
+            } else {
+              // Copied from the middle of a larger buffer, as fields are copied from a chunk.
+              const source = encoder.encode(`<<${p.copy}>>`);
+              sink.copy(source, 2, source.length - 2);
+              whole += p.copy;
+            }
+          }
+          return Buffer.from(sink.take()).equals(encoder.encode(whole));
+        },
+      ),
+      { numRuns: 300, seed: 29 },
+    );
+  });
+
   test("take hands over a buffer without much spare room, and starts afresh", () => {
     const sink = new Utf8Sink(1 << 20);
     sink.write("a,b\n");

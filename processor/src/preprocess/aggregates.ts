@@ -6,7 +6,7 @@
 import type { Analysis } from "./analyze";
 import { csvField, formatFloat } from "./pandas-format";
 import { compareCodePoints, FingerprintSet, KahanMean } from "./stats";
-import type { RowAggregates } from "./transform-pass";
+import type { RowAggregates } from "./row-aggregates";
 
 /** The quality metrics of the reference (counted on the transformed table). */
 export interface QualityMetrics {

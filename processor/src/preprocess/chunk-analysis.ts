@@ -13,7 +13,7 @@ import { checkText, ChunkFailureError, tokenizeChunk } from "./chunk-work";
 import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { MedianCounter } from "./stats";
-import { SimpleToken, simpleTokenClass, simpleTokenValue } from "./token-bytes";
+import { SimpleToken, simpleTokenClass, simpleTokenValue, TokenText } from "./token-bytes";
 
 /** What pass 1 needs to know of the header. */
 export interface AnalyzeParams {
@@ -192,19 +192,4 @@ export function scanChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalys
     age: (counters[params.age] as MedianCounter).entries(),
     salary: (counters[params.salary] as MedianCounter).entries(),
   };
-}
-
-/** The text of a chunk's tokens, decoded one at a time (the tokens the scan cannot read itself). */
-class TokenText {
-  private readonly buffer: Buffer;
-
-  constructor(bytes: Uint8Array) {
-    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  /** The value of the field `[start..end)`, doubled quotes made single when `escaped`. */
-  of(start: number, end: number, escaped: boolean): string {
-    const token = this.buffer.toString("utf8", start, end);
-    return escaped ? token.replaceAll('""', '"') : token;
-  }
 }

@@ -1,7 +1,8 @@
 /**
  * The work on one chunk of whole records (see record-chunks.ts), the same on a worker thread or
- * inline: check its text (strict UTF-8, no NUL), decode and tokenize it, and transform it (pass 2;
- * pass 1 reads the bytes themselves, chunk-analysis.ts). Results are plain data and typed arrays;
+ * inline: check its text (strict UTF-8, no NUL), decode and tokenize it, and transform it (pass 2,
+ * the tokenizer's path; both passes first read the bytes themselves, chunk-analysis.ts and
+ * transform-bytes.ts). Results are plain data and typed arrays;
  * failures carry record numbers relative to the chunk, which the ordered merge turns into the
  * file's ({@link chunkFailureError}).
  */
@@ -11,7 +12,9 @@ import type { BufferPool } from "./buffer-pool";
 import { CR, LF } from "./char-codes";
 import { CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, type RecordHandler } from "./csv-reader";
 import { PermanentFileError, type PermanentErrorCode } from "./errors";
-import { TransformPass, type RowAggregates } from "./transform-pass";
+import type { RowAggregates } from "./row-aggregates";
+import { transformScanned } from "./transform-bytes";
+import { TransformPass } from "./transform-pass";
 
 /** A chunk that cannot be processed, numbered within the chunk. */
 export interface ChunkFailure {
@@ -192,9 +195,24 @@ export interface ChunkTransform {
 
 /**
  * Pass 2 on the data rows of one chunk (no header), in DataFrame frames of `frameRows`; the
- * outputs' buffers come from `outputs` when given.
+ * outputs' buffers come from `outputs` when given. The byte path (transform-bytes.ts), else the
+ * tokenizer's.
  */
 export function transformChunkBytes(
+  bytes: Uint8Array,
+  analysis: Analysis,
+  frameRows: number,
+  outputs?: BufferPool,
+): ChunkTransform {
+  checkText(bytes);
+  return (
+    transformScanned(bytes, analysis, frameRows, outputs) ??
+    transformChunkText(bytes, analysis, frameRows, outputs)
+  );
+}
+
+/** Pass 2 on a chunk through the tokenizer's records: every case. */
+export function transformChunkText(
   bytes: Uint8Array,
   analysis: Analysis,
   frameRows: number,

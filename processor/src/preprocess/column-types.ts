@@ -39,7 +39,15 @@ for (const token of NA_TOKENS) if (token !== "") NA_LAST[token.charCodeAt(token.
 export function isNaToken(token: string | undefined): boolean {
   if (token === undefined || token === "") return true;
   const n = token.length;
-  return n <= 8 && NA_LAST[token.charCodeAt(n - 1)] === 1 && NA_TOKENS.has(token);
+  return mayBeNaToken(n, token.charCodeAt(n - 1)) && NA_TOKENS.has(token);
+}
+
+/**
+ * False when a token of `length` characters (or bytes: NA tokens are ASCII) whose last one is
+ * `last` cannot be an NA token other than "", so the set need not be asked.
+ */
+export function mayBeNaToken(length: number, last: number): boolean {
+  return length <= 8 && NA_LAST[last] === 1;
 }
 
 /** The class of one non-missing token. */

@@ -25,7 +25,8 @@ import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
 import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
-import { DEFAULT_CHUNK_ROWS, TransformPass, type RowAggregates } from "./transform-pass";
+import type { RowAggregates } from "./row-aggregates";
+import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
 export type { QualityMetrics } from "./aggregates";
 

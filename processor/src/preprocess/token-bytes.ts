@@ -1,10 +1,11 @@
 /**
  * The common shapes of a token read straight from a chunk's UTF-8 bytes, for pass 1's byte scan
- * (chunk-analysis.ts): the empty token, short integers and plain decimals, and their exact values.
+ * and pass 2's (chunk-analysis.ts, transform-bytes.ts): the empty token, short integers and plain decimals, and their exact values.
  * Every other token is decoded and given to the string functions of column-types.ts, so these
  * only decide what those would decide the same way (the property tests compare the two).
  */
 import { DOT, MINUS, NINE, PLUS, ZERO } from "./char-codes";
+import { mayBeNaToken, NA_TOKENS } from "./column-types";
 
 /** What {@link simpleTokenClass} tells of a token. */
 export const SimpleToken = {
@@ -87,4 +88,87 @@ export function simpleTokenValue(bytes: Uint8Array, start: number, end: number):
   if (digits > MAX_EXACT_DIGITS) return NaN;
   const value = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[scale] as number);
   return sign === MINUS ? -value : value;
+}
+
+/** The text of a chunk's tokens, decoded one at a time (the tokens a byte scan cannot read itself). */
+export class TokenText {
+  private readonly buffer: Buffer;
+
+  constructor(bytes: Uint8Array) {
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The value of the field `[start..end)`, doubled quotes made single when `escaped`. */
+  of(start: number, end: number, escaped: boolean): string {
+    const token = this.buffer.toString("utf8", start, end);
+    return escaped ? token.replaceAll('""', '"') : token;
+  }
+
+  /** True when the field `[start..end)` (without doubled quotes) is an NA token, as {@link isNaToken}. */
+  isNa(start: number, end: number): boolean {
+    if (start === end) return true;
+    return (
+      mayBeNaToken(end - start, this.buffer[end - 1] as number) &&
+      NA_TOKENS.has(this.of(start, end, false))
+    );
+  }
+}
+
+/** How pandas prints a token of a float column, told by {@link floatPrint}. */
+export const FloatPrint = {
+  /** As it is written (`2578.16`). */
+  AsIs: 0,
+  /** As it is written, then `.0` (`50000` → `50000.0`). */
+  PointZero: 1,
+  /** Otherwise: ask the string functions. */
+  Other: 2,
+} as const;
+
+export type FloatPrint = (typeof FloatPrint)[keyof typeof FloatPrint];
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= ZERO && c <= NINE;
+
+/**
+ * Whether `formatFloatToken` prints the token `bytes[start..end)` as it is, or with `.0`: the fast
+ * path of that function, on bytes (a decimal of at most 15 digits with no leading or trailing
+ * zeros, at least 1e-4; an integer of at most 15 digits with no leading zero).
+ */
+export function floatPrint(bytes: Uint8Array, start: number, end: number): FloatPrint {
+  if (end - start > 17) return FloatPrint.Other;
+  let i = start;
+  if (bytes[i] === MINUS) i++;
+  const intStart = i;
+  while (i < end && isDigit(bytes[i])) i++;
+  const intDigits = i - intStart;
+  if (intDigits === 0 || (intDigits > 1 && bytes[intStart] === ZERO)) return FloatPrint.Other;
+  if (i === end) {
+    return bytes[intStart] !== ZERO && intDigits <= MAX_EXACT_DIGITS
+      ? FloatPrint.PointZero
+      : FloatPrint.Other;
+  }
+  if (bytes[i] !== DOT) return FloatPrint.Other;
+  const fracStart = ++i;
+  while (i < end && isDigit(bytes[i])) i++;
+  if (i !== end || i === fracStart || bytes[end - 1] === ZERO) return FloatPrint.Other;
+  if (intDigits + (end - fracStart) > MAX_EXACT_DIGITS) return FloatPrint.Other;
+  // Below 1e-4 Python prints scientific notation.
+  const belowTenThousandth =
+    bytes[intStart] === ZERO &&
+    bytes[fracStart] === ZERO &&
+    bytes[fracStart + 1] === ZERO &&
+    bytes[fracStart + 2] === ZERO;
+  return belowTenThousandth ? FloatPrint.Other : FloatPrint.AsIs;
+}
+
+/**
+ * True when `formatIntToken` prints the integer token `bytes[start..end)` as it is: `0`, or
+ * digits with no leading zero after an optional minus (no plus, no blanks).
+ */
+export function intPrintedAsIs(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (bytes[i] === MINUS) i++;
+  if (i >= end) return false;
+  if (bytes[i] === ZERO) return i === start && end === start + 1;
+  for (; i < end; i++) if (!isDigit(bytes[i])) return false;
+  return true;
 }

@@ -13,31 +13,13 @@ import type { Analysis } from "./analyze";
 import type { BufferPool } from "./buffer-pool";
 import { isNaToken, parseFloatToken, type ColumnKind } from "./column-types";
 import type { CsvRecord } from "./csv-reader";
-import { csvField, formatFloat, formatFloatToken, formatIntToken } from "./pandas-format";
+import { csvField, formatFloatToken, formatIntToken } from "./pandas-format";
 import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile";
+import { FloatTexts, RowAggregator, type RowAggregates } from "./row-aggregates";
 import { writeFingerprintedLines, writeLines } from "./row-lines";
 import { codePointLength } from "./stats";
 import { transformChunk, type FrameRow } from "./transform";
 import { Utf8Sink } from "./utf8-sink";
-
-/**
- * Per row of a run, in row order, what the whole-file aggregates need: typed arrays and one short
- * list of names, so they cross threads cheaply.
- */
-export interface RowAggregates {
-  readonly rows: number;
-  /** Missing values of the transformed rows. */
-  readonly missing: number;
-  /** Two 32-bit hashes per row (see {@link fingerprintBytes}). */
-  readonly fingerprints: Uint32Array;
-  /** The distinct departments of the run (after the fill). */
-  readonly departments: readonly string[];
-  /** Per row, the index of its department in `departments`. */
-  readonly departmentIds: Uint32Array;
-  /** Per row, the filled salary and age (NaN when still missing). */
-  readonly salary: Float64Array;
-  readonly age: Float64Array;
-}
 
 /** Rows per DataFrame chunk: large enough to amortize danfojs' per-frame cost, small enough to die young. */
 export const DEFAULT_CHUNK_ROWS = 1024;
@@ -76,17 +58,10 @@ export class TransformPass {
   private readonly transformedOut: Utf8Sink;
 
   // Per-row aggregates not yet taken.
-  private rowsDone = 0;
-  private missing = 0;
-  private fingerprints = new Uint32Array(2 * 1024);
-  private departmentIndex = new Map<string, number>();
-  private departments: string[] = [];
-  private departmentIds: number[] = [];
-  private filledSalary: number[] = [];
-  private filledAge: number[] = [];
+  private readonly aggregates = new RowAggregator();
 
   private header: boolean;
-  private readonly floatMemo = new Map<number, string>();
+  private readonly floats = new FloatTexts();
 
   /**
    * `withHeader`: the first record given is the header (skipped; pass 1 validated it).
@@ -213,6 +188,9 @@ export class TransformPass {
     const cleaned: string[] = new Array(n);
     const transformed: string[] = new Array(n);
     const salts = new Uint8Array(n);
+    const aggregates = this.aggregates;
+    const first = aggregates.rows;
+    const fingerprints = aggregates.fingerprintRoom(n);
     for (let r = 0; r < n; r++) {
       let missing = this.staticMissing[r] as number;
       const base = r * parts;
@@ -227,7 +205,7 @@ export class TransformPass {
           if (which === "age" ? this.ageIsInt : this.salaryIsInt) {
             line += (which === "age" ? this.ageText[r] : this.salaryText[r]) as string;
           } else {
-            line += this.floatText(value);
+            line += this.floats.of(value);
           }
         }
         line += this.segments[base + d + 1] as string;
@@ -246,28 +224,20 @@ export class TransformPass {
         (email === null ? 1 : 0) +
         (category === null ? 1 : 0) +
         (group === null ? 1 : 0);
-      this.missing += missing;
       cleaned[r] = line;
       const addressLength = address === null ? 0 : codePointLength(address);
       transformed[r] = `${line},${addressLength},${category ?? ""},${group ?? ""}`;
       // The transformed row is a function of the cleaned one, whose text is canonical except that
       // "" and None print alike: the flags, its fingerprint's salt, keep those apart.
       salts[r] = (address === null ? 1 : 0) | (phone === null ? 2 : 0) | (email === null ? 4 : 0);
-      this.addRowAggregates(
+      aggregates.add(
+        missing,
         out.department[r] as string,
         out.salary[r] as number,
         out.age[r] as number,
       );
     }
-    const first = this.rowsDone - n;
-    if (2 * this.rowsDone > this.fingerprints.length) {
-      let size = this.fingerprints.length * 2;
-      while (size < 2 * this.rowsDone) size *= 2;
-      const grown = new Uint32Array(size);
-      grown.set(this.fingerprints);
-      this.fingerprints = grown;
-    }
-    writeFingerprintedLines(this.cleanedOut, cleaned, salts, this.fingerprints, first);
+    writeFingerprintedLines(this.cleanedOut, cleaned, salts, fingerprints, first);
     writeLines(this.transformedOut, transformed);
     this.pending = 0;
     this.segments = [];
@@ -280,55 +250,14 @@ export class TransformPass {
     this.email = [];
   }
 
-  /** Python's float text, memoized: filled ages and salaries have few distinct values. */
-  private floatText(value: number): string {
-    let text = this.floatMemo.get(value);
-    if (text === undefined) {
-      text = formatFloat(value);
-      if (this.floatMemo.size < 4096) this.floatMemo.set(value, text);
-    }
-    return text;
-  }
-
-  /** Counts one row and its department, salary and age (its fingerprint comes with its line). */
-  private addRowAggregates(department: string, salary: number, age: number): void {
-    this.rowsDone++;
-    let id = this.departmentIndex.get(department);
-    if (id === undefined) {
-      id = this.departments.length;
-      this.departments.push(department);
-      this.departmentIndex.set(department, id);
-    }
-    this.departmentIds.push(id);
-    this.filledSalary.push(salary);
-    this.filledAge.push(age);
-  }
-
   /** Rows transformed since the last {@link takeAggregates}. */
   get rows(): number {
-    return this.rowsDone;
+    return this.aggregates.rows;
   }
 
   /** The per-row aggregates of the rows transformed since the last call. */
   takeAggregates(): RowAggregates {
-    const rows = this.rowsDone;
-    const taken: RowAggregates = {
-      rows,
-      missing: this.missing,
-      fingerprints: this.fingerprints.slice(0, 2 * rows),
-      departments: this.departments,
-      departmentIds: Uint32Array.from(this.departmentIds),
-      salary: Float64Array.from(this.filledSalary),
-      age: Float64Array.from(this.filledAge),
-    };
-    this.rowsDone = 0;
-    this.missing = 0;
-    this.departmentIndex = new Map();
-    this.departments = [];
-    this.departmentIds = [];
-    this.filledSalary = [];
-    this.filledAge = [];
-    return taken;
+    return this.aggregates.take();
   }
 }
 

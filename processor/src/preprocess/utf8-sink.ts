@@ -43,12 +43,64 @@ export class Utf8Sink {
       this.length += written;
       if (read === rest.length) return;
       rest = rest.slice(read);
-      // At most 3 bytes per UTF-16 unit; at least double, so growing stays amortized.
-      const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + 3 * rest.length));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffers?.give(this.buffer);
-      this.buffer = grown;
+      // At most 3 bytes per UTF-16 unit.
+      this.reserve(3 * rest.length);
     }
+  }
+
+  /**
+   * Appends a short string, a character at a time while it is ASCII (cheaper than the encoder's
+   * call for the few characters of a field), the rest through {@link write}.
+   */
+  text(text: string): void {
+    const n = text.length;
+    this.reserve(n);
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        this.length = at;
+        this.write(i === 0 ? text : text.slice(i));
+        return;
+      }
+      buffer[at++] = c;
+    }
+    this.length = at;
+  }
+
+  /** Appends one byte. */
+  byte(value: number): void {
+    if (this.length === this.buffer.length) this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  /**
+   * Appends `source[from..to)`, a byte at a time: fields are a few bytes long, and for those a
+   * loop is cheaper than making the view `TypedArray#set` needs.
+   */
+  copy(source: Uint8Array, from: number, to: number): void {
+    this.reserve(to - from);
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = from; i < to; i++) buffer[at++] = source[i] as number;
+    this.length = at;
+  }
+
+  /** Room for `more` bytes after those written; at least doubles, so growing stays amortized. */
+  private reserve(more: number): void {
+    if (this.length + more <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.length + more));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffers?.give(this.buffer);
+    this.buffer = grown;
+  }
+
+  /** Drops what was written and gives the buffer back to the pool (the sink starts afresh). */
+  discard(): void {
+    this.buffers?.give(this.buffer);
+    this.buffer = new Uint8Array(1024);
+    this.length = 0;
   }
 
   /**
