@@ -59,6 +59,20 @@ describe("Utf8Sink", () => {
     );
   });
 
+  test("a whole number's digits are String's, for every safe integer", () => {
+    fc.assert(
+      fc.property(fc.array(fc.maxSafeInteger(), { maxLength: 200 }), (values) => {
+        const sink = new Utf8Sink(8);
+        for (const v of values) {
+          sink.integer(v);
+          sink.byte(0x2c);
+        }
+        return new TextDecoder().decode(sink.take()) === values.map((v) => `${v},`).join("");
+      }),
+      { numRuns: 300, seed: 31 },
+    );
+  });
+
   test("take hands over a buffer without much spare room, and starts afresh", () => {
     const sink = new Utf8Sink(1 << 20);
     sink.write("a,b\n");

@@ -10,7 +10,7 @@
  */
 import type { Analysis } from "./analyze";
 import type { BufferPool } from "./buffer-pool";
-import { COMMA, CR, LF, QUOTE, SPACE, TAB } from "./char-codes";
+import { COMMA, CR, DOT, LF, QUOTE, SPACE, TAB, ZERO } from "./char-codes";
 import { parseFloatToken, type ColumnKind } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { csvField, formatFloatToken, formatIntToken } from "./pandas-format";
@@ -488,6 +488,20 @@ class BytePass {
     return true;
   }
 
+  /**
+   * A filled age or salary as Python prints it: a whole number of at least 1 in magnitude (below
+   * 1e15) is its digits and `.0` (as `formatFloat` prints it), written without making a string.
+   */
+  private filled(value: number): void {
+    if (Number.isInteger(value) && Math.abs(value) >= 1 && Math.abs(value) < 1e15) {
+      this.cleaned.integer(value);
+      this.cleaned.byte(DOT);
+      this.cleaned.byte(ZERO);
+    } else {
+      this.cleaned.text(this.floats.of(value));
+    }
+  }
+
   /** The DataFrame step on the gathered rows, then their lines and aggregates. */
   private flush(): void {
     const n = this.rows;
@@ -517,7 +531,8 @@ class BytePass {
             break;
           case Print.BytesPointZero:
             cleaned.copy(bytes, from[at] as number, to[at] as number);
-            cleaned.text(".0");
+            cleaned.byte(DOT);
+            cleaned.byte(ZERO);
             break;
           case Print.BytesQuoted:
             cleaned.byte(QUOTE);
@@ -528,10 +543,10 @@ class BytePass {
             cleaned.text(texts[at] as string);
             break;
           case Print.FilledAge:
-            cleaned.text(this.floats.of(age));
+            this.filled(age);
             break;
           case Print.FilledSalary:
-            cleaned.text(this.floats.of(salary));
+            this.filled(salary);
             break;
           default:
             cleaned.text(csvField(department));
@@ -552,7 +567,7 @@ class BytePass {
       const group = out.ageGroup[r] ?? null;
       transformed.copy(cleaned.bytes, lineStart, lineEnd);
       transformed.byte(COMMA);
-      transformed.text(String(this.addressLength[r]));
+      transformed.integer(this.addressLength[r] as number);
       transformed.byte(COMMA);
       if (category !== null) transformed.text(category);
       transformed.byte(COMMA);

@@ -83,7 +83,37 @@ export class Utf8Sink {
     this.reserve(to - from);
     const buffer = this.buffer;
     let at = this.length;
-    for (let i = from; i < to; i++) buffer[at++] = source[i] as number;
+    if (to - from > 64) {
+      buffer.set(source.subarray(from, to), at);
+      at += to - from;
+    } else {
+      for (let i = from; i < to; i++) buffer[at++] = source[i] as number;
+    }
+    this.length = at;
+  }
+
+  /** Appends the decimal digits of a whole number below 2^53 in magnitude (no string made). */
+  integer(value: number): void {
+    this.reserve(17);
+    const buffer = this.buffer;
+    let at = this.length;
+    let rest = value;
+    if (rest < 0) {
+      buffer[at++] = 0x2d; // -
+      rest = -rest;
+    }
+    const first = at;
+    do {
+      const next = Math.floor(rest / 10);
+      buffer[at++] = 0x30 + (rest - next * 10);
+      rest = next;
+    } while (rest > 0);
+    // The digits came least significant first.
+    for (let i = first, j = at - 1; i < j; i++, j--) {
+      const d = buffer[i] as number;
+      buffer[i] = buffer[j] as number;
+      buffer[j] = d;
+    }
     this.length = at;
   }
 
