@@ -5,8 +5,9 @@
  */
 import type { Analysis } from "./analyze";
 import { csvField, formatFloat } from "./pandas-format";
-import { compareCodePoints, FingerprintSet, KahanMean } from "./stats";
 import type { RowAggregates } from "./row-aggregates";
+import { compareCodePoints, FingerprintSet, KahanMean } from "./stats";
+import { UNKNOWN_DEPARTMENT } from "./transform";
 
 /** The quality metrics of the reference (counted on the transformed table). */
 export interface QualityMetrics {
@@ -67,7 +68,7 @@ export class FileAggregates {
   departmentStatisticsCsv(): string {
     const kind = this.analysis.kinds[this.analysis.layout.department];
     // Numeric department values with no missing ones stay numbers in pandas and sort as numbers.
-    const numeric = (kind === "int" || kind === "float") && !this.groups.has("Unknown");
+    const numeric = (kind === "int" || kind === "float") && !this.groups.has(UNKNOWN_DEPARTMENT);
     const keys = [...this.groups.keys()].sort(
       numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints,
     );

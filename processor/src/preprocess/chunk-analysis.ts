@@ -8,7 +8,7 @@
  * chunk beyond the record size limit) sends the chunk to the string path, the tokenizer of
  * csv-reader.ts, which gives the answer or the failure; the tests hold the two to the same results.
  */
-import { COMMA, CR, LF, QUOTE, SPACE, TAB } from "./char-codes";
+import { ByteRecords, ESCAPED, NO_MORE_RECORDS, NOT_TAKEN } from "./byte-records";
 import { checkText, ChunkFailureError, tokenizeChunk } from "./chunk-work";
 import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
@@ -79,10 +79,8 @@ const CLASSIFY = 1;
 const COUNT = 2;
 
 /**
- * Pass 1 on a chunk (checked UTF-8) straight from its bytes, with the tokenizer's dialect (see
- * csv-reader.ts): every structural character is ASCII, and no byte of a multi-byte UTF-8 character
- * is, so fields end at the same places in bytes as in text. Undefined when the chunk needs the
- * string path.
+ * Pass 1 on a chunk (checked UTF-8) straight from its bytes ({@link ByteRecords}). Undefined when
+ * the chunk needs the string path.
  */
 export function scanChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalysis | undefined {
   // Within the limit in bytes, no record can be beyond it in characters.
@@ -97,92 +95,47 @@ export function scanChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalys
   roles[params.age] = (roles[params.age] as number) | COUNT;
   roles[params.salary] = (roles[params.salary] as number) | COUNT;
   const text = new TokenText(bytes);
-  const n = bytes.length;
+  const records = new ByteRecords(bytes, width);
+  const { starts, ends, flags } = records;
   let rows = 0;
-  let i = 0;
-  while (i < n) {
-    // Blank and whitespace-only lines are skipped (pandas' skip_blank_lines).
-    let w = i;
-    let b = bytes[w];
-    while (b === SPACE || b === TAB) b = bytes[++w];
-    if (w >= n) break;
-    if (b === LF || b === CR) {
-      i = b === CR && bytes[w + 1] === LF ? w + 2 : w + 1;
-      continue;
-    }
+  for (;;) {
+    const fields = records.next();
+    if (fields === NO_MORE_RECORDS) break;
+    if (fields === NOT_TAKEN) return undefined;
     rows++;
-    let field = 0;
-    for (;;) {
-      let start = i;
-      let end: number;
-      let escaped = false;
-      if (bytes[i] === QUOTE) {
-        let j = i + 1;
-        for (;;) {
-          while (j < n && bytes[j] !== QUOTE) j++;
-          if (j >= n) return undefined;
-          if (bytes[j + 1] !== QUOTE) break;
-          escaped = true;
-          j += 2;
-        }
-        start = i + 1;
-        end = j;
-        i = j + 1;
-        const after = bytes[i];
-        if (i < n && after !== COMMA && after !== LF && after !== CR) return undefined;
-      } else {
-        while (i < n) {
-          const c = bytes[i];
-          if (c === COMMA || c === LF || c === CR) break;
-          i++;
-        }
-        end = i;
-      }
-      if (field === width) return undefined;
+    for (let field = 0; field < fields; field++) {
       const role = roles[field] as number;
-      if (role !== 0) {
-        const tracker = trackers[field] as ColumnTypeTracker;
-        // A field with doubled quotes holds a quote: never a number, a bool or an NA token.
-        const shape = escaped ? SimpleToken.Other : simpleTokenClass(bytes, start, end);
-        if (shape === SimpleToken.Other) {
-          const token = text.of(start, end, escaped);
-          if ((role & CLASSIFY) !== 0) {
-            tracker.add(token);
-            if (tracker.settled) roles[field] = role & ~CLASSIFY;
-          }
-          if ((role & COUNT) !== 0 && !isNaToken(token)) {
-            (counters[field] as MedianCounter).add(parseFloatToken(token));
-          }
-        } else {
-          if ((role & CLASSIFY) !== 0) {
-            if (shape === SimpleToken.Missing) tracker.addMissing();
-            else if (shape === SimpleToken.Float) tracker.addFloat();
-            else tracker.addInt(shape === SimpleToken.NegativeInt);
-          }
-          if ((role & COUNT) !== 0 && shape !== SimpleToken.Missing) {
-            const value = simpleTokenValue(bytes, start, end);
-            const counted = Number.isNaN(value)
-              ? parseFloatToken(text.of(start, end, false))
-              : value;
-            (counters[field] as MedianCounter).add(counted);
-          }
+      if (role === 0) continue;
+      const start = starts[field] as number;
+      const end = ends[field] as number;
+      const escaped = ((flags[field] as number) & ESCAPED) !== 0;
+      const tracker = trackers[field] as ColumnTypeTracker;
+      // A field with doubled quotes holds a quote: never a number, a bool or an NA token.
+      const shape = escaped ? SimpleToken.Other : simpleTokenClass(bytes, start, end);
+      if (shape === SimpleToken.Other) {
+        const token = text.of(start, end, escaped);
+        if ((role & CLASSIFY) !== 0) {
+          tracker.add(token);
+          if (tracker.settled) roles[field] = role & ~CLASSIFY;
+        }
+        if ((role & COUNT) !== 0 && !isNaToken(token)) {
+          (counters[field] as MedianCounter).add(parseFloatToken(token));
+        }
+      } else {
+        if ((role & CLASSIFY) !== 0) {
+          if (shape === SimpleToken.Missing) tracker.addMissing();
+          else if (shape === SimpleToken.Float) tracker.addFloat();
+          else tracker.addInt(shape === SimpleToken.NegativeInt);
+        }
+        if ((role & COUNT) !== 0 && shape !== SimpleToken.Missing) {
+          const value = simpleTokenValue(bytes, start, end);
+          const counted = Number.isNaN(value) ? parseFloatToken(text.of(start, end, false)) : value;
+          (counters[field] as MedianCounter).add(counted);
         }
       }
-      field++;
-      if (i >= n) break;
-      const d = bytes[i];
-      if (d === COMMA) {
-        i++;
-        if (i < n) continue;
-        // A comma that ends the chunk is followed by one more, empty, field (counted below).
-        if (field === width) return undefined;
-        break;
-      }
-      i += d === CR && bytes[i + 1] === LF ? 2 : 1;
-      break;
     }
     // A short row's missing fields are missing values.
-    for (let c = field; c < width; c++) {
+    for (let c = fields; c < width; c++) {
       if (((roles[c] as number) & CLASSIFY) !== 0) (trackers[c] as ColumnTypeTracker).addMissing();
     }
   }

@@ -24,8 +24,8 @@ import { runOrdered, type ChunkPlan } from "./ordered-chunks";
 import { pythonJsonDumps, type PyJson } from "./pandas-format";
 import { DEFAULT_CHUNK_BYTES } from "./record-chunks";
 import { PermanentFileError } from "./errors";
-import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
 import type { RowAggregates } from "./row-aggregates";
+import { gunzipped, isGzipFile, type OpenInput } from "./text-source";
 import { DEFAULT_CHUNK_ROWS, TransformPass } from "./transform-pass";
 
 export type { QualityMetrics } from "./aggregates";

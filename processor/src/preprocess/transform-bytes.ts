@@ -10,7 +10,15 @@
  */
 import type { Analysis } from "./analyze";
 import type { BufferPool } from "./buffer-pool";
-import { COMMA, CR, DOT, LF, QUOTE, SPACE, TAB, ZERO } from "./char-codes";
+import {
+  ByteRecords,
+  ESCAPED,
+  INNER_QUOTE,
+  NO_MORE_RECORDS,
+  NOT_TAKEN,
+  QUOTED,
+} from "./byte-records";
+import { COMMA, DOT, LF, QUOTE, ZERO } from "./char-codes";
 import { parseFloatToken, type ColumnKind } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { csvField, formatFloatToken, formatIntToken } from "./pandas-format";
@@ -26,7 +34,7 @@ import {
   simpleTokenValue,
   TokenText,
 } from "./token-bytes";
-import { transformChunk, type FrameRow } from "./transform";
+import { fillValuesOf, transformChunk, type FrameRow } from "./transform";
 import { valueFormatter } from "./transform-pass";
 import { Utf8Sink } from "./utf8-sink";
 
@@ -48,13 +56,6 @@ const Print = {
   /** The filled department. */
   Department: 7,
 } as const;
-
-/** What the scan tells of a field. */
-const QUOTED = 1;
-/** Quoted, with doubled quotes inside. */
-const ESCAPED = 2;
-/** Not quoted, with a quote inside. */
-const INNER_QUOTE = 4;
 
 /** What an input column is to pass 2. */
 const Role = { Static: 0, Age: 1, Salary: 2, Department: 3, Profile: 4 } as const;
@@ -124,10 +125,8 @@ class BytePass {
   private readonly profileIsText: boolean;
   private readonly text: TokenText;
 
-  // The current record's fields, as the scan found them.
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-  private readonly flags: Uint8Array;
+  /** The chunk's records; the current one's fields, as the scan found them. */
+  private readonly records: ByteRecords;
 
   // The gathered rows of the current frame: per output field what it prints and where its bytes are.
   private rows = 0;
@@ -180,9 +179,7 @@ class BytePass {
     this.salaryIsInt = kinds[layout.salary] === "int";
     this.profileIsText = kinds[layout.profile] === "text";
     this.text = new TokenText(bytes);
-    this.starts = new Int32Array(width);
-    this.ends = new Int32Array(width);
-    this.flags = new Uint8Array(width);
+    this.records = new ByteRecords(bytes, width);
     const cells = frameRows * this.slots;
     this.print = new Uint8Array(cells);
     this.from = new Int32Array(cells);
@@ -195,75 +192,16 @@ class BytePass {
   }
 
   /**
-   * Scans the chunk with the tokenizer's dialect (csv-reader.ts; every structural character is
-   * ASCII and no byte of a multi-byte UTF-8 character is, so fields end at the same places in
-   * bytes as in text), gathering and transforming frame by frame; false when the chunk needs the
-   * tokenizer's path.
+   * Reads the chunk's records ({@link ByteRecords}), gathering and transforming frame by frame;
+   * false when the chunk needs the tokenizer's path.
    */
   run(): boolean {
-    const bytes = this.bytes;
-    const n = bytes.length;
-    const width = this.width;
-    const { starts, ends, flags } = this;
-    let i = 0;
-    while (i < n) {
-      // Blank and whitespace-only lines are skipped (pandas' skip_blank_lines).
-      let w = i;
-      let b = bytes[w];
-      while (b === SPACE || b === TAB) b = bytes[++w];
-      if (w >= n) break;
-      if (b === LF || b === CR) {
-        i = b === CR && bytes[w + 1] === LF ? w + 2 : w + 1;
-        continue;
-      }
-      let field = 0;
-      for (;;) {
-        if (field === width) return false;
-        let flag = 0;
-        if (bytes[i] === QUOTE) {
-          let j = i + 1;
-          for (;;) {
-            while (j < n && bytes[j] !== QUOTE) j++;
-            if (j >= n) return false;
-            if (bytes[j + 1] !== QUOTE) break;
-            flag = ESCAPED;
-            j += 2;
-          }
-          starts[field] = i + 1;
-          ends[field] = j;
-          flags[field] = flag | QUOTED;
-          i = j + 1;
-          const after = bytes[i];
-          if (i < n && after !== COMMA && after !== LF && after !== CR) return false;
-        } else {
-          starts[field] = i;
-          while (i < n) {
-            const c = bytes[i];
-            if (c === COMMA || c === LF || c === CR) break;
-            if (c === QUOTE) flag = INNER_QUOTE;
-            i++;
-          }
-          ends[field] = i;
-          flags[field] = flag;
-        }
-        field++;
-        if (i >= n) break;
-        const d = bytes[i];
-        if (d === COMMA) {
-          i++;
-          if (i < n) continue;
-          // A comma that ends the chunk is followed by one more, empty, field.
-          if (field === width) return false;
-          starts[field] = i;
-          ends[field] = i;
-          flags[field] = 0;
-          field++;
-          break;
-        }
-        i += d === CR && bytes[i + 1] === LF ? 2 : 1;
-        break;
-      }
-      this.gather(field);
+    const records = this.records;
+    for (;;) {
+      const fields = records.next();
+      if (fields === NO_MORE_RECORDS) break;
+      if (fields === NOT_TAKEN) return false;
+      this.gather(fields);
       if (this.rows === this.frameRows) this.flush();
     }
     this.flush();
@@ -289,7 +227,8 @@ class BytePass {
   private gather(fields: number): void {
     const r = this.rows++;
     const base = r * this.slots;
-    const { starts, ends, flags, text } = this;
+    const { starts, ends, flags } = this.records;
+    const text = this.text;
     let missing = 0;
     let age = NaN;
     let salary = NaN;
@@ -506,11 +445,7 @@ class BytePass {
   private flush(): void {
     const n = this.rows;
     if (n === 0) return;
-    const { ageMedian, salaryMedian } = this.analysis;
-    const out = transformChunk(
-      { rows: this.frame },
-      { age: ageMedian, salary: salaryMedian, department: "Unknown" },
-    );
+    const out = transformChunk({ rows: this.frame }, fillValuesOf(this.analysis));
     const { bytes, print, from, to, texts, slots, cleaned, transformed, aggregates } = this;
     const first = aggregates.rows;
     const fingerprints = aggregates.fingerprintRoom(n);

@@ -18,7 +18,7 @@ import { parseEscapedProfile, parseProfile, type ProfileValues } from "./profile
 import { FloatTexts, RowAggregator, type RowAggregates } from "./row-aggregates";
 import { writeFingerprintedLines, writeLines } from "./row-lines";
 import { codePointLength } from "./stats";
-import { transformChunk, type FrameRow } from "./transform";
+import { fillValuesOf, transformChunk, type FrameRow } from "./transform";
 import { Utf8Sink } from "./utf8-sink";
 
 /** Rows per DataFrame chunk: large enough to amortize danfojs' per-frame cost, small enough to die young. */
@@ -178,11 +178,7 @@ export class TransformPass {
   private flush(): void {
     const n = this.pending;
     if (n === 0) return;
-    const { ageMedian, salaryMedian } = this.analysis;
-    const out = transformChunk(
-      { rows: this.frame },
-      { age: ageMedian, salary: salaryMedian, department: "Unknown" },
-    );
+    const out = transformChunk({ rows: this.frame }, fillValuesOf(this.analysis));
     const parts = this.dynamicOrder.length + 1;
     const order = this.dynamicOrder;
     const cleaned: string[] = new Array(n);

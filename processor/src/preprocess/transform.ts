@@ -40,6 +40,17 @@ export interface FillValues {
   readonly department: string;
 }
 
+/** What fills a missing department (the reference's `fillna("Unknown")`). */
+export const UNKNOWN_DEPARTMENT = "Unknown";
+
+/** A file's fill values: the medians of pass 1 and {@link UNKNOWN_DEPARTMENT}. */
+export function fillValuesOf(medians: {
+  readonly ageMedian: number;
+  readonly salaryMedian: number;
+}): FillValues {
+  return { age: medians.ageMedian, salary: medians.salaryMedian, department: UNKNOWN_DEPARTMENT };
+}
+
 type Danfo = typeof import("danfojs-node");
 let danfo: Pick<Danfo, "DataFrame"> | undefined;
 
