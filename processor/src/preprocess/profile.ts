@@ -20,10 +20,18 @@ const NONE: ProfileValues = { address: null, phone: null, email: null };
 const PLAIN = '"([^"\\\\\\u0000-\\u001f]*)"';
 const CANONICAL = new RegExp(`^\\{"address": ${PLAIN}, "phone": ${PLAIN}, "email": ${PLAIN}\\}$`);
 
-// The same shape as it appears inside a quoted CSV field, quotes doubled.
-const PLAIN_ESCAPED = '""([^"\\\\\\u0000-\\u001f]*)""';
+/**
+ * The same shape as it appears inside a quoted CSV field, quotes doubled: the text around the
+ * three values (the byte path of pass 2 matches these pieces on bytes, transform-bytes.ts).
+ */
+export const CANONICAL_ESCAPED_PIECES: readonly string[] = [
+  ...PROFILE_FIELDS.map((field, k) => `${k === 0 ? "{" : '"", '}""${field}"": ""`),
+  '""}',
+];
 const CANONICAL_ESCAPED = new RegExp(
-  `^\\{""address"": ${PLAIN_ESCAPED}, ""phone"": ${PLAIN_ESCAPED}, ""email"": ${PLAIN_ESCAPED}\\}$`,
+  `^${CANONICAL_ESCAPED_PIECES.map((piece) => piece.replace(/[{}]/g, "\\$&")).join(
+    '([^"\\\\\\u0000-\\u001f]*)',
+  )}$`,
 );
 
 /**

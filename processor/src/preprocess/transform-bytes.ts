@@ -19,11 +19,17 @@ import {
   QUOTED,
 } from "./byte-records";
 import { COMMA, DOT, LF, QUOTE, ZERO } from "./char-codes";
+import type { ChunkTransform } from "./chunk-work";
 import { parseFloatToken, type ColumnKind } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { csvField, formatFloatToken, formatIntToken } from "./pandas-format";
-import { parseProfile, PROFILE_FIELDS, type ProfileValues } from "./profile";
-import { FloatTexts, RowAggregator, type RowAggregates } from "./row-aggregates";
+import {
+  CANONICAL_ESCAPED_PIECES,
+  parseProfile,
+  PROFILE_FIELDS,
+  type ProfileValues,
+} from "./profile";
+import { FloatTexts, RowAggregator } from "./row-aggregates";
 import { codePointLength, fingerprintBytes } from "./stats";
 import {
   FloatPrint,
@@ -74,20 +80,13 @@ const kindOf = (kind: ColumnKind): Kind =>
         ? Kind.Float
         : Kind.Other;
 
-/** The canonical profile inside a quoted CSV field, between its three values (see profile.ts). */
-const PROFILE_TEXT = ['{""address"": ""', '"", ""phone"": ""', '"", ""email"": ""', '""}'].map(
-  (text) => Uint8Array.from(text, (c) => c.charCodeAt(0)),
+/** The canonical profile's text around its three values, as bytes (ASCII). */
+const PROFILE_TEXT = CANONICAL_ESCAPED_PIECES.map((text) =>
+  Uint8Array.from(text, (c) => c.charCodeAt(0)),
 );
 
 /** A byte of a JSON string's plain characters: no quote, no backslash, no control character. */
 const isPlainJsonByte = (b: number): boolean => b !== QUOTE && b !== 0x5c && b >= 0x20;
-
-/** The result of pass 2 on a chunk (as chunk-work.ts's `ChunkTransform`). */
-export interface ScannedTransform {
-  readonly cleaned: Uint8Array;
-  readonly transformed: Uint8Array;
-  readonly aggregates: RowAggregates;
-}
 
 /**
  * Pass 2 on a chunk of data rows (checked UTF-8, no header) from its bytes, in DataFrame frames of
@@ -101,7 +100,7 @@ export function transformScanned(
   analysis: Analysis,
   frameRows: number,
   outputs?: BufferPool,
-): ScannedTransform | undefined {
+): ChunkTransform | undefined {
   if (bytes.length > DEFAULT_MAX_RECORD_CHARS) return undefined;
   if (analysis.kinds[analysis.layout.department] !== "text") return undefined;
   const pass = new BytePass(bytes, analysis, frameRows, outputs);
@@ -209,7 +208,7 @@ class BytePass {
   }
 
   /** The outputs and aggregates of the chunk. */
-  take(): ScannedTransform {
+  take(): ChunkTransform {
     return {
       cleaned: this.cleaned.take(),
       transformed: this.transformed.take(),
@@ -394,7 +393,7 @@ class BytePass {
 
   /**
    * Takes a profile of the exact shape Python's json.dumps writes, quotes doubled, with plain
-   * strings (profile.ts's CANONICAL_ESCAPED): its values are their own bytes. False otherwise.
+   * strings (CANONICAL_ESCAPED_PIECES around them): its values are their own bytes; false if not.
    */
   private canonicalProfile(r: number, at: number, start: number, end: number): boolean {
     const bytes = this.bytes;
