@@ -1,10 +1,10 @@
 /**
  * The work on one chunk of whole records (see record-chunks.ts), the same on a worker thread or
- * inline: check its text (strict UTF-8, no NUL), decode and tokenize it, and transform it (pass 2,
- * the tokenizer's path; both passes first read the bytes themselves, chunk-analysis.ts and
- * transform-bytes.ts). Results are plain data and typed arrays;
- * failures carry record numbers relative to the chunk, which the ordered merge turns into the
- * file's ({@link chunkFailureError}).
+ * inline: check its text (strict UTF-8, no NUL), decode and tokenize it, and transform it (pass 2;
+ * both passes read the bytes themselves first, chunk-analysis.ts and transform-bytes.ts, and come
+ * here for what those do not take on). Results are plain data and typed arrays; failures carry
+ * record numbers relative to the chunk, which the ordered merge turns into the file's
+ * ({@link chunkFailureError}).
  */
 import { isUtf8 } from "node:buffer";
 import type { Analysis } from "./analyze";

@@ -1,11 +1,11 @@
 /**
  * The preprocessing of one CSV in bounded memory: pass 1 ({@link analyzeChunks}) learns the dtypes
  * and medians; pass 2 reads the rows again, cut into the chunks pass 1 found. Each chunk of records
- * goes through the DataFrame step ({@link TransformPass}) on a worker thread (inline for a small
- * input), and the chunks' lines are written to `cleaned_data.csv` and `transformed_data.csv` in
- * file order while the department means and the quality metrics are merged ({@link FileAggregates}).
- * Outputs are byte-identical to the pandas reference. Memory is bounded by the chunks in flight,
- * whatever the file size.
+ * goes through the DataFrame step (transform-bytes.ts, or {@link TransformPass} for what that does
+ * not take on) on a worker thread (inline for a small input), and the chunks' lines are written to
+ * `cleaned_data.csv` and `transformed_data.csv` in file order while the department means and the
+ * quality metrics are merged ({@link FileAggregates}). Outputs are byte-identical to the pandas
+ * reference. Memory is bounded by the chunks in flight, whatever the file size.
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";

@@ -12,7 +12,7 @@ export interface RowAggregates {
   readonly rows: number;
   /** Missing values of the transformed rows. */
   readonly missing: number;
-  /** Two 32-bit hashes per row (see {@link fingerprintBytes}). */
+  /** Two 32-bit hashes per row (see `fingerprintBytes` in stats.ts). */
   readonly fingerprints: Uint32Array;
   /** The distinct departments of the run (after the fill). */
   readonly departments: readonly string[];

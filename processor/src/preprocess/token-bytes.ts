@@ -1,8 +1,10 @@
 /**
- * The common shapes of a token read straight from a chunk's UTF-8 bytes, for pass 1's byte scan
- * and pass 2's (chunk-analysis.ts, transform-bytes.ts): the empty token, short integers and plain decimals, and their exact values.
- * Every other token is decoded and given to the string functions of column-types.ts, so these
- * only decide what those would decide the same way (the property tests compare the two).
+ * The common shapes of a token read straight from a chunk's UTF-8 bytes, for the byte paths of
+ * both passes (chunk-analysis.ts, transform-bytes.ts): the empty token, short integers and plain
+ * decimals, their exact values, and whether pandas prints them as they are written. Every other
+ * token is decoded ({@link TokenText}) and given to the string functions of column-types.ts and
+ * pandas-format.ts, so these only decide what those would decide the same way (the property tests
+ * compare the two).
  */
 import { DOT, MINUS, NINE, PLUS, ZERO } from "./char-codes";
 import { mayBeNaToken, NA_TOKENS } from "./column-types";

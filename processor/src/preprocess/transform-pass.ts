@@ -1,9 +1,11 @@
 /**
- * Pass 2 of the preprocessing on a run of rows (one chunk of the file, in a worker thread): rows
- * are gathered in small frames; each frame goes through the DataFrame step ({@link transformChunk})
- * and becomes lines of `cleaned_data.csv` and `transformed_data.csv`, while what the whole-file
- * aggregates need is collected per row ({@link RowAggregates}: row fingerprints, departments and
- * filled values in row order, missing values) for the ordered merge ({@link FileAggregates}).
+ * Pass 2 of the preprocessing on a run of rows (one chunk of the file, in a worker thread), from
+ * the tokenizer's records: the path of every chunk the byte path (transform-bytes.ts, the same
+ * output from the chunk's bytes) does not take on, and the output headers. Rows are gathered in
+ * small frames; each frame goes through the DataFrame step ({@link transformChunk}) and becomes
+ * lines of `cleaned_data.csv` and `transformed_data.csv`, while what the whole-file aggregates
+ * need is collected per row ({@link RowAggregates}: row fingerprints, departments and filled
+ * values in row order, missing values) for the ordered merge ({@link FileAggregates}).
  *
  * To keep the garbage collector's work small, a gathered row holds only what the DataFrame step
  * does not decide: the already formatted text between the `age`, `salary` and `department` fields,

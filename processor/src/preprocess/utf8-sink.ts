@@ -76,8 +76,8 @@ export class Utf8Sink {
   }
 
   /**
-   * Appends `source[from..to)`, a byte at a time: fields are a few bytes long, and for those a
-   * loop is cheaper than making the view `TypedArray#set` needs.
+   * Appends `source[from..to)`: a field of a few bytes a byte at a time (a loop is cheaper than
+   * making the view `TypedArray#set` needs), a longer span natively.
    */
   copy(source: Uint8Array, from: number, to: number): void {
     this.reserve(to - from);
