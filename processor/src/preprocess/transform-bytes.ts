@@ -22,7 +22,7 @@ import { COMMA, DOT, LF, QUOTE, ZERO } from "./char-codes";
 import type { ChunkTransform } from "./chunk-work";
 import { parseFloatToken, type ColumnKind } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
-import { csvField, formatFloatToken, formatIntToken } from "./pandas-format";
+import { csvField } from "./pandas-format";
 import {
   CANONICAL_ESCAPED_PIECES,
   parseProfile,
@@ -115,6 +115,8 @@ class BytePass {
   private readonly width: number;
   private readonly roles: Uint8Array;
   private readonly kinds: Uint8Array;
+  /** Per input column, how the string functions print a value (see {@link valueFormatter}). */
+  private readonly formatters: ((token: string) => string)[];
   /** Per input column, its output field (profile: the first of its three). */
   private readonly slotOf: Int32Array;
   /** Output fields per line: the columns but the profile, then its three fields. */
@@ -155,6 +157,7 @@ class BytePass {
     this.width = width;
     this.roles = new Uint8Array(width);
     this.kinds = new Uint8Array(width);
+    this.formatters = [];
     this.slotOf = new Int32Array(width);
     let slot = 0;
     for (let c = 0; c < width; c++) {
@@ -170,6 +173,7 @@ class BytePass {
                 : Role.Static;
       this.roles[c] = role;
       this.kinds[c] = kindOf(kinds[c] as ColumnKind);
+      this.formatters[c] = valueFormatter(kinds[c] as ColumnKind);
       if (role !== Role.Profile) this.slotOf[c] = slot++;
     }
     this.slotOf[layout.profile] = slot;
@@ -312,16 +316,8 @@ class BytePass {
       }
     }
     const token = this.text.of(start, end, (flag & ESCAPED) !== 0);
-    const format =
-      kind === Kind.Text
-        ? csvField
-        : kind === Kind.Int
-          ? formatIntToken
-          : kind === Kind.Float
-            ? formatFloatToken
-            : valueFormatter(this.analysis.kinds[column] as ColumnKind);
     print[at] = Print.Text;
-    this.texts[at] = format(token);
+    this.texts[at] = (this.formatters[column] as (token: string) => string)(token);
   }
 
   /** The number pandas reads from a value that is not missing. */
