@@ -29,6 +29,20 @@ export function formatFloat(value: number): string {
   return `${mantissa}e${sign}${digits.padStart(2, "0")}`;
 }
 
+/** Python's float text, memoized: filled ages and salaries have few distinct values. */
+export class FloatTexts {
+  private readonly memo = new Map<number, string>();
+
+  of(value: number): string {
+    let text = this.memo.get(value);
+    if (text === undefined) {
+      text = formatFloat(value);
+      if (this.memo.size < 4096) this.memo.set(value, text);
+    }
+    return text;
+  }
+}
+
 /**
  * An integer token as pandas prints an int64 column: no sign for positives, no leading zeros,
  * no surrounding whitespace (`" +007 "` → `7`, `"-0"` → `0`). The token must be an integer token.

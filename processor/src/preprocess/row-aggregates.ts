@@ -2,8 +2,6 @@
  * What pass 2 collects per row for the whole-file aggregates (aggregates.ts), in row order, the
  * same for the tokenizer's path (transform-pass.ts) and the byte path (transform-bytes.ts).
  */
-import { formatFloat } from "./pandas-format";
-
 /**
  * Per row of a run, in row order, what the whole-file aggregates need: typed arrays and one short
  * list of names, so they cross threads cheaply.
@@ -90,19 +88,5 @@ export class RowAggregator {
     this.filledSalary = [];
     this.filledAge = [];
     return taken;
-  }
-}
-
-/** Python's float text, memoized: filled ages and salaries have few distinct values. */
-export class FloatTexts {
-  private readonly memo = new Map<number, string>();
-
-  of(value: number): string {
-    let text = this.memo.get(value);
-    if (text === undefined) {
-      text = formatFloat(value);
-      if (this.memo.size < 4096) this.memo.set(value, text);
-    }
-    return text;
   }
 }

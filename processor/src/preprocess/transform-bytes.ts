@@ -22,14 +22,14 @@ import { COMMA, DOT, LF, QUOTE, ZERO } from "./char-codes";
 import type { ChunkTransform } from "./chunk-work";
 import { parseFloatToken, type ColumnKind } from "./column-types";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
-import { csvField } from "./pandas-format";
+import { csvField, FloatTexts } from "./pandas-format";
 import {
   CANONICAL_ESCAPED_PIECES,
   parseProfile,
   PROFILE_FIELDS,
   type ProfileValues,
 } from "./profile";
-import { FloatTexts, RowAggregator } from "./row-aggregates";
+import { RowAggregator } from "./row-aggregates";
 import { codePointLength, fingerprintBytes } from "./stats";
 import {
   FloatPrint,
