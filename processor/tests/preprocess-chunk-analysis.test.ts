@@ -13,7 +13,9 @@ import {
   type AnalyzeParams,
   type ChunkAnalysis,
 } from "../src/preprocess/chunk-analysis";
+import { ByteRecords, NOT_TAKEN } from "../src/preprocess/byte-records";
 import { splitHeader } from "../src/preprocess/chunk-work";
+import { DEFAULT_MAX_RECORD_CHARS } from "../src/preprocess/csv-reader";
 import {
   classifyToken,
   isBeyondInt64,
@@ -138,6 +140,17 @@ describe("pass 1 reads a chunk's bytes as its string path reads the text", () =>
     expect(scanChunk(encode('1,"2\n'), p)).toBeUndefined();
     expect(() => analyzeChunk(encode('1,"2\n'), p)).toThrow(/inside a quoted field/);
   });
+});
+
+test("a record beyond the record size limit, its quotes closed, goes to the string path, which refuses it", () => {
+  const p = { width: 2, age: 0, salary: 1, settled: new Uint8Array(2) };
+  // Past the limit by more than a decoded piece (64 KiB), where the tokenizer checks it.
+  const bytes = encode(`1,"${"x".repeat(DEFAULT_MAX_RECORD_CHARS + 256 * 1024)}"\n`);
+  expect(new ByteRecords(bytes, 2).next()).toBe(NOT_TAKEN);
+  expect(scanChunk(bytes, p)).toBeUndefined();
+  expect(() => analyzeChunk(bytes, p)).toThrow(
+    expect.objectContaining({ failure: expect.objectContaining({ code: "record_too_large" }) }),
+  );
 });
 
 describe("a token's shape read from its bytes is the type inference's", () => {

@@ -5,9 +5,11 @@
  * is the tokenizer's, and since every structural character is ASCII and no byte of a multi-byte
  * UTF-8 character is, fields end at the same places in bytes as in text. What the scan does not
  * take on (a record with more fields than the header, a quote left open, text after a closing
- * quote) it reports, and the caller hands the chunk to the tokenizer's path.
+ * quote, a chunk beyond the record size limit) it reports, and the caller hands the chunk to the
+ * tokenizer's path.
  */
 import { COMMA, CR, LF, QUOTE, SPACE, TAB } from "./char-codes";
+import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 
 /** A field's flags: quoted (its span is inside the quotes). */
 export const QUOTED = 1;
@@ -28,6 +30,8 @@ export class ByteRecords {
   readonly ends: Int32Array;
   readonly flags: Uint8Array;
   private i = 0;
+  /** Within the limit in bytes, no record of the chunk can be beyond it in characters. */
+  private readonly withinLimit: boolean;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -36,6 +40,7 @@ export class ByteRecords {
     this.starts = new Int32Array(width);
     this.ends = new Int32Array(width);
     this.flags = new Uint8Array(width);
+    this.withinLimit = bytes.length <= DEFAULT_MAX_RECORD_CHARS;
   }
 
   /**
@@ -44,6 +49,7 @@ export class ByteRecords {
    * lines are skipped (pandas' skip_blank_lines).
    */
   next(): number {
+    if (!this.withinLimit) return NOT_TAKEN;
     const { bytes, width, starts, ends, flags } = this;
     const n = bytes.length;
     let i = this.i;

@@ -11,7 +11,6 @@
 import { ByteRecords, ESCAPED, NO_MORE_RECORDS, NOT_TAKEN } from "./byte-records";
 import { checkText, ChunkFailureError, tokenizeChunk } from "./chunk-work";
 import { ColumnTypeTracker, isNaToken, parseFloatToken, type TrackerState } from "./column-types";
-import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { MedianCounter } from "./stats";
 import { SimpleToken, simpleTokenClass, simpleTokenValue, TokenText } from "./token-bytes";
 
@@ -83,8 +82,6 @@ const COUNT = 2;
  * the chunk needs the string path.
  */
 export function scanChunk(bytes: Uint8Array, params: AnalyzeParams): ChunkAnalysis | undefined {
-  // Within the limit in bytes, no record can be beyond it in characters.
-  if (bytes.length > DEFAULT_MAX_RECORD_CHARS) return undefined;
   const { width, settled } = params;
   const trackers = Array.from({ length: width }, () => new ColumnTypeTracker());
   const counters: MedianCounter[] = [];

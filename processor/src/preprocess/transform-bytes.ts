@@ -21,7 +21,6 @@ import {
 import { COMMA, DOT, LF, QUOTE, ZERO } from "./char-codes";
 import type { ChunkTransform } from "./chunk-work";
 import { parseFloatToken, type ColumnKind } from "./column-types";
-import { DEFAULT_MAX_RECORD_CHARS } from "./csv-reader";
 import { csvField, FloatTexts } from "./pandas-format";
 import {
   CANONICAL_ESCAPED_PIECES,
@@ -90,10 +89,9 @@ const isPlainJsonByte = (b: number): boolean => b !== QUOTE && b !== 0x5c && b >
 
 /**
  * Pass 2 on a chunk of data rows (checked UTF-8, no header) from its bytes, in DataFrame frames of
- * `frameRows`; undefined when the chunk needs the tokenizer's path: a chunk beyond the record size
- * limit, a record wider than the header, a quote left open or text after a closing quote (each
- * fails or is rare; pass 1 has already read the same chunk), or a department column that is not
- * text.
+ * `frameRows`; undefined when the chunk needs the tokenizer's path: one {@link ByteRecords} does
+ * not take on (each fails or is rare; pass 1 has already read the same chunk), or a department
+ * column that is not text.
  */
 export function transformScanned(
   bytes: Uint8Array,
@@ -101,7 +99,6 @@ export function transformScanned(
   frameRows: number,
   outputs?: BufferPool,
 ): ChunkTransform | undefined {
-  if (bytes.length > DEFAULT_MAX_RECORD_CHARS) return undefined;
   if (analysis.kinds[analysis.layout.department] !== "text") return undefined;
   const pass = new BytePass(bytes, analysis, frameRows, outputs);
   if (!pass.run()) {
@@ -260,7 +257,7 @@ class BytePass {
         else salary = value;
         if (role === Role.Age ? this.ageIsInt : this.salaryIsInt) {
           // An int column has no missing values (pass 1 makes such a column float).
-          if (present) this.gatherValue(at, Kind.Int, c, start, end, flag);
+          if (present) this.gatherValue(at, c, start, end, flag);
           else this.print[at] = Print.Nothing;
         } else {
           this.print[at] = role === Role.Age ? Print.FilledAge : Print.FilledSalary;
@@ -271,23 +268,17 @@ class BytePass {
         missing++;
         this.print[at] = Print.Nothing;
       } else {
-        this.gatherValue(at, this.kinds[c] as Kind, c, start, end, flag);
+        this.gatherValue(at, c, start, end, flag);
       }
     }
     this.missing[r] = missing;
     this.frame.push([age, salary, department]);
   }
 
-  /** How a value that is not missing prints, for a column of `kind`. */
-  private gatherValue(
-    at: number,
-    kind: Kind,
-    column: number,
-    start: number,
-    end: number,
-    flag: number,
-  ): void {
+  /** How a value of `column` that is not missing prints. */
+  private gatherValue(at: number, column: number, start: number, end: number, flag: number): void {
     const { bytes, print } = this;
+    const kind = this.kinds[column] as Kind;
     this.from[at] = start;
     this.to[at] = end;
     const plain = (flag & (ESCAPED | INNER_QUOTE)) === 0;
